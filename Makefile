@@ -1,0 +1,57 @@
+# The two commands a newcomer needs: `make run` and `make test` (README.md explains both).
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_WORKERS ?= 2
+export UV_PYTHON_DOWNLOADS := never
+# Runs a command against DATABASE_URL, or against the embedded PostgreSQL when none is set.
+WITH_DATABASE := $(BIN)/python -m smarketing.embedded_db
+
+.PHONY: install requirements run test bench messages clean
+
+MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
+	@test -x $(BIN)/python || $(PYTHON) -m uv venv --quiet $(VENV)
+	@$(PYTHON) -m uv pip sync --quiet --python $(BIN)/python requirements-dev.txt
+	@touch $@
+
+%.mo: %.po
+	@msgfmt --check -o $@ $<
+
+install: $(BIN)/.installed $(MESSAGES)
+
+# Re-pins every dependency after a change to pyproject.toml.
+requirements:
+	$(PYTHON) -m uv pip compile --quiet pyproject.toml -o requirements.txt
+	$(PYTHON) -m uv pip compile --quiet pyproject.toml --extra dev -c requirements.txt -o requirements-dev.txt
+
+.data/secret_key:
+	@mkdir -p .data
+	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(64))" > $@
+
+# The product on this machine over plain HTTP, with demo data, web, worker and beat.
+run: install .data/secret_key
+	@SECRET_KEY="$${SECRET_KEY:-$$(cat .data/secret_key)}" HTTPS="$${HTTPS:-false}" \
+	  ALLOWED_HOSTS="$${ALLOWED_HOSTS:-localhost,127.0.0.1}" \
+	  $(WITH_DATABASE) $(BIN)/python manage.py run_demo
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(WITH_DATABASE) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(WITH_DATABASE) $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+bench: install
+	$(WITH_DATABASE) $(BIN)/python manage.py bench
+
+messages: install
+	$(BIN)/python manage.py makemessages --locale es --ignore '.venv' --ignore 'staticfiles' \
+	  --no-obsolete --no-location
+
+clean:
+	rm -rf $(VENV) staticfiles

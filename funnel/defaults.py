@@ -1,0 +1,60 @@
+"""The funnel every installation starts with. Admins may rename, reorder and extend it."""
+
+from typing import Any
+
+from django.db.models import Max
+
+DEFAULT_STAGES: list[dict[str, Any]] = [
+    {"slug": "new", "name": "New", "team": "marketing", "probability": 1, "sla_hours": 48,
+     "required_fields": []},
+    {"slug": "working", "name": "Working", "team": "marketing", "probability": 3,
+     "sla_hours": 24 * 30, "required_fields": []},
+    {"slug": "mql", "name": "MQL", "team": "both", "probability": 10, "sla_hours": 24,
+     "required_fields": ["company", "persona"]},
+    {"slug": "sql", "name": "SQL", "team": "sales", "probability": 20, "sla_hours": 72,
+     "required_fields": ["company", "persona"]},
+    {"slug": "opportunity", "name": "Opportunity", "team": "sales", "probability": 50,
+     "sla_hours": 24 * 45, "required_fields": ["company", "persona", "expected_value"]},
+    {"slug": "won", "name": "Won", "team": "sales", "probability": 100, "sla_hours": None,
+     "required_fields": [], "outcome": "won"},
+    {"slug": "lost", "name": "Lost", "team": "sales", "probability": 0, "sla_hours": None,
+     "required_fields": [], "outcome": "lost"},
+]
+
+DEFAULT_REASONS: list[dict[str, str]] = [
+    {"kind": "recycle", "slug": "not-ready", "label": "Not ready to buy"},
+    {"kind": "recycle", "slug": "no-budget", "label": "No budget"},
+    {"kind": "recycle", "slug": "wrong-persona", "label": "Wrong persona"},
+    {"kind": "recycle", "slug": "bad-data", "label": "Bad contact data"},
+    {"kind": "recycle", "slug": "no-response", "label": "No response"},
+    {"kind": "lost", "slug": "price", "label": "Price too high"},
+    {"kind": "lost", "slug": "competitor", "label": "Chose a competitor"},
+    {"kind": "lost", "slug": "no-decision", "label": "No decision made"},
+    {"kind": "lost", "slug": "timing", "label": "Bad timing"},
+    {"kind": "lost", "slug": "product-fit", "label": "Product does not fit"},
+]
+
+
+def ensure_default_funnel(stage_model: Any, reason_model: Any) -> None:
+    """Create the default stages and reasons that are missing; leave existing ones as edited.
+
+    Takes the model classes so that data migrations can pass their historical models.
+    """
+    for position, stage in enumerate(DEFAULT_STAGES, start=1):
+        if not stage_model.objects.filter(slug=stage["slug"]).exists():
+            stage_model.objects.create(
+                position=_free_position(stage_model, position), **{"outcome": "open", **stage}
+            )
+    for position, reason in enumerate(DEFAULT_REASONS, start=1):
+        reason_model.objects.get_or_create(
+            kind=reason["kind"],
+            slug=reason["slug"],
+            defaults={"label": reason["label"], "position": position},
+        )
+
+
+def _free_position(stage_model: Any, wanted: int) -> int:
+    if not stage_model.objects.filter(position=wanted).exists():
+        return wanted
+    highest = stage_model.objects.aggregate(highest=Max("position"))["highest"]
+    return int(highest or 0) + 1

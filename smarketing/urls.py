@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from smarketing.health import healthz
+
+urlpatterns = [
+    path("", include("dashboard.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]
+
+handler404 = "smarketing.errors.not_found"
+handler500 = "smarketing.errors.server_error"
