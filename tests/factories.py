@@ -1,0 +1,66 @@
+"""Builders of test data. Leads enter the funnel with their creation history row, as in life."""
+
+from typing import Any
+
+import factory
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from funnel.models import ChangeKind, Stage, StageChange
+from leads.models import Lead, Persona, Source
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def roles(self, create: bool, extracted: list[Role] | None, **kwargs: Any) -> None:
+        if create and extracted:
+            self.groups.add(*Group.objects.filter(name__in=[role.value for role in extracted]))
+
+
+class PersonaFactory(factory.django.DjangoModelFactory[Persona]):
+    class Meta:
+        model = Persona
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Persona {n}")
+    description = "Runs a small team and buys tools for it."
+
+
+class LeadFactory(factory.django.DjangoModelFactory[Lead]):
+    """A lead in the first stage, with the history row that put it there."""
+
+    class Meta:
+        model = Lead
+
+    full_name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"lead{n}@example.org")
+    company = factory.Faker("company")
+    source = Source.WEBSITE
+    stage = factory.LazyFunction(lambda: Stage.objects.get(slug="new"))
+    created_at = factory.LazyFunction(timezone.now)
+    stage_entered_at = factory.LazyAttribute(lambda lead: lead.created_at)
+
+    @factory.post_generation
+    def history(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create:
+            StageChange.objects.create(
+                lead=self,
+                kind=ChangeKind.CREATED,
+                to_stage=self.stage,
+                actor=self.marketing_owner,
+                at=self.created_at,
+            )
