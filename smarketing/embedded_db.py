@@ -7,6 +7,7 @@ its children (the run and test commands use it) and stops it cleanly afterwards.
 """
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -43,10 +44,19 @@ def main(argv: list[str]) -> int:
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = embedded_database_url()
         print(f"Embedded PostgreSQL running in {data_dir()}", file=sys.stderr)
-    try:
-        return subprocess.call(argv)
-    except KeyboardInterrupt:
-        return 130
+    return run_to_completion(argv)
+
+
+def run_to_completion(argv: list[str]) -> int:
+    """Run argv and wait for it even through Ctrl-C.
+
+    Ctrl-C reaches the child through the terminal; this process must outlive it so that the
+    database stops only after the child has shut down.
+    """
+    child = subprocess.Popen(argv)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda signum, frame: child.terminate())
+    return child.wait()
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    "smarketing",
     "accounts",
     "leads",
     "funnel",
@@ -194,22 +195,19 @@ STORAGES = {
     },
 }
 
-# Email: the console unless an SMTP host is given.
-_email_host = env.string("EMAIL_HOST", "")
+# Email: SMTP when EMAIL_HOST is given, otherwise printed to the console.
+_smtp_options = {
+    "host": env.string("EMAIL_HOST", ""),
+    "port": env.integer("EMAIL_PORT", 587, minimum=1),
+    "username": env.string("EMAIL_HOST_USER", ""),
+    "password": env.string("EMAIL_HOST_PASSWORD", ""),
+    "use_tls": env.boolean("EMAIL_USE_TLS", default=True),
+    "timeout": 20,
+}
 MAILERS = {
     "default": (
-        {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {
-                "host": _email_host,
-                "port": env.integer("EMAIL_PORT", 587, minimum=1),
-                "username": env.string("EMAIL_HOST_USER", ""),
-                "password": env.string("EMAIL_HOST_PASSWORD", ""),
-                "use_tls": env.boolean("EMAIL_USE_TLS", default=True),
-                "timeout": 20,
-            },
-        }
-        if _email_host
+        {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": _smtp_options}
+        if _smtp_options["host"]
         else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     )
 }
@@ -223,16 +221,16 @@ if REDIS_URL and urlsplit(REDIS_URL).scheme not in {"redis", "rediss"}:
     raise env.SettingsError("REDIS_URL must look like redis://host:6379/0.")
 _broker_folder = DATA_DIR / "broker"
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
-CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {}
-    if REDIS_URL
-    else {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+if not REDIS_URL:
+    for _folder in ("queue", "control"):
+        (_broker_folder / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_folder / "queue"),
         "data_folder_out": str(_broker_folder / "queue"),
         "control_folder": str(_broker_folder / "control"),
         "store_processed": False,
     }
-)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class SmarketingConfig(AppConfig):
+    """The project's own small pieces: health, the run command, the benchmark command."""
+
+    name = "smarketing"
+    verbose_name = "smarketing"

@@ -1,0 +1,78 @@
+"""Every route asks an anonymous visitor to log in, except the few that must be public."""
+
+import re
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.shortcuts import resolve_url
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# Routes an anonymous visitor may use, by name. Nothing else may answer them.
+PUBLIC_ROUTES = {
+    "login",
+    "healthz",
+    "admin:login",
+}
+
+SAMPLE_VALUES = {
+    "int": "1",
+    "str": "sample",
+    "slug": "sample",
+    "path": "sample/path",
+    "uuid": str(uuid.UUID(int=1)),
+}
+CONVERTER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
+
+
+def _routes(
+    patterns: list[URLPattern | URLResolver], prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str]]:
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _routes(pattern.url_patterns, route, inner)
+        else:
+            yield f"{namespace}{pattern.name or pattern.lookup_str}", route
+
+
+def _sample_path(route: str) -> str:
+    path = CONVERTER.sub(lambda m: SAMPLE_VALUES[m.group("converter") or "str"], route)
+    # Regex routes (the admin's) become plain paths by dropping their anchors and groups.
+    path = re.sub(r"\(\?P<\w+>[^)]*\)", "sample", path)
+    return "/" + path.replace("^", "").replace("$", "").replace("\\", "")
+
+
+ALL_ROUTES = sorted(set(_routes(get_resolver().url_patterns)))
+
+
+def _asks_to_log_in(response) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    if response.status_code != 302:
+        return False
+    login_pages = (resolve_url(settings.LOGIN_URL), "/admin/login/")
+    return response["Location"].startswith(login_pages)
+
+
+def test_the_walk_finds_the_routes_of_every_app() -> None:
+    names = {name for name, _ in ALL_ROUTES}
+    assert {"home", "login", "logout", "password_change", "preferences", "healthz"} <= names
+    assert any(name.startswith("admin:") for name in names)
+    assert names >= PUBLIC_ROUTES, "PUBLIC_ROUTES names a route that no longer exists"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "route"), ALL_ROUTES)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_anonymous_visitors_are_asked_to_log_in(name: str, route: str, method: str) -> None:
+    if name in PUBLIC_ROUTES:
+        pytest.skip(f"{name} is public by design")
+    response = getattr(Client(), method)(_sample_path(route))
+    assert _asks_to_log_in(response), (
+        f"{method.upper()} {route} ({name}) answered an anonymous visitor with "
+        f"{response.status_code}; add login protection or list it in PUBLIC_ROUTES"
+    )
