@@ -15,7 +15,7 @@ class UserLanguageMiddleware:
         user = request.user
         language = (user.language if user.is_authenticated else "") or settings.LANGUAGE_CODE
         translation.activate(language)
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response

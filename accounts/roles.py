@@ -25,11 +25,11 @@ def roles_of(user: "User | AnonymousUser") -> frozenset[Role]:
     """The user's roles, read from the database once per user object."""
     if not user.is_authenticated:
         return frozenset()
-    cached: frozenset[Role] | None = getattr(user, "_roles", None)
+    cached: frozenset[Role] | None = user.__dict__.get("_roles")
     if cached is None:
         names = set(user.groups.values_list("name", flat=True))
         cached = frozenset(role for role in Role if role.value in names)
-        user._roles = cached  # type: ignore[union-attr]
+        user.__dict__["_roles"] = cached
     return cached
 
 

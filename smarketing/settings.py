@@ -21,7 +21,7 @@ DATA_DIR = Path(env.string("DATA_DIR", str(BASE_DIR / ".data")))
 DEBUG = env.boolean("DEBUG", default=False)
 HTTPS = env.boolean("HTTPS", default=not DEBUG)
 
-_DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdefghij"
+_DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdefghij"  # noqa: S105
 SECRET_KEY = env.string("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else env.REQUIRED)
 if not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_SECRET_KEY):
     raise env.SettingsError(

@@ -22,14 +22,14 @@ def _static_files_from_finders() -> Iterator[None]:
 
 @pytest.fixture
 def marketer(db: None) -> User:
-    return UserFactory(username="marketer", first_name="Maria", roles=[Role.MARKETING])
+    return UserFactory.create(username="marketer", first_name="Maria", roles=[Role.MARKETING])
 
 
 @pytest.fixture
 def sales_rep(db: None) -> User:
-    return UserFactory(username="rep", first_name="Sam", roles=[Role.SALES])
+    return UserFactory.create(username="rep", first_name="Sam", roles=[Role.SALES])
 
 
 @pytest.fixture
 def manager(db: None) -> User:
-    return UserFactory(username="manager", first_name="Morgan", roles=[Role.MANAGERS])
+    return UserFactory.create(username="manager", first_name="Morgan", roles=[Role.MANAGERS])

@@ -14,6 +14,23 @@ from leads.models import Lead, Persona, Source
 PASSWORD = "correct horse battery staple"
 
 
+def _add_roles(user: User, create: bool, extracted: list[Role] | None, **kwargs: Any) -> None:
+    if create and extracted:
+        user.groups.add(*Group.objects.filter(name__in=[role.value for role in extracted]))
+
+
+def _record_entry(lead: Lead, create: bool, extracted: Any, **kwargs: Any) -> None:
+    """Write the history row that a lead gets when it enters the funnel."""
+    if create:
+        StageChange.objects.create(
+            lead=lead,
+            kind=ChangeKind.CREATED,
+            to_stage=lead.stage,
+            actor=lead.marketing_owner,
+            at=lead.created_at,
+        )
+
+
 class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
@@ -25,10 +42,7 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
     password = factory.django.Password(PASSWORD)
 
-    @factory.post_generation
-    def roles(self, create: bool, extracted: list[Role] | None, **kwargs: Any) -> None:
-        if create and extracted:
-            self.groups.add(*Group.objects.filter(name__in=[role.value for role in extracted]))
+    roles = factory.PostGeneration(_add_roles)
 
 
 class PersonaFactory(factory.django.DjangoModelFactory[Persona]):
@@ -45,6 +59,7 @@ class LeadFactory(factory.django.DjangoModelFactory[Lead]):
 
     class Meta:
         model = Lead
+        skip_postgeneration_save = True
 
     full_name = factory.Faker("name")
     email = factory.Sequence(lambda n: f"lead{n}@example.org")
@@ -54,13 +69,4 @@ class LeadFactory(factory.django.DjangoModelFactory[Lead]):
     created_at = factory.LazyFunction(timezone.now)
     stage_entered_at = factory.LazyAttribute(lambda lead: lead.created_at)
 
-    @factory.post_generation
-    def history(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        if create:
-            StageChange.objects.create(
-                lead=self,
-                kind=ChangeKind.CREATED,
-                to_stage=self.stage,
-                actor=self.marketing_owner,
-                at=self.created_at,
-            )
+    history = factory.PostGeneration(_record_entry)

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.shortcuts import resolve_url
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # Routes an anonymous visitor may use, by name. Nothing else may answer them.

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
-
 from leads.demo import DEMO_PASSWORD, DEMO_USERS
 
 STOP_GRACE_SECONDS = 10
@@ -67,10 +66,10 @@ class Command(BaseCommand):
         ]
 
     def _print_welcome(self, *, host: str, port: int, seconds: float) -> None:
+        shown_host = "localhost" if host == "127.0.0.1" else host
         lines = [
             "",
-            f"smarketing is running at http://{'localhost' if host == '127.0.0.1' else host}:{port}/"
-            f"  (ready in {seconds:.1f} s)",
+            f"smarketing is running at http://{shown_host}:{port}/  (ready in {seconds:.1f} s)",
             f"Demo logins (password: {DEMO_PASSWORD}):",
             *(f"  {user.username:<8} {user.full_name:<18} {user.role}" for user in DEMO_USERS),
             "Press Ctrl-C to stop web, worker and beat.",
