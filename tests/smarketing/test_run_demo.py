@@ -1,0 +1,108 @@
+"""`make run`'s command really serves the product and stops everything it started."""
+
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import psycopg
+import pytest
+from django.conf import settings
+
+from leads.demo import DEMO_PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_SECONDS = 120
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def scratch_database_url() -> Iterator[str]:
+    """A database of its own on the test server, so the command migrates and seeds from zero."""
+    params = settings.DATABASES["default"]
+    name = f"run_demo_{os.getpid()}"
+    admin = psycopg.connect(
+        host=params["HOST"],
+        port=params["PORT"] or 5432,
+        user=params["USER"],
+        password=params["PASSWORD"],
+        dbname="postgres",
+        autocommit=True,
+    )
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.execute(f'CREATE DATABASE "{name}"')
+    host = urllib.parse.quote(str(params["HOST"]), safe="")
+    yield f"postgres://{params['USER']}:{params['PASSWORD']}@{host}:{params['PORT'] or 5432}/{name}"
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+def _wait_for_login_page(base_url: str, command: subprocess.Popen[str]) -> str:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        assert command.poll() is None, "run_demo exited before serving"
+        try:
+            with urllib.request.urlopen(f"{base_url}/accounts/login/", timeout=2) as response:
+                return str(response.read().decode())
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail("run_demo did not serve the login page in time")
+
+
+def _log_in(base_url: str, username: str, password: str) -> str:
+    browser = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    page = browser.open(f"{base_url}/accounts/login/").read().decode()
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert match, "the login page has no CSRF token"
+    form = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": match.group(1), "username": username, "password": password}
+    ).encode()
+    request = urllib.request.Request(
+        f"{base_url}/accounts/login/", data=form, headers={"Referer": f"{base_url}/"}
+    )
+    return str(browser.open(request).read().decode())
+
+
+def test_run_demo_serves_the_demo_and_stops_every_process(scratch_database_url: str) -> None:
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "DATABASE_URL": scratch_database_url, "HTTPS": "false"}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    command = subprocess.Popen(
+        [sys.executable, "manage.py", "run_demo", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        login_page = _wait_for_login_page(base_url, command)
+        started = psutil.Process(command.pid).children(recursive=True)
+        home = _log_in(base_url, "maria", DEMO_PASSWORD)
+    finally:
+        command.send_signal(signal.SIGINT)
+        output, _ = command.communicate(timeout=60)
+
+    assert "Log in to smarketing" in login_page
+    assert "Leads you own in Marketing" in home
+    assert "maria" in output
+    assert command.returncode == 0, output
+    assert len(started) >= 3, "web, worker and beat should all have started"
+    assert [process for process in started if process.is_running()] == []
