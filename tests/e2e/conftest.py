@@ -1,0 +1,86 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against pytest-django's live server."""
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from playwright.sync_api import Page
+from pytest_django import Settings
+
+from accounts.roles import ensure_role_groups
+from funnel.defaults import ensure_default_funnel
+from funnel.models import Reason, Stage
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# test-results/ is git-ignored. pytest-playwright empties it whenever any test session starts
+# (also another person's run in the same checkout), so E2E_SCREENSHOT_DIR may point elsewhere.
+SCREENSHOTS = Path(
+    os.environ.get("E2E_SCREENSHOT_DIR") or Path(settings.BASE_DIR) / "test-results" / "screenshots"
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip browser tests on a machine without Chromium, unless they are required (CI).
+
+    A hook rather than a fixture: it runs before the session-scoped browser fixture tries to
+    launch the missing executable and buries the reason in a Playwright traceback.
+    """
+    if item.get_closest_marker("e2e") is None or CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is missing; install it with `apt-get install -y chromium`."
+    if os.environ.get("REQUIRE_E2E") == "1":
+        pytest.fail(f"REQUIRE_E2E=1 but the browser tests cannot run: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    # Playwright cannot download its own browsers here.
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(autouse=True)
+def _migrated_data(transactional_db: None) -> None:
+    """Put back the role groups and the default funnel that the data migrations create.
+
+    The live server answers from its own thread, so these tests commit (transactional_db), and
+    every table is emptied after each one. Django's serialized rollback cannot restore them here:
+    Playwright's sync API keeps an asyncio loop running in the test thread, so Django hands the
+    test another connection object, one without the copy serialized at setup.
+    """
+    ensure_role_groups(Group)
+    ensure_default_funnel(Stage, Reason)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Settings) -> None:
+    # The production hasher takes half a second per check, by design; the live server runs in
+    # this process, so it sees the override too.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def screenshot(page: Page) -> Callable[[str], Path]:
+    """Save the whole page as <name>.png in SCREENSHOTS, for a person to look at."""
+
+    def take(name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return take
