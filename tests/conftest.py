@@ -10,13 +10,17 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _static_files_from_finders() -> Iterator[None]:
-    """Serve static files from the apps, as in development: tests do not run collectstatic."""
+def _test_settings() -> Iterator[None]:
+    """Static files straight from the apps (tests do not run collectstatic), and a fast password
+    hasher: the production one takes half a second per check by design, and tests log in a lot."""
     storages = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    with override_settings(STORAGES=storages):
+    with override_settings(
+        STORAGES=storages,
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    ):
         yield
 
 

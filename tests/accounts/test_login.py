@@ -7,7 +7,6 @@ from axes.models import AccessAttempt
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
-from pytest_django import Settings
 
 from accounts.models import User
 from tests.factories import PASSWORD
@@ -16,12 +15,6 @@ pytestmark = pytest.mark.django_db
 
 WRONG_PASSWORD_ERROR = "Please enter a correct username and password."
 LOCKOUT_HEADING = "Too many failed log-in attempts"
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Settings) -> None:
-    # The production hasher takes half a second per check, by design; these tests check dozens.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def post_login(client: Client, username: str, password: str, remote_addr: str = "127.0.0.1"):

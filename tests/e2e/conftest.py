@@ -9,7 +9,6 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 from playwright.sync_api import Page
-from pytest_django import Settings
 
 from accounts.roles import ensure_role_groups
 from funnel.defaults import ensure_default_funnel
@@ -65,13 +64,6 @@ def _migrated_data(transactional_db: None) -> None:
     """
     ensure_role_groups(Group)
     ensure_default_funnel(Stage, Reason)
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Settings) -> None:
-    # The production hasher takes half a second per check, by design; the live server runs in
-    # this process, so it sees the override too.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

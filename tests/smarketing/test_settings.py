@@ -22,7 +22,7 @@ PRODUCTION = {
 
 
 def _load_settings(monkeypatch: pytest.MonkeyPatch, **overrides: str | None) -> dict:
-    for name in ("DEBUG", "HTTPS", "REDIS_URL", "TIME_ZONE", "LANGUAGE", "CSRF_TRUSTED_ORIGINS"):
+    for name in ("DEBUG", "HTTPS", "REDIS_URL", "TIME_ZONE", "DEFAULT_LANGUAGE", "LOG_LEVEL"):
         monkeypatch.delenv(name, raising=False)
     for name, value in {**PRODUCTION, **overrides}.items():
         if value is None:
@@ -30,6 +30,14 @@ def _load_settings(monkeypatch: pytest.MonkeyPatch, **overrides: str | None) -> 
         else:
             monkeypatch.setenv(name, value)
     return runpy.run_path(str(SETTINGS_FILE))
+
+
+def test_gettext_s_own_language_variable_does_not_disturb_start_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = _load_settings(monkeypatch, LANGUAGE="en_US:en", DEFAULT_LANGUAGE="es")
+
+    assert settings["LANGUAGE_CODE"] == "es"
 
 
 def test_production_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -57,7 +65,9 @@ def test_production_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"DATABASE_CONN_MAX_AGE": "forever"}, "DATABASE_CONN_MAX_AGE"),
         ({"REDIS_URL": "http://127.0.0.1:6379"}, "REDIS_URL"),
         ({"TIME_ZONE": "Mars/Olympus_Mons"}, "TIME_ZONE"),
-        ({"LANGUAGE": "xx"}, "LANGUAGE"),
+        ({"DEFAULT_LANGUAGE": "xx"}, "DEFAULT_LANGUAGE"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT"),
         ({"CSRF_TRUSTED_ORIGINS": "crm.example.com"}, "CSRF_TRUSTED_ORIGINS"),
         ({"EMAIL_PORT": "smtp"}, "EMAIL_PORT"),
         ({"SESSION_IDLE_MINUTES": "1"}, "SESSION_IDLE_MINUTES"),
