@@ -1,0 +1,314 @@
+"""Simulated journeys through the default funnel, for the demo data (`manage.py seed_demo`).
+
+The simulation is pure: it reads nothing and writes nothing, so the caller can turn a million
+journeys into COPY rows without a query per lead. `load_demo_funnel` reads the ids it needs once.
+"""
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from funnel.models import ChangeKind, Reason, ReasonKind, Stage
+
+# Notes a rep writes when sending a lead back, by recycle reason; the recycle report is only
+# useful to Marketing when it says what to do next.
+RECYCLE_NOTES: dict[str, tuple[str, ...]] = {
+    "not-ready": (
+        "Interested, but budget planning starts next quarter. Nurture and check back in 90 days.",
+        "Still comparing options internally; asked us to follow up after their reorg.",
+        "Likes the product, but their current CRM contract runs until the end of the year.",
+    ),
+    "no-budget": (
+        "No budget left this year; keep them warm for the next fiscal year.",
+        "Budget was cut after a hiring freeze. Worth a case study in the nurture track.",
+    ),
+    "wrong-persona": (
+        "Contact is an individual contributor, not the buyer. Please find the team lead.",
+        "They are an agency researching for a client, not a buyer themselves.",
+    ),
+    "bad-data": (
+        "Phone number does not exist and the email bounced. Please verify the contact data.",
+        "Company name and domain do not match; looks like a personal address.",
+    ),
+    "no-response": (
+        "Six touches over two weeks (calls and emails), no reply.",
+        "Booked a call twice, no-show both times.",
+    ),
+}
+FALLBACK_RECYCLE_NOTE = "Sent back to Marketing for more nurturing before Sales tries again."
+
+# How many times Sales may send one lead back before it is left to nurture for good.
+MAX_RECYCLES = 2
+
+
+@dataclass(frozen=True)
+class DemoReason:
+    id: int
+    slug: str
+
+
+@dataclass(frozen=True)
+class DemoFunnel:
+    """The stage and reason ids a simulation writes, read once per run."""
+
+    new: int
+    working: int
+    mql: int
+    sql: int
+    opportunity: int
+    won: int
+    lost: int
+    recycle_reasons: tuple[DemoReason, ...]
+    lost_reasons: tuple[DemoReason, ...]
+
+
+@dataclass(frozen=True)
+class SalesRep:
+    """A rep as the simulation sees them: how often they claim, how well they close."""
+
+    id: int
+    claim_weight: float
+    win_factor: float
+
+
+@dataclass(frozen=True)
+class Propensity:
+    """How much likelier than average a lead is to qualify and, once claimed, to be won."""
+
+    qualify: float
+    win: float
+
+
+class Move(NamedTuple):
+    """One StageChange row, without its id and lead id (known only when the row is written)."""
+
+    kind: str
+    from_stage_id: int | None
+    to_stage_id: int
+    actor_id: int
+    at: datetime
+    reason_id: int | None
+    note: str
+    seconds_in_previous_stage: int | None
+
+
+@dataclass(frozen=True)
+class Journey:
+    moves: list[Move]
+    sales_owner_id: int | None
+
+    @property
+    def stage_id(self) -> int:
+        return self.moves[-1].to_stage_id
+
+    @property
+    def stage_entered_at(self) -> datetime:
+        return self.moves[-1].at
+
+    @property
+    def created_at(self) -> datetime:
+        return self.moves[0].at
+
+
+def load_demo_funnel() -> DemoFunnel:
+    """The default stages by slug and the active reasons, most used (lowest position) first."""
+    stage_ids = dict(Stage.objects.values_list("slug", "id"))
+    reasons = Reason.objects.filter(active=True).order_by("position", "id")
+    return DemoFunnel(
+        new=stage_ids["new"],
+        working=stage_ids["working"],
+        mql=stage_ids["mql"],
+        sql=stage_ids["sql"],
+        opportunity=stage_ids["opportunity"],
+        won=stage_ids["won"],
+        lost=stage_ids["lost"],
+        recycle_reasons=tuple(
+            DemoReason(id=reason.id, slug=reason.slug)
+            for reason in reasons
+            if reason.kind == ReasonKind.RECYCLE
+        ),
+        lost_reasons=tuple(
+            DemoReason(id=reason.id, slug=reason.slug)
+            for reason in reasons
+            if reason.kind == ReasonKind.LOST
+        ),
+    )
+
+
+class _Walk:
+    """A lead's path so far. A move that would land after `now` does not happen: the lead is
+    still waiting in its stage, which is how recent leads end up part way down the funnel."""
+
+    def __init__(self, *, funnel: DemoFunnel, created_at: datetime, now: datetime, actor_id: int):
+        self.now = now
+        self.moves = [
+            Move(ChangeKind.CREATED.value, None, funnel.new, actor_id, created_at, None, "", None)
+        ]
+
+    def move(
+        self,
+        *,
+        kind: ChangeKind,
+        to_stage_id: int,
+        actor_id: int,
+        after_seconds: float,
+        reason_id: int | None = None,
+        note: str = "",
+    ) -> bool:
+        previous = self.moves[-1]
+        # Whole seconds keep seconds_in_previous_stage exactly the difference of the timestamps.
+        seconds = max(1, round(after_seconds))
+        at = previous.at + timedelta(seconds=seconds)
+        if at > self.now:
+            return False
+        self.moves.append(
+            # `.value`: COPY would write an enum member by its name.
+            Move(
+                kind.value,
+                previous.to_stage_id,
+                to_stage_id,
+                actor_id,
+                at,
+                reason_id,
+                note,
+                seconds,
+            )
+        )
+        return True
+
+
+def _hours(rng: random.Random, *, median: float, spread: float) -> float:
+    """A log-normal delay in seconds: most moves are quick, a few take far longer."""
+    return 3600 * median * rng.lognormvariate(0, spread)
+
+
+def _days(rng: random.Random, *, median: float, spread: float) -> float:
+    return 24 * _hours(rng, median=median, spread=spread)
+
+
+def _pick_reason(rng: random.Random, reasons: Sequence[DemoReason]) -> DemoReason:
+    # The first reasons of the list are given more often, as with real teams.
+    return rng.choices(reasons, weights=range(len(reasons) + 2, 2, -1))[0]
+
+
+def _recycle(rng: random.Random, walk: _Walk, funnel: DemoFunnel, rep_id: int, days: float) -> bool:
+    reason = _pick_reason(rng, funnel.recycle_reasons)
+    note = rng.choice(RECYCLE_NOTES.get(reason.slug, (FALLBACK_RECYCLE_NOTE,)))
+    return walk.move(
+        kind=ChangeKind.RECYCLED,
+        to_stage_id=funnel.working,
+        actor_id=rep_id,
+        after_seconds=_days(rng, median=days, spread=0.6),
+        reason_id=reason.id,
+        note=note,
+    )
+
+
+def _lose(rng: random.Random, walk: _Walk, funnel: DemoFunnel, rep_id: int, days: float) -> bool:
+    return walk.move(
+        kind=ChangeKind.LOST,
+        to_stage_id=funnel.lost,
+        actor_id=rep_id,
+        after_seconds=_days(rng, median=days, spread=0.7),
+        reason_id=_pick_reason(rng, funnel.lost_reasons).id,
+    )
+
+
+def simulate_journey(
+    *,
+    rng: random.Random,
+    funnel: DemoFunnel,
+    created_at: datetime,
+    now: datetime,
+    marketer_id: int,
+    reps: Sequence[SalesRep],
+    propensity: Propensity,
+) -> Journey:
+    """Walk one lead down New -> Working -> MQL -> SQL -> Opportunity -> Won | Lost.
+
+    Marketing moves are made by `marketer_id`, sales moves by the rep who claimed the lead. Sales
+    may recycle a lead to Working, after which it may qualify again and be claimed by anyone.
+    The average rates are tuned so that about 40% of leads reach MQL, about 60% of MQLs are
+    claimed and about 27% of SQLs are won, once the leads still in progress are counted.
+    """
+    walk = _Walk(funnel=funnel, created_at=created_at, now=now, actor_id=marketer_id)
+    if not (
+        rng.random() < 0.93
+        and walk.move(
+            kind=ChangeKind.MOVED,
+            to_stage_id=funnel.working,
+            actor_id=marketer_id,
+            after_seconds=_hours(rng, median=5, spread=1.0),
+        )
+    ):
+        return Journey(moves=walk.moves, sales_owner_id=None)
+
+    rep_weights = [rep.claim_weight for rep in reps]
+    for recycles in range(MAX_RECYCLES + 1):
+        # Working -> MQL: nurturing takes days to weeks; a recycled lead rarely qualifies again.
+        qualify_chance = (0.56 if recycles == 0 else 0.3) * propensity.qualify
+        if not (
+            rng.random() < qualify_chance
+            and walk.move(
+                kind=ChangeKind.MOVED,
+                to_stage_id=funnel.mql,
+                actor_id=marketer_id,
+                after_seconds=_days(rng, median=9, spread=0.8),
+            )
+        ):
+            return Journey(moves=walk.moves, sales_owner_id=None)
+
+        # MQL -> SQL: most claims come within hours, some take days, some never come; the
+        # waiting queue on the dashboard is made of those.
+        rep = rng.choices(reps, weights=rep_weights)[0]
+        claim_delay = (
+            _hours(rng, median=4, spread=1.0)
+            if rng.random() < 0.7
+            else _days(rng, median=4, spread=0.9)
+        )
+        if not (
+            rng.random() < 0.7
+            and walk.move(
+                kind=ChangeKind.CLAIMED,
+                to_stage_id=funnel.sql,
+                actor_id=rep.id,
+                after_seconds=claim_delay,
+            )
+        ):
+            return Journey(moves=walk.moves, sales_owner_id=None)
+
+        # SQL: discovery leads to an opportunity, back to Marketing, or out.
+        roll = rng.random()
+        if roll < 0.15 and recycles < MAX_RECYCLES:
+            if _recycle(rng, walk, funnel, rep.id, days=6):
+                continue
+            return Journey(moves=walk.moves, sales_owner_id=rep.id)
+        if roll < 0.30:
+            _lose(rng, walk, funnel, rep.id, days=8)
+            return Journey(moves=walk.moves, sales_owner_id=rep.id)
+        if roll > 0.95 or not walk.move(
+            kind=ChangeKind.MOVED,
+            to_stage_id=funnel.opportunity,
+            actor_id=rep.id,
+            after_seconds=_days(rng, median=5, spread=0.7),
+        ):
+            return Journey(moves=walk.moves, sales_owner_id=rep.id)
+
+        # Opportunity: the deal is decided within weeks.
+        roll = rng.random()
+        won_chance = 0.5 * propensity.win * rep.win_factor
+        if roll < won_chance:
+            walk.move(
+                kind=ChangeKind.WON,
+                to_stage_id=funnel.won,
+                actor_id=rep.id,
+                after_seconds=_days(rng, median=21, spread=0.6),
+            )
+        elif roll < 0.9 or recycles == MAX_RECYCLES:
+            _lose(rng, walk, funnel, rep.id, days=25)
+        elif _recycle(rng, walk, funnel, rep.id, days=20):
+            continue
+        return Journey(moves=walk.moves, sales_owner_id=rep.id)
+    return Journey(moves=walk.moves, sales_owner_id=None)
