@@ -229,7 +229,8 @@ def simulate_journey(
     """Walk one lead down New -> Working -> MQL -> SQL -> Opportunity -> Won | Lost.
 
     Marketing moves are made by `marketer_id`, sales moves by the rep who claimed the lead. Sales
-    may recycle a lead to Working, after which it may qualify again and be claimed by anyone.
+    may reject an MQL or recycle a claimed lead to Working, after which it may qualify again and
+    be claimed by anyone.
     The average rates are tuned so that about 40% of leads reach MQL, about 60% of MQLs are
     claimed and about 27% of SQLs are won, once the leads still in progress are counted.
     """
@@ -268,8 +269,9 @@ def simulate_journey(
             if rng.random() < 0.7
             else _days(rng, median=4, spread=0.9)
         )
+        claimed = rng.random() < 0.7
         if not (
-            rng.random() < 0.7
+            claimed
             and walk.move(
                 kind=ChangeKind.CLAIMED,
                 to_stage_id=funnel.sql,
@@ -277,6 +279,15 @@ def simulate_journey(
                 after_seconds=claim_delay,
             )
         ):
+            # Sales turns most unwanted MQLs back to Marketing within days; only the recent
+            # ones, whose answer would lie in the future, are still waiting in the queue.
+            if (
+                not claimed
+                and recycles < MAX_RECYCLES
+                and rng.random() < 0.8
+                and _recycle(rng, walk, funnel, rep.id, days=3)
+            ):
+                continue
             return Journey(moves=walk.moves, sales_owner_id=None)
 
         # SQL: discovery leads to an opportunity, back to Marketing, or out.

@@ -28,16 +28,11 @@ FUNNEL_MOVES = {
     ("sql", "lost", ChangeKind.LOST),
     ("opportunity", "won", ChangeKind.WON),
     ("opportunity", "lost", ChangeKind.LOST),
+    ("mql", "working", ChangeKind.RECYCLED),  # Sales rejects an MQL
     ("sql", "working", ChangeKind.RECYCLED),
     ("opportunity", "working", ChangeKind.RECYCLED),
 }
 MARKETING_MOVES = {ChangeKind.CREATED, ChangeKind.MOVED}
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    """Every run checks the demo passwords; the production hasher would dominate these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def run_seed_demo(*args: str) -> str:
