@@ -39,11 +39,13 @@ run: install .data/secret_key
 	  ALLOWED_HOSTS="$${ALLOWED_HOSTS:-localhost,127.0.0.1}" \
 	  $(WITH_DATABASE) $(BIN)/python manage.py run_demo
 
-# mypy's Django plugin loads the settings but never connects: development settings will do.
+# For tools that load the settings but never connect (mypy's Django plugin, makemessages).
+OFFLINE_SETTINGS := DEBUG=true DATABASE_URL="$${DATABASE_URL:-postgres://localhost/offline}"
+
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DEBUG=true DATABASE_URL="$${DATABASE_URL:-postgres://localhost/typecheck}" $(BIN)/mypy .
+	$(OFFLINE_SETTINGS) $(BIN)/mypy .
 	$(WITH_DATABASE) env DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(WITH_DATABASE) $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
@@ -51,7 +53,7 @@ bench: install
 	$(WITH_DATABASE) $(BIN)/python manage.py bench
 
 messages: install
-	$(BIN)/python manage.py makemessages --locale es --ignore '.venv' --ignore 'staticfiles' \
+	$(OFFLINE_SETTINGS) $(BIN)/python manage.py makemessages --locale es --ignore '.venv' --ignore 'staticfiles' \
 	  --no-obsolete --no-location
 
 clean:
