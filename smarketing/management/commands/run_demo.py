@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+
 from leads.demo import DEMO_PASSWORD, DEMO_USERS
 
 STOP_GRACE_SECONDS = 10
