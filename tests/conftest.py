@@ -19,6 +19,7 @@ def _test_settings() -> Iterator[None]:
     }
     with override_settings(
         STORAGES=storages,
+        STATIC_ROOT=None,
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     ):
         yield
