@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.roles import Role, roles_of
+from funnel.models import Team
 from funnel.selectors import stage_summaries, unclaimed_mql_queue
 from leads.selectors import recent_leads_owned_by
 
@@ -21,5 +22,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     if Role.SALES in roles or Role.MANAGERS in roles:
         context["mql_queue"] = unclaimed_mql_queue()
     if Role.SALES in roles:
-        context["my_sales_funnel"] = stage_summaries(leads_filter=Q(leads__sales_owner=user))
+        context["my_sales_funnel"] = stage_summaries(
+            leads_filter=Q(leads__sales_owner=user), teams=[Team.SALES]
+        )
     return render(request, "dashboard/home.html", context)

@@ -1,5 +1,6 @@
 """Reads of the funnel, aggregated in SQL."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -17,14 +18,18 @@ class StageSummary:
     value: Decimal
 
 
-def stage_summaries(*, leads_filter: Q | None = None) -> list[StageSummary]:
-    """Every stage in order, with the number and summed expected value of its leads.
+def stage_summaries(
+    *, leads_filter: Q | None = None, teams: Collection[str] | None = None
+) -> list[StageSummary]:
+    """The stages in order (all, or those owned by `teams`), with the number and summed expected
+    value of their leads.
 
     `leads_filter` narrows the leads counted, written from the stage (`leads__sales_owner=...`).
     One query, whatever the number of leads.
     """
     condition = leads_filter if leads_filter is not None else Q()
-    stages = Stage.objects.annotate(
+    stages = Stage.objects.filter(team__in=teams) if teams is not None else Stage.objects.all()
+    stages = stages.annotate(
         lead_count=Count("leads", filter=condition),
         lead_value=Coalesce(Sum("leads__expected_value", filter=condition), Decimal(0)),
     ).order_by("position")

@@ -45,3 +45,12 @@ def test_home_query_count_does_not_grow_with_leads(
     with django_assert_num_queries(9):
         response = client.get(reverse("home"))
     assert response.status_code == 200
+
+
+def test_a_rep_s_pipeline_shows_only_the_sales_stages(client: Client, sales_rep) -> None:
+    client.force_login(sales_rep)
+
+    response = client.get(reverse("home"))
+
+    pipeline = [summary.stage.slug for summary in response.context["my_sales_funnel"]]
+    assert pipeline == ["sql", "opportunity", "won", "lost"]

@@ -106,3 +106,4 @@ def test_run_demo_serves_the_demo_and_stops_every_process(scratch_database_url: 
     assert command.returncode == 0, output
     assert len(started) >= 3, "web, worker and beat should all have started"
     assert [process for process in started if process.is_running()] == []
+    assert "exited with 'signal" not in output, "a worker was killed instead of stopped"

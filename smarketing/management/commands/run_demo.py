@@ -97,8 +97,10 @@ class Command(BaseCommand):
 
 
 def _stop_all(children: list[Child]) -> None:
+    # Each leader stops its own workers gracefully (gunicorn's, Celery's pool) on SIGTERM.
     for child in children:
-        _signal_group(child, signal.SIGTERM)
+        if child.process.poll() is None:
+            child.process.terminate()
     deadline = time.monotonic() + STOP_GRACE_SECONDS
     for child in children:
         try:
