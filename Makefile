@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 # Runs a command against DATABASE_URL, or against the embedded PostgreSQL when none is set.
 WITH_DATABASE := $(BIN)/python -m smarketing.embedded_db
 
-.PHONY: install requirements run test bench messages clean
+.PHONY: install requirements run test messages clean
 
 MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
@@ -48,9 +48,6 @@ test: install
 	$(OFFLINE_SETTINGS) $(BIN)/mypy .
 	$(WITH_DATABASE) env DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(WITH_DATABASE) $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
-
-bench: install
-	$(WITH_DATABASE) $(BIN)/python manage.py bench
 
 messages: install
 	$(OFFLINE_SETTINGS) $(BIN)/python manage.py makemessages --locale es --ignore '.venv' --ignore 'staticfiles' \
