@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -83,6 +85,14 @@ class Lead(models.Model):
     stage_entered_at = models.DateTimeField(_("in stage since"))
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # What the lead list searches: one column, so one trigram index serves every search.
+    search_text = models.GeneratedField(
+        expression=Concat(
+            "full_name", Value(" "), "email", Value(" "), "company", output_field=models.TextField()
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -99,7 +109,80 @@ class Lead(models.Model):
             models.Index(fields=["-created_at", "-id"], name="lead_created_desc"),
             models.Index(fields=["marketing_owner", "stage"], name="lead_marketing_owner_stage"),
             models.Index(fields=["sales_owner", "stage"], name="lead_sales_owner_stage"),
+            models.Index(fields=["full_name", "id"], name="lead_name"),
+            models.Index(fields=["-expected_value", "-id"], name="lead_value_desc"),
+            models.Index(fields=["source", "-created_at", "-id"], name="lead_source_created"),
+            models.Index(fields=["campaign", "-created_at", "-id"], name="lead_campaign_created"),
+            models.Index(fields=["persona", "-created_at", "-id"], name="lead_persona_created"),
+            models.Index(fields=["stage", "-created_at", "-id"], name="lead_stage_created"),
+            GinIndex(OpClass("search_text", name="gin_trgm_ops"), name="lead_search_trgm"),
         ]
 
     def __str__(self) -> str:
         return f"{self.full_name} <{self.email}>"
+
+
+class ActivityKind(models.TextChoices):
+    NOTE = "note", _("Note")
+    CALL = "call", _("Call")
+    EMAIL = "email", _("Email")
+    MEETING = "meeting", _("Meeting")
+    DETAILS = "details", _("Details changed")
+
+
+class Activity(models.Model):
+    """Something a person did or wrote about a lead; shown on its timeline to both teams."""
+
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="activities", verbose_name=_("lead")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ActivityKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [
+            models.Index(fields=["lead", "-created_at", "-id"], name="activity_lead_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.lead_id}"
+
+
+class Mention(models.Model):
+    """A colleague named with @username in an activity; listed on their mentions page."""
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="mentions", verbose_name=_("activity")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="mentions",
+        verbose_name=_("mentioned"),
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    seen_at = models.DateTimeField(_("seen"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "user"], name="mention_once_per_activity")
+        ]
+        indexes = [models.Index(fields=["user", "-created_at", "-id"], name="mention_user_created")]
+
+    def __str__(self) -> str:
+        return f"@{self.user_id} in {self.activity_id}"

@@ -1,14 +1,25 @@
-"""Calm error pages: a sentence saying what happened, never a stack trace."""
-
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.template.loader import render_to_string
+"""Domain errors: raised by services, turned into a message by views and into JSON by the API."""
 
 
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(request, "errors/404.html", status=404)
+class DomainError(Exception):
+    """A request the domain refuses. `code` is stable (clients may rely on it); `message` is a
+    sentence for the person, saying what to do."""
+
+    code = "refused"
+    http_status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
-def server_error(request: HttpRequest) -> HttpResponse:
-    # Rendered without the request: whatever failed (the database, say) must not fail this too.
-    return HttpResponse(render_to_string("errors/500.html"), status=500)
+class NotAllowed(DomainError):
+    code = "not_allowed"
+    http_status = 403
+
+
+class Conflict(DomainError):
+    """The data changed under the caller: someone else got there first."""
+
+    code = "conflict"
+    http_status = 409

@@ -10,5 +10,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
 ]
 
-handler404 = "smarketing.errors.not_found"
-handler500 = "smarketing.errors.server_error"
+handler404 = "smarketing.error_pages.not_found"
+handler500 = "smarketing.error_pages.server_error"

@@ -1,0 +1,35 @@
+"""Who may do what with leads and personas. Pages and the API both ask here."""
+
+from accounts.models import User
+from accounts.roles import Role, roles_of
+from funnel.models import Team
+from leads.models import Lead
+
+MARKETING_OWNED = {Team.MARKETING, Team.BOTH}
+SALES_OWNED = {Team.SALES, Team.BOTH}
+
+
+def can_create_lead(user: User) -> bool:
+    return bool(roles_of(user) & {Role.MARKETING, Role.MANAGERS})
+
+
+def can_edit_lead(user: User, lead: Lead) -> bool:
+    """Marketers edit leads in marketing-owned stages; in sales stages only the sales owner
+    does; managers edit every lead."""
+    roles = roles_of(user)
+    if Role.MANAGERS in roles:
+        return True
+    team = lead.stage.team
+    if team in MARKETING_OWNED and Role.MARKETING in roles:
+        return True
+    return team in SALES_OWNED and lead.sales_owner_id == user.pk
+
+
+def can_add_activity(user: User) -> bool:
+    """Everyone on either team reads every lead and writes on its timeline: the shared funnel
+    is the point."""
+    return bool(roles_of(user))
+
+
+def can_manage_personas(user: User) -> bool:
+    return bool(roles_of(user) & {Role.MARKETING, Role.MANAGERS})

@@ -1,0 +1,196 @@
+"""Creating and changing lead records, personas and timelines. Stage moves live in funnel."""
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from funnel.services import enter_funnel
+from leads.access import can_add_activity, can_create_lead, can_edit_lead, can_manage_personas
+from leads.models import Activity, ActivityKind, Lead, Mention, Persona
+from smarketing.errors import Conflict, NotAllowed
+
+# The fields of a lead that people type in; stage, owners and dates are the funnel's business.
+EDITABLE_FIELDS = (
+    "full_name",
+    "email",
+    "phone",
+    "company",
+    "job_title",
+    "country",
+    "source",
+    "campaign",
+    "persona",
+    "expected_value",
+)
+MENTION = re.compile(r"(?<![\w@.])@([\w.+-]*\w)")
+
+
+class DuplicateLead(Conflict):
+    code = "duplicate_email"
+
+    def __init__(self, existing: Lead) -> None:
+        super().__init__(
+            _("A lead with the email %(email)s already exists.") % {"email": existing.email}
+        )
+        self.existing = existing
+
+
+def normalise_email(email: str) -> str:
+    """Emails are compared case-insensitively; surrounding spaces are never meant."""
+    return email.strip()
+
+
+def find_lead_by_email(email: str) -> Lead | None:
+    return Lead.objects.filter(email__iexact=normalise_email(email)).first()
+
+
+@transaction.atomic
+def create_lead(*, details: Mapping[str, Any], note: str = "", actor: User) -> Lead:
+    """Log a new lead in the funnel's first stage, owned in Marketing by the marketer logging it.
+
+    Raises DuplicateLead (with the existing lead) when the email is taken, whatever its case,
+    also when two people save the same new email at the same moment.
+    """
+    if not can_create_lead(actor):
+        raise NotAllowed(_("Only Marketing and managers log new leads."))
+    lead = Lead(**_editable(details), marketing_owner=actor)
+    lead.email = normalise_email(lead.email)
+    try:
+        with transaction.atomic():
+            enter_funnel(lead=lead, actor=actor)
+    except IntegrityError:
+        existing = find_lead_by_email(lead.email)
+        if existing is None:
+            raise
+        raise DuplicateLead(existing) from None
+    if note.strip():
+        add_activity(lead=lead, kind=ActivityKind.NOTE, body=note, author=actor)
+    return lead
+
+
+@transaction.atomic
+def add_details_to_lead(
+    *, lead: Lead, details: Mapping[str, Any], note: str = "", actor: User
+) -> Lead:
+    """Fold a second capture of a known email into its lead: fill the fields it lacks, keep
+    the ones it has, and say on the timeline what was added and what differed."""
+    lead = _locked(lead)
+    if not can_edit_lead(actor, lead):
+        raise NotAllowed(_("You may not edit this lead in its current stage."))
+    added, differing = [], []
+    for field, value in _editable(details).items():
+        if field == "email" or _is_empty(value):
+            continue
+        current = getattr(lead, field)
+        if _is_empty(current):
+            setattr(lead, field, value)
+            added.append(f"{_label(field)}: {value}")
+        elif current != value:
+            differing.append(f"{_label(field)}: {value}")
+    if added:
+        lead.save()
+    lines = [_("Details entered again for this email.")]
+    if added:
+        lines.append(_("Added: %(fields)s.") % {"fields": "; ".join(added)})
+    if differing:
+        lines.append(_("Also given, not applied: %(fields)s.") % {"fields": "; ".join(differing)})
+    add_activity(lead=lead, kind=ActivityKind.DETAILS, body="\n".join(lines), author=actor)
+    if note.strip():
+        add_activity(lead=lead, kind=ActivityKind.NOTE, body=note, author=actor)
+    return lead
+
+
+@transaction.atomic
+def update_lead(*, lead: Lead, details: Mapping[str, Any], actor: User) -> Lead:
+    """Change a lead's details; the timeline records which fields changed."""
+    lead = _locked(lead)
+    if not can_edit_lead(actor, lead):
+        raise NotAllowed(_("You may not edit this lead in its current stage."))
+    changes = {
+        field: value for field, value in _editable(details).items() if getattr(lead, field) != value
+    }
+    if "email" in changes:
+        changes["email"] = normalise_email(changes["email"])
+    if not changes:
+        return lead
+    for field, value in changes.items():
+        setattr(lead, field, value)
+    try:
+        with transaction.atomic():
+            lead.save()
+    except IntegrityError:
+        existing = find_lead_by_email(lead.email)
+        if existing is None:
+            raise
+        raise DuplicateLead(existing) from None
+    add_activity(
+        lead=lead,
+        kind=ActivityKind.DETAILS,
+        body=_("Changed %(fields)s.") % {"fields": ", ".join(_label(f) for f in changes)},
+        author=actor,
+    )
+    return lead
+
+
+@transaction.atomic
+def add_activity(*, lead: Lead, kind: ActivityKind, body: str, author: User) -> Activity:
+    """Write on a lead's timeline; every active colleague named as @username is mentioned."""
+    if not can_add_activity(author):
+        raise NotAllowed(_("Only members of Marketing, Sales or the managers write on leads."))
+    activity = Activity.objects.create(lead=lead, kind=kind, body=body.strip(), author=author)
+    mentioned = mentioned_users(body, author=author)
+    Mention.objects.bulk_create(
+        [
+            Mention(activity=activity, user=user, created_at=activity.created_at)
+            for user in mentioned
+        ]
+    )
+    return activity
+
+
+def mentioned_users(text: str, *, author: User) -> list[User]:
+    usernames = {name.lower() for name in MENTION.findall(text)}
+    if not usernames:
+        return []
+    candidates = User.objects.filter(is_active=True).exclude(pk=author.pk)
+    return list(candidates.filter(username__iregex=_any_of(usernames)))
+
+
+def mark_mentions_seen(*, user: User) -> int:
+    return Mention.objects.filter(user=user, seen_at__isnull=True).update(seen_at=timezone.now())
+
+
+@transaction.atomic
+def save_persona(*, persona: Persona, actor: User) -> Persona:
+    if not can_manage_personas(actor):
+        raise NotAllowed(_("Only Marketing and managers edit buyer personas."))
+    persona.save()
+    return persona
+
+
+def _editable(details: Mapping[str, Any]) -> dict[str, Any]:
+    return {field: details[field] for field in EDITABLE_FIELDS if field in details}
+
+
+def _locked(lead: Lead) -> Lead:
+    """The lead re-read under a row lock, so concurrent edits apply one after the other."""
+    return Lead.objects.select_for_update(of=("self",)).select_related("stage").get(pk=lead.pk)
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or value == "" or value == Decimal(0)
+
+
+def _label(field: str) -> str:
+    model_field = Lead._meta.get_field(field)
+    return str(getattr(model_field, "verbose_name", field))
+
+
+def _any_of(usernames: set[str]) -> str:
+    return "^(" + "|".join(re.escape(name) for name in sorted(usernames)) + ")$"
