@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Lower
@@ -60,7 +61,11 @@ class Lead(models.Model):
         verbose_name=_("persona"),
     )
     expected_value = models.DecimalField(
-        _("expected value"), max_digits=12, decimal_places=2, default=0
+        _("expected value"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
     )
     marketing_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
