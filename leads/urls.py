@@ -1,4 +1,12 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from leads.views import detail, mentions
 
 # Each page of the leads app adds its routes here.
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("<int:pk>/", detail.lead_detail, name="lead_detail"),
+    path("<int:pk>/edit/", detail.lead_edit, name="lead_edit"),
+    path("<int:pk>/activities/", detail.lead_add_activity, name="lead_add_activity"),
+    path("<int:pk>/timeline/", detail.lead_timeline_older, name="lead_timeline"),
+    path("mentions/", mentions.mentions, name="mentions"),
+]

@@ -1,0 +1,180 @@
+"""A lead's page: its details, people and stage, and the one timeline both teams write on."""
+
+import copy
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import BadRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+from django_htmx.middleware import HtmxDetails
+
+from accounts.http import AuthenticatedHttpRequest
+from leads.access import can_add_activity, can_edit_lead
+from leads.forms import NOTE_MAX_LENGTH, LeadForm
+from leads.models import ActivityKind, Lead
+from leads.services import DuplicateLead, add_activity, update_lead
+from leads.timeline import (
+    Cursor,
+    activity_entry,
+    lead_for_page,
+    lead_timeline,
+    stage_clock,
+)
+from smarketing.errors import NotAllowed
+
+
+class HtmxRequest(AuthenticatedHttpRequest):
+    htmx: HtmxDetails
+
+
+WRITTEN_KINDS = (ActivityKind.NOTE, ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)
+
+
+class ActivityForm(forms.Form):
+    """What a person adds to a timeline by hand; "details changed" is written by the services."""
+
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"),
+        choices=[(kind.value, kind.label) for kind in WRITTEN_KINDS],
+        initial=ActivityKind.NOTE,
+        widget=forms.RadioSelect,
+    )
+    body = forms.CharField(
+        label=gettext_lazy("Text"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Mention a colleague with @username."),
+        error_messages={"required": gettext_lazy("Write something before adding it.")},
+    )
+
+
+def cursor_from(request: HttpRequest) -> Cursor | None:
+    """The `before` cursor of a "show older" link; a mangled one is a bad request."""
+    token = request.GET.get("before")
+    if not token:
+        return None
+    try:
+        return Cursor.parse(token)
+    except (ValueError, OverflowError):
+        raise BadRequest("invalid cursor") from None
+
+
+@require_GET
+def lead_detail(request: HtmxRequest, pk: int) -> HttpResponse:
+    lead = lead_for_page(pk)
+    return _page(request, lead, form=ActivityForm(), before=cursor_from(request))
+
+
+@require_GET
+def lead_timeline_older(request: HtmxRequest, pk: int) -> HttpResponse:
+    """The next entries of the timeline, for htmx's "Show older"; without htmx, the lead page
+    from that place on."""
+    before = cursor_from(request)
+    if not request.htmx:
+        query = f"?before={before}" if before else ""
+        return redirect(f"{reverse('lead_detail', args=[pk])}{query}#timeline")
+    lead = lead_for_page(pk)
+    context = {"lead": lead, "timeline": lead_timeline(lead=lead, before=before)}
+    return render(request, "leads/_timeline.html", context)
+
+
+@require_POST
+def lead_add_activity(request: HtmxRequest, pk: int) -> HttpResponse:
+    """Add a note, call, email or meeting on top of the timeline: htmx gets the new entry and a
+    fresh form; a plain form post gets the page again."""
+    lead = lead_for_page(pk)
+    form = ActivityForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            response = render(
+                request, "leads/detail.html#activity_form", {"lead": lead, "form": form}
+            )
+            return reswap(retarget(response, "#activity-form"), "outerHTML")
+        return _page(request, lead, form=form)
+    try:
+        activity = add_activity(
+            lead=lead,
+            kind=ActivityKind(form.cleaned_data["kind"]),
+            body=form.cleaned_data["body"],
+            author=request.user,
+        )
+    except NotAllowed as refusal:
+        return _page(request, lead, form=form, refusal=refusal.message, status=403)
+    if request.htmx:
+        entry = render_to_string(
+            "leads/_timeline.html#entry", {"entry": activity_entry(activity)}, request
+        )
+        fresh_form = render_to_string(
+            "leads/detail.html#activity_form",
+            {"lead": lead, "form": ActivityForm(), "swap_oob": True},
+            request,
+        )
+        return HttpResponse(entry + fresh_form)
+    messages.success(request, _("Added to the timeline."))
+    return redirect(f"{reverse('lead_detail', args=[lead.pk])}#timeline")
+
+
+@require_http_methods(["GET", "POST"])
+def lead_edit(request: HtmxRequest, pk: int) -> HttpResponse:
+    lead = lead_for_page(pk)
+    if not can_edit_lead(request.user, lead):
+        return _refused(request, lead, _("You may not edit this lead in its current stage."))
+    # The form writes into its instance while validating; the page header keeps the saved values.
+    form = LeadForm(request.POST or None, instance=copy.copy(lead))
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_lead(lead=lead, details=form.cleaned_data, actor=request.user)
+        except NotAllowed as refusal:
+            return _refused(request, lead, refusal.message)
+        except DuplicateLead as duplicate:
+            form.add_error("email", _duplicate_error(duplicate))
+        else:
+            messages.success(
+                request, _("The details of %(name)s were saved.") % {"name": lead.full_name}
+            )
+            return redirect("lead_detail", pk=lead.pk)
+    return render(request, "leads/edit.html", {"lead": lead, "form": form})
+
+
+def _page(
+    request: HtmxRequest,
+    lead: Lead,
+    *,
+    form: ActivityForm,
+    before: Cursor | None = None,
+    refusal: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "lead": lead,
+        "clock": stage_clock(lead),
+        "timeline": lead_timeline(lead=lead, before=before),
+        "showing_older": before is not None,
+        "form": form,
+        "can_edit": can_edit_lead(request.user, lead),
+        "can_write": can_add_activity(request.user),
+        "refusal": refusal,
+    }
+    return render(request, "leads/detail.html", context, status=status)
+
+
+def _refused(request: HtmxRequest, lead: Lead, message: str) -> HttpResponse:
+    return render(request, "leads/edit.html", {"lead": lead, "refusal": message}, status=403)
+
+
+def _duplicate_error(duplicate: DuplicateLead) -> str:
+    existing = duplicate.existing
+    return format_html(
+        '{} <a href="{}">{}</a>',
+        duplicate.message,
+        reverse("lead_detail", args=[existing.pk]),
+        _("Open %(name)s") % {"name": existing.full_name},
+    )

@@ -1,0 +1,175 @@
+"""@mentions: written in a note, listed on the mentioned colleague's Mentions page."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from leads.models import Activity, ActivityKind, Lead, Mention
+from tests.factories import LeadFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sam() -> User:
+    return UserFactory.create(
+        username="sam", first_name="Sam", last_name="Whitaker", roles=[Role.SALES]
+    )
+
+
+@pytest.fixture
+def lead(marketer: User) -> Lead:
+    return LeadFactory.create(full_name="Ada Lovelace", marketing_owner=marketer)
+
+
+def write(client: Client, lead: Lead, body: str) -> None:
+    response = client.post(
+        reverse("lead_add_activity", args=[lead.pk]), {"kind": "note", "body": body}
+    )
+    assert response.status_code == 302
+
+
+def mention_many(lead: Lead, author: User, user: User, count: int) -> list[Mention]:
+    start = timezone.now() - timedelta(days=1)
+    mentions = []
+    for number in range(count):
+        at = start + timedelta(minutes=number)
+        activity = Activity.objects.create(
+            lead=lead,
+            kind=ActivityKind.NOTE,
+            body=f"@{user.username} number {number}",
+            author=author,
+            created_at=at,
+        )
+        mentions.append(Mention.objects.create(activity=activity, user=user, created_at=at))
+    return mentions
+
+
+def test_a_note_mentions_the_colleague_it_names(
+    client: Client, marketer: User, sam: User, lead: Lead
+) -> None:
+    client.force_login(marketer)
+
+    write(client, lead, "@sam please call")
+
+    mention = Mention.objects.get()
+    assert mention.user == sam
+    assert mention.activity.body == "@sam please call"
+    assert mention.seen_at is None
+
+
+def test_the_author_and_unknown_names_are_never_mentioned(
+    client: Client, marketer: User, sam: User, lead: Lead
+) -> None:
+    client.force_login(marketer)
+
+    write(client, lead, "@marketer @ghost @nobody.here wrote to sam@example.com")
+
+    assert not Mention.objects.exists()
+
+
+def test_the_mentioned_colleague_sees_it_and_it_becomes_seen(
+    client: Client, marketer: User, sam: User, lead: Lead
+) -> None:
+    client.force_login(marketer)
+    write(client, lead, "@sam please call <today>")
+    client.force_login(sam)
+
+    first = client.get(reverse("mentions"))
+    again = client.get(reverse("mentions"))
+
+    assert first.status_code == 200
+    body = first.content.decode()
+    activity = Activity.objects.get()
+    assert f'href="{reverse("lead_detail", args=[lead.pk])}#entry-activity-{activity.pk}"' in body
+    assert ">Ada Lovelace</a>" in body
+    assert "<strong>Maria" in body
+    assert '<strong class="at-mention">@sam</strong> please call &lt;today&gt;' in body
+    assert 'class="mention unseen"' in body
+    assert Mention.objects.get().seen_at is not None
+    assert 'class="mention unseen"' not in again.content.decode()
+    assert 'class="mention"' in again.content.decode()
+
+
+def test_each_person_sees_only_their_own_mentions(
+    client: Client, marketer: User, sam: User, sales_rep: User, lead: Lead
+) -> None:
+    client.force_login(marketer)
+    write(client, lead, "@rep only for you")
+    client.force_login(sam)
+
+    body = client.get(reverse("mentions")).content.decode()
+
+    assert "only for you" not in body
+    assert "Nobody has mentioned you yet." in body
+    assert Mention.objects.get().seen_at is None
+
+
+def test_mentions_are_paged_newest_first_by_cursor(
+    client: Client, marketer: User, sam: User, lead: Lead
+) -> None:
+    mention_many(lead, marketer, sam, 35)
+    client.force_login(sam)
+
+    first = client.get(reverse("mentions")).content.decode()
+    cursor = first.split('hx-get="/leads/mentions/?before=')[1].split('"')[0]
+    older = client.get(
+        reverse("mentions"), {"before": cursor}, headers={"HX-Request": "true"}
+    ).content.decode()
+
+    assert first.index("number 34") < first.index("number 5<")
+    assert "number 4<" not in first
+    assert "<html" not in older
+    assert [f"number {n}<" in older for n in range(6)] == [True] * 5 + [False]
+    assert "Show older mentions" not in older
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_the_mentions_page_s_query_count_does_not_grow(
+    client: Client, marketer: User, sam: User, lead: Lead, django_assert_num_queries, count: int
+) -> None:
+    mention_many(lead, marketer, sam, count)
+    client.force_login(sam)
+
+    # session, user, roles; the mentions with their notes, leads and authors; marking them
+    # seen; the idle-timeout session save (savepoint, update, release)
+    with django_assert_num_queries(8):
+        response = client.get(reverse("mentions"))
+    assert response.status_code == 200
+    assert response.content.decode().count('class="mention unseen"') == min(count, 30)
+
+
+def test_a_mangled_cursor_is_a_bad_request(client: Client, sam: User) -> None:
+    client.force_login(sam)
+
+    assert client.get(reverse("mentions"), {"before": "1.q.1"}).status_code == 400
+
+
+def test_a_hostile_note_is_text_on_the_mentions_page(
+    client: Client, marketer: User, sam: User, lead: Lead
+) -> None:
+    client.force_login(marketer)
+    write(client, lead, '@sam <script>alert(1)</script> <a href="javascript:alert(1)">x</a>')
+    lead.full_name = "<script>alert(2)</script>"
+    lead.save()
+    client.force_login(sam)
+
+    body = client.get(reverse("mentions")).content.decode()
+
+    assert "<script>alert" not in body
+    assert 'href="javascript:' not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in body
+
+
+def test_the_nav_links_to_mentions(client: Client, sam: User) -> None:
+    client.force_login(sam)
+
+    body = client.get(reverse("mentions")).content.decode()
+
+    assert f'<a href="{reverse("mentions")}" aria-current="page">Mentions</a>' in body
