@@ -122,7 +122,7 @@ def test_a_marketer_adds_a_note_and_the_mentioned_rep_finds_it(
     expect(page.get_by_role("link", name="ada@engines.example")).to_have_attribute(
         "href", "mailto:ada@engines.example"
     )
-    expect(page.get_by_role("link", name="Engineering lead")).to_be_visible()
+    expect(page.locator(".persona")).to_have_text("Engineering lead")
     expect(page.get_by_role("link", name="Edit details")).to_be_visible()
 
     add_note(page, "@sam please call them today,\nthey are ready for a demo.")
