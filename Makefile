@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 # Runs a command against DATABASE_URL, or against the embedded PostgreSQL when none is set.
 WITH_DATABASE := $(BIN)/python -m smarketing.embedded_db
 
-.PHONY: install requirements run test messages clean
+.PHONY: install requirements run test bench messages clean
 
 MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
@@ -48,6 +48,13 @@ test: install
 	$(OFFLINE_SETTINGS) $(BIN)/mypy .
 	$(WITH_DATABASE) env DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(WITH_DATABASE) $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The lead list's timings on a big database (DATABASE_URL, e.g. one filled by
+# `manage.py seed_demo --leads 1000000`); BENCH_ARGS="--repeat 50" for more requests per case.
+bench: install .data/secret_key
+	@SECRET_KEY="$${SECRET_KEY:-$$(cat .data/secret_key)}" HTTPS="$${HTTPS:-false}" \
+	  ALLOWED_HOSTS="$${ALLOWED_HOSTS:-localhost,127.0.0.1}" \
+	  $(WITH_DATABASE) $(BIN)/python manage.py bench $(BENCH_ARGS)
 
 messages: install
 	$(OFFLINE_SETTINGS) $(BIN)/python manage.py makemessages --locale es --ignore '.venv' --ignore 'staticfiles' \

@@ -111,6 +111,8 @@ class Lead(models.Model):
         ]
         indexes = [
             models.Index(fields=["stage", "stage_entered_at"], name="lead_stage_entered"),
+            # The list's "longest in stage" order, across all stages.
+            models.Index(fields=["stage_entered_at", "id"], name="lead_in_stage_since"),
             models.Index(fields=["-created_at", "-id"], name="lead_created_desc"),
             models.Index(fields=["marketing_owner", "stage"], name="lead_marketing_owner_stage"),
             models.Index(fields=["sales_owner", "stage"], name="lead_sales_owner_stage"),

@@ -1,0 +1,237 @@
+"""How fast the busiest pages answer on a big database, against the SQL they run.
+
+Each case is a page, fetched through Django's test client (middleware, view, templates: all the
+server does but the network) as a signed-in manager. The SQL statements one request issued are
+then run again on their own, straight on a database cursor, as often as the page was fetched. The
+ratio of the two medians says how much the page adds to its SQL; it stays meaningful on a busy or
+slow machine, where the milliseconds alone do not.
+
+Not part of the test suite: run it by hand against a database with about a million leads
+(`manage.py seed_demo --leads 1000000`), for example with `make bench`.
+"""
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+from leads.models import Lead
+from leads.selectors import LEAD_SORTS, LeadSort
+
+MINIMUM_LEADS = 100_000
+DEEP_PAGE_ROWS = 500_000
+# Targets from issue 3.
+MAX_RATIO_TO_RAW = 2.0
+MAX_P95_MS = 150.0
+MAX_DEEP_TO_FIRST = 1.2
+
+
+@dataclass(frozen=True)
+class Case:
+    """A page to measure; `url` is called once, before the measuring starts."""
+
+    name: str
+    url: Callable[[], str]
+
+
+def _lead_list(**query: str) -> str:
+    url = reverse("lead_list")
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _deep_list_page() -> str:
+    """The list page that starts DEEP_PAGE_ROWS rows down (halfway down a smaller list, with
+    --force), as a person paging there would get it. The cursor is made from that row directly:
+    paging there takes ten thousand requests."""
+    keyset = LEAD_SORTS[LeadSort.NEWEST]
+    depth = max(1, min(DEEP_PAGE_ROWS, Lead.objects.count() // 2))
+    row = Lead.objects.only(*keyset.fields).order_by(*keyset.order_by())[depth - 1]
+    return _lead_list(after=keyset.cursor_for(row))
+
+
+FIRST_PAGE = "list: first page"
+DEEP_PAGE = f"list: {DEEP_PAGE_ROWS:,} rows deep"
+
+# Add a page here to measure it too.
+CASES: list[Case] = [
+    Case(FIRST_PAGE, _lead_list),
+    Case(DEEP_PAGE, _deep_list_page),
+    Case("list: stage=working & source=event", lambda: _lead_list(stage="working", source="event")),
+    Case("list: search 'acme'", lambda: _lead_list(q="acme")),
+    Case("list: search 'globx' (a typo)", lambda: _lead_list(q="globx")),
+    Case("list: needs attention", lambda: _lead_list(needs_attention="on")),
+    Case("list: longest in stage", lambda: _lead_list(sort=LeadSort.LONGEST_IN_STAGE)),
+]
+
+
+@dataclass(frozen=True)
+class Result:
+    case: Case
+    queries: int
+    page_ms: list[float]
+    raw_ms: list[float]
+
+    @property
+    def page_median(self) -> float:
+        return statistics.median(self.page_ms)
+
+    @property
+    def page_p95(self) -> float:
+        return _p95(self.page_ms)
+
+    @property
+    def raw_median(self) -> float:
+        return statistics.median(self.raw_ms)
+
+    @property
+    def ratio(self) -> float:
+        return self.page_median / self.raw_median if self.raw_median else float("inf")
+
+
+def _p95(samples: list[float]) -> float:
+    if len(samples) < 2:
+        return samples[0]
+    return statistics.quantiles(samples, n=20, method="inclusive")[18]
+
+
+class Command(BaseCommand):
+    help = (
+        "Time the lead list (and other busy pages) on a big database: median and p95 server "
+        "time per request, and the ratio to running the same SQL directly."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--repeat", type=int, default=30, help="Requests per case (default 30)."
+        )
+        parser.add_argument(
+            "--user", default="morgan", help="Who fetches the pages (default: the demo manager)."
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help=f"Run even with fewer than {MINIMUM_LEADS:,} leads; the numbers mean little.",
+        )
+
+    def handle(self, *args: Any, repeat: int, user: str, force: bool, **options: Any) -> None:
+        if repeat < 1:
+            raise CommandError("--repeat must be at least 1.")
+        executor = MigrationExecutor(connection)
+        missing = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if missing:
+            names = ", ".join(f"{m.app_label}.{m.name}" for m, _ in missing[:3])
+            if len(missing) > 3:
+                names += f" and {len(missing) - 3} more"
+            raise CommandError(
+                f"This database lacks migrations ({names}): the pages would fail or be slow "
+                "for want of their indexes. Run `manage.py migrate` first."
+            )
+        leads = Lead.objects.count()
+        if leads < MINIMUM_LEADS and not force:
+            raise CommandError(
+                f"This database has {leads:,} leads; the benchmark is meant for about a million "
+                f"(at least {MINIMUM_LEADS:,}). Load them with `manage.py seed_demo --leads "
+                "1000000` into a database of their own, or pass --force."
+            )
+        person = User.objects.filter(username=user).first()
+        if person is None:
+            raise CommandError(
+                f"There is no user {user!r} to fetch the pages as; pass --user with one."
+            )
+        self.stdout.write(
+            f"{leads:,} leads on {connection.settings_dict['NAME']}; {repeat} requests per case."
+        )
+        hosts = [*settings.ALLOWED_HOSTS, "testserver"]
+        with override_settings(ALLOWED_HOSTS=hosts):
+            client = Client()
+            client.force_login(person)
+            try:
+                results = [self._measure(client, case, repeat) for case in CASES]
+            finally:
+                client.logout()
+        self._report(results)
+
+    def _measure(self, client: Client, case: Case, repeat: int) -> Result:
+        url = case.url()
+        for _ in range(3):  # warm the caches, as a page in use is
+            self._fetch(client, url)
+        page_ms = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            self._fetch(client, url)
+            page_ms.append((time.perf_counter() - started) * 1000)
+        with CaptureQueriesContext(connection) as issued:
+            self._fetch(client, url)
+        statements = [query["sql"] for query in issued.captured_queries]
+        return Result(
+            case=case,
+            queries=len(statements),
+            page_ms=page_ms,
+            raw_ms=[_run_raw(statements) for _ in range(repeat)],
+        )
+
+    def _fetch(self, client: Client, url: str) -> None:
+        response = client.get(url, secure=True)
+        if response.status_code != 200:
+            raise CommandError(f"GET {url} answered {response.status_code}, not 200.")
+
+    def _report(self, results: list[Result]) -> None:
+        width = max(len(result.case.name) for result in results)
+        header = (
+            f"{'case':<{width}}  {'queries':>7}  {'median ms':>9}  {'p95 ms':>7}  "
+            f"{'raw SQL median ms':>17}  {'page/raw':>8}"
+        )
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for result in results:
+            self.stdout.write(
+                f"{result.case.name:<{width}}  {result.queries:>7}  {result.page_median:>9.1f}  "
+                f"{result.page_p95:>7.1f}  {result.raw_median:>17.1f}  {result.ratio:>8.2f}"
+            )
+        self.stdout.write("")
+        by_name = {result.case.name: result for result in results}
+        if FIRST_PAGE in by_name and DEEP_PAGE in by_name:
+            deep = by_name[DEEP_PAGE].page_median / by_name[FIRST_PAGE].page_median
+            self._verdict(
+                f"deep page / first page: {deep:.2f} (target ≤ {MAX_DEEP_TO_FIRST})",
+                deep <= MAX_DEEP_TO_FIRST,
+            )
+        for result in results:
+            self._verdict(
+                f"{result.case.name}: page/raw {result.ratio:.2f} (target ≤ {MAX_RATIO_TO_RAW}), "
+                f"p95 {result.page_p95:.1f} ms (target < {MAX_P95_MS:.0f})",
+                result.ratio <= MAX_RATIO_TO_RAW and result.page_p95 < MAX_P95_MS,
+            )
+
+    def _verdict(self, line: str, met: bool) -> None:
+        if met:
+            self.stdout.write(self.style.SUCCESS(f"met     {line}"))
+        else:
+            self.stdout.write(self.style.WARNING(f"missed  {line}"))
+
+
+def _run_raw(statements: list[str]) -> float:
+    """Milliseconds to run `statements` one after the other and fetch their rows, on the
+    database driver's own cursor. In a transaction that is rolled back: a page's statements
+    include its savepoints and its session update."""
+    with transaction.atomic(), connection.cursor() as wrapper:
+        cursor = wrapper.cursor  # the driver's cursor, without Django's wrapping
+        started = time.perf_counter()
+        for sql in statements:
+            cursor.execute(sql)
+            if cursor.description is not None:
+                cursor.fetchall()
+        elapsed = (time.perf_counter() - started) * 1000
+        transaction.set_rollback(True)
+    return elapsed

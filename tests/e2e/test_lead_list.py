@@ -1,0 +1,134 @@
+"""Finding leads in the list, as a sales rep does it: search, filter, sort, page."""
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from accounts.models import User
+from funnel.models import Stage
+from leads.models import Source
+from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.test_login import log_in
+from tests.factories import PASSWORD, LeadFactory, PersonaFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+Screenshot = Callable[[str], Path]
+FILLERS = 56
+
+
+@pytest.fixture
+def leads(marketer: User, sales_rep: User) -> None:
+    """A working day's list: two MQLs (one waiting past its 24 hours), a deal, and many new
+    leads from the website."""
+    now = timezone.now()
+    mql = Stage.objects.get(slug="mql")
+    founder = PersonaFactory.create(name="Founder")
+    LeadFactory.create(
+        full_name="Wile Coyote",
+        email="wile@acme.example",
+        company="ACME Corp.",
+        persona=founder,
+        source=Source.EVENT,
+        campaign="Desert expo",
+        stage=mql,
+        stage_entered_at=now - timedelta(hours=30),
+        created_at=now - timedelta(days=4),
+        marketing_owner=marketer,
+        expected_value=Decimal("18000"),
+    )
+    LeadFactory.create(
+        full_name="Road Runner",
+        email="beep@speedy.example",
+        company="Speedy Couriers",
+        stage=mql,
+        stage_entered_at=now - timedelta(hours=2),
+        created_at=now - timedelta(days=3),
+        marketing_owner=marketer,
+    )
+    LeadFactory.create(
+        full_name="Hank Scorpio",
+        email="hank@globex.example",
+        company="Globex",
+        persona=founder,
+        source=Source.REFERRAL,
+        stage=Stage.objects.get(slug="opportunity"),
+        stage_entered_at=now - timedelta(days=6),
+        created_at=now - timedelta(days=20),
+        marketing_owner=marketer,
+        sales_owner=sales_rep,
+        expected_value=Decimal("125000"),
+    )
+    for n in range(FILLERS):
+        LeadFactory.create(
+            full_name=f"Visitor {n:02}",
+            email=f"visitor{n}@example.net",
+            company="Initech",
+            created_at=now - timedelta(minutes=n),
+            marketing_owner=marketer,
+        )
+
+
+def test_a_sales_rep_finds_leads_by_search_filters_sort_and_pages(
+    page: Page, live_server: LiveServer, screenshot: Screenshot, sales_rep: User, leads: None
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/")
+    log_in(page, sales_rep.username, PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Leads").click()
+
+    expect(page.get_by_role("heading", name="Leads", level=1)).to_be_visible()
+    names = page.locator("#lead-results td.lead-name a")
+    expect(names).to_have_count(50)
+    screenshot("lead-list")
+    # What a laptop shows without scrolling.
+    page.screenshot(path=SCREENSHOTS / "lead-list-laptop.png")
+
+    # Search: a lowercase word finds the company written in capitals.
+    page.get_by_role("searchbox", name="Search").fill("acme")
+    expect(names).to_have_count(1)
+    expect(page.locator("#lead-results")).to_contain_text("ACME Corp.")
+    expect(names.first).to_have_text("Wile Coyote")
+    expect(page).to_have_url(re.compile(r"[?&]q=acme"))
+    screenshot("lead-list-search")
+
+    # Filters: the stage, then only the leads waiting past their stage's time limit.
+    page.get_by_role("searchbox", name="Search").fill("")
+    page.get_by_label("Stage").select_option(label="MQL")
+    expect(names).to_have_text(["Road Runner", "Wile Coyote"])
+    page.get_by_label("Needs attention only").check()
+    expect(names).to_have_text(["Wile Coyote"])
+    expect(page.locator("#lead-results .sla-late")).to_have_count(1)
+    page.screenshot(path=SCREENSHOTS / "lead-list-needs-attention.png")
+
+    # The address is shareable: opening it again shows the same list.
+    page.reload()
+    expect(page.get_by_label("Stage")).to_have_value("mql")
+    expect(page.get_by_label("Needs attention only")).to_be_checked()
+    expect(names).to_have_text(["Wile Coyote"])
+
+    # Sort: both MQLs by name, then every lead by expected value.
+    page.get_by_label("Needs attention only").uncheck()
+    page.get_by_label("Sort by").select_option(label="Name")
+    expect(names).to_have_text(["Road Runner", "Wile Coyote"])
+    page.get_by_label("Stage").select_option(label="Any stage")
+    page.get_by_label("Sort by").select_option(label="Expected value")
+    expect(names.nth(0)).to_have_text("Hank Scorpio")
+    expect(names.nth(1)).to_have_text("Wile Coyote")
+
+    # Pages: the next 50 come in below the first, without leaving the page.
+    page.get_by_role("link", name="Clear all").click()
+    expect(names).to_have_count(50)
+    page.get_by_role("link", name="Next 50 leads").click()
+    expect(names).to_have_count(FILLERS + 3)
+    expect(names.last).to_have_text("Hank Scorpio")
+    expect(page.get_by_role("link", name="Next 50 leads")).to_have_count(0)
+    assert len(set(names.all_inner_texts())) == FILLERS + 3
+    screenshot("lead-list-all-pages")
