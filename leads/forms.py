@@ -12,7 +12,7 @@ class LeadForm(forms.ModelForm[Lead]):
     """The lead's own details, as marketers log them and owners edit them."""
 
     persona = forms.ModelChoiceField(
-        label=_("persona"),
+        label=_("Persona"),
         queryset=Persona.objects.order_by("name"),
         required=False,
         empty_label=_("No persona yet"),

@@ -6,6 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,7 +49,14 @@ def normalise_email(email: str) -> str:
 
 
 def find_lead_by_email(email: str) -> Lead | None:
-    return Lead.objects.filter(email__iexact=normalise_email(email)).first()
+    """Compared as the unique index compares (lower(email)), so the lookup uses that index;
+    `email__iexact` would compare upper() and read the whole table."""
+    return (
+        Lead.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=Lower(Value(normalise_email(email))))
+        .select_related("stage")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -90,9 +99,9 @@ def add_details_to_lead(
         current = getattr(lead, field)
         if _is_empty(current):
             setattr(lead, field, value)
-            added.append(f"{_label(field)}: {value}")
+            added.append(f"{_label(field)}: {_shown(field, value)}")
         elif current != value:
-            differing.append(f"{_label(field)}: {value}")
+            differing.append(f"{_label(field)}: {_shown(field, value)}")
     if added:
         lead.save()
     lines = [_("Details entered again for this email.")]
@@ -112,11 +121,10 @@ def update_lead(*, lead: Lead, details: Mapping[str, Any], actor: User) -> Lead:
     lead = _locked(lead)
     if not can_edit_lead(actor, lead):
         raise NotAllowed(_("You may not edit this lead in its current stage."))
-    changes = {
-        field: value for field, value in _editable(details).items() if getattr(lead, field) != value
-    }
-    if "email" in changes:
-        changes["email"] = normalise_email(changes["email"])
+    wanted = _editable(details)
+    if "email" in wanted:
+        wanted["email"] = normalise_email(wanted["email"])
+    changes = {field: value for field, value in wanted.items() if getattr(lead, field) != value}
     if not changes:
         return lead
     for field, value in changes.items():
@@ -190,6 +198,12 @@ def _is_empty(value: object) -> bool:
 def _label(field: str) -> str:
     model_field = Lead._meta.get_field(field)
     return str(getattr(model_field, "verbose_name", field))
+
+
+def _shown(field: str, value: object) -> str:
+    """A value as people read it: a choice's label rather than its stored key."""
+    choices = dict(getattr(Lead._meta.get_field(field), "flatchoices", []))
+    return str(choices.get(value, value))
 
 
 def _any_of(usernames: set[str]) -> str:

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from leads.views import detail, mentions
+from leads.views import create, detail, mentions, personas
 from leads.views.list import lead_list
 
 # Each page of the leads app adds its routes here.
@@ -11,4 +11,9 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/activities/", detail.lead_add_activity, name="lead_add_activity"),
     path("<int:pk>/timeline/", detail.lead_timeline_older, name="lead_timeline"),
     path("mentions/", mentions.mentions, name="mentions"),
+    path("new/", create.lead_create, name="lead_create"),
+    path("personas/", personas.persona_list, name="persona_list"),
+    path("personas/new/", personas.persona_create, name="persona_create"),
+    path("personas/<int:pk>/", personas.persona_detail, name="persona_detail"),
+    path("personas/<int:pk>/edit/", personas.persona_edit, name="persona_edit"),
 ]
