@@ -46,7 +46,7 @@ class LeadFilterForm(forms.Form):
     needs_attention = forms.BooleanField(label=_("Needs attention only"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=LeadSort.choices)
 
-    def __init__(self, data: QueryDict, *, options: LeadListOptions, **kwargs: Any) -> None:
+    def __init__(self, data: QueryDict | None, *, options: LeadListOptions, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self.options = options
         self.fields["stage"].choices = [  # type: ignore[attr-defined]
@@ -70,6 +70,14 @@ class LeadFilterForm(forms.Form):
             self.add_error("created_to", _("The end date is before the start date."))
         return cleaned
 
+    def as_applied(self) -> "LeadFilterForm":
+        """The form to show: with a value left out, a copy holding only the values that apply,
+        so that no control shows a filter that is not in force (the problems say what was left
+        out and why)."""
+        if not self.errors:
+            return self
+        return LeadFilterForm(None, options=self.options, initial=self.cleaned_data)
+
     def filters(self) -> LeadFilters:
         """The filters from the fields that were understood (call after is_valid())."""
         data = self.cleaned_data
@@ -88,7 +96,7 @@ class LeadFilterForm(forms.Form):
 
     def uses_more_filters(self) -> bool:
         """Whether a filter behind "More filters" is set, so that the page shows them open."""
-        return any(self.data.get(name) for name in MORE_FILTERS)
+        return any(self[name].value() for name in MORE_FILTERS)
 
     def sort_order(self) -> LeadSort:
         return LeadSort(self.cleaned_data.get("sort") or LeadSort.NEWEST)

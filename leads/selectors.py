@@ -4,7 +4,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, TextChoices, Value
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    TextChoices,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +22,7 @@ from accounts.models import User
 from accounts.roles import Role
 from funnel.models import Stage, Team
 from leads.access import MARKETING_OWNED, SALES_OWNED
-from leads.models import Lead, Persona
+from leads.models import Lead, Persona, Source
 from leads.search import search_condition
 from smarketing.pagination import Keyset, Page, paginate
 
@@ -173,7 +183,8 @@ def lead_list_page(
 ) -> Page[Lead]:
     """One page of the lead list: one query, whatever the page's depth.
 
-    Each lead carries `past_sla` (it has outstayed its stage's time limit). Raises
+    Each lead carries `past_sla` (it has outstayed its stage's time limit) and `source_label`
+    (its source, translated). Raises
     smarketing.pagination.InvalidCursor when `after` was not written for this sort order."""
     overdue = past_sla(options.stages, now=now)
     leads = (
@@ -182,7 +193,13 @@ def lead_list_page(
         .annotate(
             past_sla=ExpressionWrapper(overdue, output_field=BooleanField())
             if overdue
-            else Value(False)
+            else Value(False),
+            # The label in the reader's language, once per page: get_source_display() builds
+            # the choices anew for each row, and fifty of those cost more than the query.
+            source_label=Case(
+                *(When(source=value, then=Value(str(label))) for value, label in Source.choices),
+                default=F("source"),
+            ),
         )
     )
     return paginate(leads, keyset=LEAD_SORTS[sort], cursor=after, per_page=per_page)

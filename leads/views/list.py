@@ -41,7 +41,7 @@ def lead_list(request: HtmxRequest) -> HttpResponse:
         after = None
         page = lead_list_page(filters=filters, sort=sort, after=None, options=options, now=now)
     context = {
-        "form": form,
+        "form": form.as_applied(),
         "page": page,
         "problems": problems,
         "campaigns": options.campaigns,

@@ -132,3 +132,25 @@ def test_a_sales_rep_finds_leads_by_search_filters_sort_and_pages(
     expect(page.get_by_role("link", name="Next 50 leads")).to_have_count(0)
     assert len(set(names.all_inner_texts())) == FILLERS + 3
     screenshot("lead-list-all-pages")
+
+
+def test_a_link_with_filters_the_list_cannot_read_says_so_and_still_lists(
+    page: Page, live_server: LiveServer, sales_rep: User, leads: None
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/accounts/login/")
+    log_in(page, sales_rep.username, PASSWORD)
+
+    page.goto(f"{live_server.url}/leads/?stage=nosuch&created_from=yesterday&source=event")
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Some of your filters could not be used and were left out")
+    expect(alert).to_contain_text("Stage: Select a valid choice.")
+    expect(alert).to_contain_text("Created from: Enter a valid date.")
+    # The filter that could be read still applies, and the folded filters are shown open; the
+    # controls show only what applies.
+    expect(page.locator("#lead-results td.lead-name a")).to_have_text(["Wile Coyote"])
+    expect(page.get_by_label("Source")).to_have_value("event")
+    expect(page.get_by_label("Stage")).to_have_value("")
+    expect(page.get_by_label("Created from")).to_have_value("")
+    page.screenshot(path=SCREENSHOTS / "lead-list-bad-filters.png")

@@ -69,7 +69,7 @@ CASES: list[Case] = [
     Case(DEEP_PAGE, _deep_list_page),
     Case("list: stage=working & source=event", lambda: _lead_list(stage="working", source="event")),
     Case("list: search 'acme'", lambda: _lead_list(q="acme")),
-    Case("list: search 'globx' (a typo)", lambda: _lead_list(q="globx")),
+    Case("list: search 'ironwod' (a typo)", lambda: _lead_list(q="ironwod")),
     Case("list: needs attention", lambda: _lead_list(needs_attention="on")),
     Case("list: longest in stage", lambda: _lead_list(sort=LeadSort.LONGEST_IN_STAGE)),
 ]
