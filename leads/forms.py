@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from leads.models import Lead, Persona
+from leads.models import ActivityKind, Lead, Persona
 from leads.services import EDITABLE_FIELDS
 
 NOTE_MAX_LENGTH = 10_000
@@ -61,3 +61,24 @@ class PersonaForm(forms.ModelForm[Persona]):
             field: forms.Textarea(attrs={"rows": 3})
             for field in ("description", "pains", "goals", "channels", "objections")
         } | {"typical_job_titles": forms.Textarea(attrs={"rows": 2})}
+
+
+WRITTEN_KINDS = (ActivityKind.NOTE, ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)
+
+
+class ActivityForm(forms.Form):
+    """What a person adds to a timeline by hand; "details changed" is written by the services."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[(kind.value, kind.label) for kind in WRITTEN_KINDS],
+        initial=ActivityKind.NOTE,
+        widget=forms.RadioSelect,
+    )
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Mention a colleague with @username."),
+        error_messages={"required": _("Write something before adding it.")},
+    )

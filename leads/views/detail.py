@@ -2,7 +2,6 @@
 
 import copy
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
@@ -11,14 +10,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
-from django_htmx.middleware import HtmxDetails
 
 from accounts.http import AuthenticatedHttpRequest
 from leads.access import can_add_activity, can_edit_lead
-from leads.forms import NOTE_MAX_LENGTH, LeadForm
+from leads.forms import ActivityForm, LeadForm
 from leads.models import ActivityKind, Lead
 from leads.services import DuplicateLead, add_activity, update_lead
 from leads.timeline import (
@@ -29,31 +26,6 @@ from leads.timeline import (
     stage_clock,
 )
 from smarketing.errors import NotAllowed
-
-
-class HtmxRequest(AuthenticatedHttpRequest):
-    htmx: HtmxDetails
-
-
-WRITTEN_KINDS = (ActivityKind.NOTE, ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)
-
-
-class ActivityForm(forms.Form):
-    """What a person adds to a timeline by hand; "details changed" is written by the services."""
-
-    kind = forms.ChoiceField(
-        label=gettext_lazy("Kind"),
-        choices=[(kind.value, kind.label) for kind in WRITTEN_KINDS],
-        initial=ActivityKind.NOTE,
-        widget=forms.RadioSelect,
-    )
-    body = forms.CharField(
-        label=gettext_lazy("Text"),
-        max_length=NOTE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("Mention a colleague with @username."),
-        error_messages={"required": gettext_lazy("Write something before adding it.")},
-    )
 
 
 def cursor_from(request: HttpRequest) -> Cursor | None:
@@ -68,13 +40,13 @@ def cursor_from(request: HttpRequest) -> Cursor | None:
 
 
 @require_GET
-def lead_detail(request: HtmxRequest, pk: int) -> HttpResponse:
+def lead_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = lead_for_page(pk)
     return _page(request, lead, form=ActivityForm(), before=cursor_from(request))
 
 
 @require_GET
-def lead_timeline_older(request: HtmxRequest, pk: int) -> HttpResponse:
+def lead_timeline_older(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The next entries of the timeline, for htmx's "Show older"; without htmx, the lead page
     from that place on."""
     before = cursor_from(request)
@@ -87,7 +59,7 @@ def lead_timeline_older(request: HtmxRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def lead_add_activity(request: HtmxRequest, pk: int) -> HttpResponse:
+def lead_add_activity(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Add a note, call, email or meeting on top of the timeline: htmx gets the new entry and a
     fresh form; a plain form post gets the page again."""
     lead = lead_for_page(pk)
@@ -123,7 +95,7 @@ def lead_add_activity(request: HtmxRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def lead_edit(request: HtmxRequest, pk: int) -> HttpResponse:
+def lead_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = lead_for_page(pk)
     if not can_edit_lead(request.user, lead):
         return _refused(request, lead, _("You may not edit this lead in its current stage."))
@@ -145,7 +117,7 @@ def lead_edit(request: HtmxRequest, pk: int) -> HttpResponse:
 
 
 def _page(
-    request: HtmxRequest,
+    request: AuthenticatedHttpRequest,
     lead: Lead,
     *,
     form: ActivityForm,
@@ -166,7 +138,7 @@ def _page(
     return render(request, "leads/detail.html", context, status=status)
 
 
-def _refused(request: HtmxRequest, lead: Lead, message: str) -> HttpResponse:
+def _refused(request: AuthenticatedHttpRequest, lead: Lead, message: str) -> HttpResponse:
     return render(request, "leads/edit.html", {"lead": lead, "refusal": message}, status=403)
 
 

@@ -7,24 +7,18 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_htmx.http import reswap, retarget
-from django_htmx.middleware import HtmxDetails
 
 from accounts.http import AuthenticatedHttpRequest
 from leads.filters import LeadFilterForm
 from leads.selectors import lead_list_options, lead_list_page
 from smarketing.pagination import InvalidCursor
 
-
-class HtmxRequest(AuthenticatedHttpRequest):
-    htmx: HtmxDetails
-
-
 # The id of the "Show more" table row that htmx replaces with the next rows.
 MORE_ROW = "lead-more"
 
 
 @require_GET
-def lead_list(request: HtmxRequest) -> HttpResponse:
+def lead_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The whole page; for htmx, the results after a change of filters, or the next rows.
 
     Everyone on either team reads every lead, so there is no access check beyond logging in."""

@@ -4,13 +4,14 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedHttpRequest
 from leads.services import mark_mentions_seen
 from leads.timeline import mentions_of
-from leads.views.detail import HtmxRequest, cursor_from
+from leads.views.detail import cursor_from
 
 
 @require_GET
-def mentions(request: HtmxRequest) -> HttpResponse:
+def mentions(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The signed-in person's mentions, newest first. Opening the page marks them seen; the
     ones that were new stay highlighted on this visit."""
     page = mentions_of(user=request.user, before=cursor_from(request))
