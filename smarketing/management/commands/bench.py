@@ -14,6 +14,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,12 +22,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import Count
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
-from leads.models import Lead
+from leads.models import Activity, ActivityKind, Lead
 from leads.selectors import LEAD_SORTS, LeadSort
 
 MINIMUM_LEADS = 100_000
@@ -35,14 +38,18 @@ DEEP_PAGE_ROWS = 500_000
 MAX_RATIO_TO_RAW = 2.0
 MAX_P95_MS = 150.0
 MAX_DEEP_TO_FIRST = 1.2
+LONG_TIMELINE = 500
+BENCH_AUTHOR = "maria"
 
 
 @dataclass(frozen=True)
 class Case:
-    """A page to measure; `url` is called once, before the measuring starts."""
+    """A page to measure; `url` is called once, before the measuring starts. List pages are
+    held to the ratio target as well as the time target."""
 
     name: str
     url: Callable[[], str]
+    list_page: bool = True
 
 
 def _lead_list(**query: str) -> str:
@@ -60,6 +67,36 @@ def _deep_list_page() -> str:
     return _lead_list(after=keyset.cursor_for(row))
 
 
+def _long_timeline_lead() -> str:
+    """The page of the lead with the most history, given LONG_TIMELINE entries if it has fewer.
+
+    Demo leads have a handful of moves and no notes; a lead worked for months has hundreds of
+    entries, and that is the page worth timing. The notes added are said on the output."""
+    lead = (
+        Lead.objects.annotate(moves=Count("stage_changes"))
+        .order_by("-moves", "id")
+        .only("id")
+        .first()
+    )
+    if lead is None:
+        raise CommandError("There is no lead to measure; load the demo data first.")
+    have = lead.moves + Activity.objects.filter(lead=lead).count()
+    if have < LONG_TIMELINE:
+        author = User.objects.filter(username=BENCH_AUTHOR).first()
+        Activity.objects.bulk_create(
+            Activity(
+                lead=lead,
+                kind=ActivityKind.NOTE,
+                author=author,
+                body=f"Benchmark note {number}: called, left a message, will try again.",
+                created_at=timezone.now() - timedelta(hours=number),
+            )
+            for number in range(LONG_TIMELINE - have)
+        )
+        print(f"Added {LONG_TIMELINE - have} notes to lead {lead.pk} for a long timeline.")  # noqa: T201
+    return reverse("lead_detail", args=[lead.pk])
+
+
 FIRST_PAGE = "list: first page"
 DEEP_PAGE = f"list: {DEEP_PAGE_ROWS:,} rows deep"
 
@@ -72,6 +109,7 @@ CASES: list[Case] = [
     Case("list: search 'ironwod' (a typo)", lambda: _lead_list(q="ironwod")),
     Case("list: needs attention", lambda: _lead_list(needs_attention="on")),
     Case("list: longest in stage", lambda: _lead_list(sort=LeadSort.LONGEST_IN_STAGE)),
+    Case(f"lead page: {LONG_TIMELINE}-entry timeline", _long_timeline_lead, list_page=False),
 ]
 
 
@@ -208,11 +246,18 @@ class Command(BaseCommand):
                 deep <= MAX_DEEP_TO_FIRST,
             )
         for result in results:
-            self._verdict(
-                f"{result.case.name}: page/raw {result.ratio:.2f} (target ≤ {MAX_RATIO_TO_RAW}), "
-                f"p95 {result.page_p95:.1f} ms (target < {MAX_P95_MS:.0f})",
-                result.ratio <= MAX_RATIO_TO_RAW and result.page_p95 < MAX_P95_MS,
-            )
+            if result.case.list_page:
+                self._verdict(
+                    f"{result.case.name}: page/raw {result.ratio:.2f} "
+                    f"(target ≤ {MAX_RATIO_TO_RAW}), "
+                    f"p95 {result.page_p95:.1f} ms (target < {MAX_P95_MS:.0f})",
+                    result.ratio <= MAX_RATIO_TO_RAW and result.page_p95 < MAX_P95_MS,
+                )
+            else:
+                self._verdict(
+                    f"{result.case.name}: p95 {result.page_p95:.1f} ms (target < {MAX_P95_MS:.0f})",
+                    result.page_p95 < MAX_P95_MS,
+                )
 
     def _verdict(self, line: str, met: bool) -> None:
         if met:
