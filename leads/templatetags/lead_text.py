@@ -1,10 +1,12 @@
 """Showing what people wrote about leads: always escaped, with @mentions picked out."""
 
 from collections.abc import Collection
+from datetime import datetime
 
 from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
 
 from leads.services import MENTION
 
@@ -29,3 +31,9 @@ def with_mentions(text: str, usernames: Collection[str] = ()) -> SafeString:
         shown = match.end()
     parts.append(escape(text[shown:]))
     return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+
+
+@register.filter
+def rough_duration(since: datetime, now: datetime | None = None) -> str:
+    """'3 days' rather than '3 days, 4 hours': tables read faster with one unit."""
+    return timesince(since, now, depth=1)

@@ -54,3 +54,11 @@ def test_a_rep_s_pipeline_shows_only_the_sales_stages(client: Client, sales_rep)
 
     pipeline = [summary.stage.slug for summary in response.context["my_sales_funnel"]]
     assert pipeline == ["sql", "opportunity", "won", "lost"]
+
+
+def test_the_mql_queue_opens_the_waiting_leads_in_the_list(client: Client, sales_rep) -> None:
+    client.force_login(sales_rep)
+
+    body = client.get(reverse("home")).content.decode()
+
+    assert f'href="{reverse("lead_list")}?stage=mql&amp;sort=in_stage"' in body
