@@ -38,3 +38,25 @@ def sales_rep(db: None) -> User:
 @pytest.fixture
 def manager(db: None) -> User:
     return UserFactory.create(username="manager", first_name="Morgan", roles=[Role.MANAGERS])
+
+
+# Named colleagues, for stories told with people in them.
+@pytest.fixture
+def maria() -> User:
+    return UserFactory.create(
+        username="maria", first_name="Maria", last_name="Lindqvist", roles=[Role.MARKETING]
+    )
+
+
+@pytest.fixture
+def sam() -> User:
+    return UserFactory.create(
+        username="sam", first_name="Sam", last_name="Whitaker", roles=[Role.SALES]
+    )
+
+
+@pytest.fixture
+def riley() -> User:
+    return UserFactory.create(
+        username="riley", first_name="Riley", last_name="Chen", roles=[Role.SALES]
+    )

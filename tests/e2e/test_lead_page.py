@@ -12,13 +12,12 @@ from playwright.sync_api import Dialog, Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
-from accounts.roles import Role
 from funnel.demo import RECYCLE_NOTES
 from funnel.models import ChangeKind
 from leads.models import Activity, ActivityKind, Lead, Source
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.test_login import log_in
-from tests.factories import PASSWORD, LeadFactory, PersonaFactory, UserFactory
+from tests.factories import PASSWORD, LeadFactory, PersonaFactory
 from tests.leads.test_timeline import record_move, walk_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -29,27 +28,6 @@ HOSTILE_NOTES = [
     "[x](javascript:alert(1))",
     '<a href="javascript:alert(1)">x</a>',
 ]
-
-
-@pytest.fixture
-def maria() -> User:
-    return UserFactory.create(
-        username="maria", first_name="Maria", last_name="Lindqvist", roles=[Role.MARKETING]
-    )
-
-
-@pytest.fixture
-def sam() -> User:
-    return UserFactory.create(
-        username="sam", first_name="Sam", last_name="Whitaker", roles=[Role.SALES]
-    )
-
-
-@pytest.fixture
-def riley() -> User:
-    return UserFactory.create(
-        username="riley", first_name="Riley", last_name="Chen", roles=[Role.SALES]
-    )
 
 
 @pytest.fixture

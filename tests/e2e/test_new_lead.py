@@ -22,13 +22,6 @@ Screenshot = Callable[[str], Path]
 
 
 @pytest.fixture
-def maria() -> User:
-    return UserFactory.create(
-        username="maria", first_name="Maria", last_name="Lindqvist", roles=[Role.MARKETING]
-    )
-
-
-@pytest.fixture
 def laptop(page: Page) -> Page:
     page.set_viewport_size({"width": 1280, "height": 800})
     return page

@@ -8,30 +8,15 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
-from accounts.roles import Role
 from leads.models import Persona, Source
 from leads.services import create_lead
 from tests.e2e.test_login import log_in
-from tests.factories import PASSWORD, PersonaFactory, UserFactory
+from tests.factories import PASSWORD, PersonaFactory
 from tests.leads.funnel_steps import walk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 Screenshot = Callable[[str], Path]
-
-
-@pytest.fixture
-def maria() -> User:
-    return UserFactory.create(
-        username="maria", first_name="Maria", last_name="Lindqvist", roles=[Role.MARKETING]
-    )
-
-
-@pytest.fixture
-def sam() -> User:
-    return UserFactory.create(
-        username="sam", first_name="Sam", last_name="Whitaker", roles=[Role.SALES]
-    )
 
 
 @pytest.fixture

@@ -8,18 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.roles import Role
 from leads.models import Activity, ActivityKind, Lead, Mention
-from tests.factories import LeadFactory, UserFactory
+from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sam() -> User:
-    return UserFactory.create(
-        username="sam", first_name="Sam", last_name="Whitaker", roles=[Role.SALES]
-    )
 
 
 @pytest.fixture

@@ -6,11 +6,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.roles import Role
 from funnel.models import ChangeKind, Reason, Stage, StageChange
 from leads.models import Activity, ActivityKind, Lead, Mention
 from leads.timeline import Cursor, lead_timeline, stage_clock
-from tests.factories import LeadFactory, UserFactory
+from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,20 +63,6 @@ def walk_to(lead: Lead, slug: str, *, actor: User | None = None) -> Lead:
 def note(lead: Lead, body: str, *, author: User | None, at: datetime) -> Activity:
     return Activity.objects.create(
         lead=lead, kind=ActivityKind.NOTE, body=body, author=author, created_at=at
-    )
-
-
-@pytest.fixture
-def maria() -> User:
-    return UserFactory.create(
-        username="maria", first_name="Maria", last_name="Lindqvist", roles=[Role.MARKETING]
-    )
-
-
-@pytest.fixture
-def sam() -> User:
-    return UserFactory.create(
-        username="sam", first_name="Sam", last_name="Whitaker", roles=[Role.SALES]
     )
 
 
