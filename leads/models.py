@@ -181,6 +181,7 @@ class Mention(models.Model):
     )
     created_at = models.DateTimeField(_("when"), default=timezone.now)
     seen_at = models.DateTimeField(_("seen"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -15,6 +16,7 @@ from accounts.models import User
 from funnel.services import enter_funnel
 from leads.access import can_add_activity, can_create_lead, can_edit_lead, can_manage_personas
 from leads.models import Activity, ActivityKind, Lead, Mention, Persona
+from leads.tasks import send_mention_email
 from smarketing.errors import Conflict, NotAllowed
 
 # The fields of a lead that people type in; stage, owners and dates are the funnel's business.
@@ -153,12 +155,14 @@ def add_activity(*, lead: Lead, kind: ActivityKind, body: str, author: User) -> 
         raise NotAllowed(_("Only members of Marketing, Sales or the managers write on leads."))
     activity = Activity.objects.create(lead=lead, kind=kind, body=body.strip(), author=author)
     mentioned = mentioned_users(body, author=author)
-    Mention.objects.bulk_create(
+    mentions = Mention.objects.bulk_create(
         [
             Mention(activity=activity, user=user, created_at=activity.created_at)
             for user in mentioned
         ]
     )
+    for mention in mentions:
+        transaction.on_commit(partial(send_mention_email.delay, mention.pk))
     return activity
 
 

@@ -215,6 +215,13 @@ MAILERS = {
         else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     )
 }
+# Where people reach the product, for links in email (no trailing slash needed).
+SITE_URL = env.checked(
+    "SITE_URL",
+    env.string("SITE_URL", "http://localhost:8000"),
+    lambda value: urlsplit(value).scheme in {"http", "https"} and bool(urlsplit(value).netloc),
+    "must be the product's address, such as https://crm.example.com",
+)
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "smarketing <smarketing@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

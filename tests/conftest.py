@@ -2,10 +2,13 @@ from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.test import override_settings
 
 from accounts.models import User
-from accounts.roles import Role
+from accounts.roles import Role, ensure_role_groups
+from funnel.defaults import ensure_default_funnel
+from funnel.models import Reason, Stage
 from tests.factories import UserFactory
 
 
@@ -23,6 +26,19 @@ def _test_settings() -> Iterator[None]:
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     ):
         yield
+
+
+@pytest.fixture
+def migrated_data(transactional_db: None) -> None:
+    """Put back the role groups and the default funnel that the data migrations create.
+
+    Tests that commit (transactional_db) leave every table emptied behind them. Django's
+    serialized rollback cannot restore the rows in browser tests: Playwright's sync API keeps an
+    asyncio loop running in the test thread, so Django hands the test another connection object,
+    one without the copy serialized at setup.
+    """
+    ensure_role_groups(Group)
+    ensure_default_funnel(Stage, Reason)
 
 
 @pytest.fixture

@@ -7,12 +7,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group
 from playwright.sync_api import Page
-
-from accounts.roles import ensure_role_groups
-from funnel.defaults import ensure_default_funnel
-from funnel.models import Reason, Stage
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,16 +49,8 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture(autouse=True)
-def _migrated_data(transactional_db: None) -> None:
-    """Put back the role groups and the default funnel that the data migrations create.
-
-    The live server answers from its own thread, so these tests commit (transactional_db), and
-    every table is emptied after each one. Django's serialized rollback cannot restore them here:
-    Playwright's sync API keeps an asyncio loop running in the test thread, so Django hands the
-    test another connection object, one without the copy serialized at setup.
-    """
-    ensure_role_groups(Group)
-    ensure_default_funnel(Stage, Reason)
+def _migrated_data(migrated_data: None) -> None:
+    """Every browser test commits (the live server answers from its own thread)."""
 
 
 @pytest.fixture

@@ -39,7 +39,9 @@ APP_SERVICES = ("web", "worker", "beat")
 ONE_SHOT_SERVICES = ("migrate",)
 # Shared-environment entries that the compose file sets itself instead of passing through.
 SET_BY_COMPOSE = {"DATABASE_URL", "REDIS_URL", "DATA_DIR"}
-REQUIRED_SETTINGS = {"SECRET_KEY", "ALLOWED_HOSTS"}
+# What an operator must give: settings.py refuses to start without the first two, and SITE_URL's
+# development default would put localhost links into production email.
+REQUIRED_SETTINGS = {"SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL"}
 
 _INTERPOLATION = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 
