@@ -79,8 +79,39 @@ DEFAULT_REASONS: list[dict[str, str]] = [
 ]
 
 
-def ensure_default_funnel(stage_model: Any, reason_model: Any) -> None:
-    """Create the default stages and reasons that are missing; leave existing ones as edited.
+# (from, to, kind): the moves of the default funnel. Closed leads reopen only by a manager.
+DEFAULT_TRANSITIONS: list[tuple[str, str, str]] = [
+    ("new", "working", "moved"),
+    ("new", "mql", "moved"),
+    ("working", "mql", "moved"),
+    ("mql", "sql", "claimed"),
+    ("mql", "working", "recycled"),
+    ("sql", "opportunity", "moved"),
+    ("sql", "working", "recycled"),
+    ("sql", "lost", "lost"),
+    ("opportunity", "won", "won"),
+    ("opportunity", "lost", "lost"),
+    ("opportunity", "working", "recycled"),
+    ("won", "opportunity", "reopened"),
+    ("lost", "working", "reopened"),
+]
+
+
+def ensure_default_transitions(stage_model: Any, transition_model: Any) -> None:
+    """Create the default moves between the default stages that exist and lack them."""
+    stages = {stage.slug: stage for stage in stage_model.objects.all()}
+    for source, target, kind in DEFAULT_TRANSITIONS:
+        if source in stages and target in stages:
+            transition_model.objects.get_or_create(
+                from_stage=stages[source], to_stage=stages[target], defaults={"kind": kind}
+            )
+
+
+def ensure_default_funnel(
+    stage_model: Any, reason_model: Any, transition_model: Any | None = None
+) -> None:
+    """Create the default stages, reasons (and moves, given their model) that are missing;
+    leave existing ones as edited.
 
     Takes the model classes so that data migrations can pass their historical models.
     """
@@ -95,6 +126,8 @@ def ensure_default_funnel(stage_model: Any, reason_model: Any) -> None:
             slug=reason["slug"],
             defaults={"label": reason["label"], "position": position},
         )
+    if transition_model is not None:
+        ensure_default_transitions(stage_model, transition_model)
 
 
 def _free_position(stage_model: Any, wanted: int) -> int:

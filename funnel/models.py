@@ -134,6 +134,14 @@ class StageChange(models.Model):
         verbose_name=_("reason"),
     )
     note = models.TextField(_("note"), blank=True)
+    value = models.DecimalField(
+        _("deal value"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The value agreed at this move: expected on Opportunity, the amount on Won."),
+    )
     seconds_in_previous_stage = models.BigIntegerField(
         _("seconds in previous stage"), null=True, blank=True
     )
@@ -162,3 +170,33 @@ class StageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_id}: {self.from_stage_id} -> {self.to_stage_id}"
+
+
+class Transition(models.Model):
+    """A move the funnel allows, from one stage to another. Anything not listed is refused."""
+
+    from_stage = models.ForeignKey(
+        Stage, on_delete=models.CASCADE, related_name="transitions_out", verbose_name=_("from")
+    )
+    to_stage = models.ForeignKey(
+        Stage, on_delete=models.CASCADE, related_name="transitions_in", verbose_name=_("to")
+    )
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=[(kind.value, kind.label) for kind in ChangeKind if kind is not ChangeKind.CREATED],
+    )
+
+    class Meta:
+        ordering = ["from_stage__position", "to_stage__position"]
+        verbose_name = _("allowed move")
+        verbose_name_plural = _("allowed moves")
+        constraints = [
+            models.UniqueConstraint(fields=["from_stage", "to_stage"], name="transition_once"),
+            models.CheckConstraint(
+                condition=~Q(from_stage=models.F("to_stage")), name="transition_changes_stage"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage} -> {self.to_stage}"

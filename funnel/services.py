@@ -1,11 +1,55 @@
-"""Every change of a lead's place in the funnel, each with its history row."""
+"""Every change of a lead's place in the funnel, each with its history row.
+
+Only these functions write a lead's stage, its sales owner by claim, or a StageChange; each
+successful move writes exactly one StageChange in the same transaction as the lead's new stage.
+"""
+
+from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from funnel.models import ChangeKind, Stage, StageChange
-from leads.models import Lead
+from funnel.access import can_claim, can_make_move
+from funnel.models import ChangeKind, Reason, ReasonKind, Stage, StageChange, Transition
+from leads.models import ActivityKind, Lead
+from smarketing.errors import Conflict, DomainError, NotAllowed
+
+REASON_KINDS = {ChangeKind.RECYCLED: ReasonKind.RECYCLE, ChangeKind.LOST: ReasonKind.LOST}
+
+
+class MoveNotAllowed(Conflict):
+    code = "move_not_allowed"
+
+
+class AlreadyClaimed(Conflict):
+    code = "already_claimed"
+
+    def __init__(self, claimed_by: User | None) -> None:
+        name = (claimed_by.get_full_name() or claimed_by.username) if claimed_by else None
+        super().__init__(
+            _("%(name)s claimed this lead a moment earlier.") % {"name": name}
+            if name
+            else _("This lead is no longer waiting to be claimed.")
+        )
+        self.claimed_by = claimed_by
+
+
+class EntryCriteriaNotMet(DomainError):
+    code = "entry_criteria_not_met"
+
+    def __init__(self, stage: Stage, missing: list[str]) -> None:
+        super().__init__(
+            _("A lead enters %(stage)s only with: %(missing)s. Fill them in first.")
+            % {"stage": stage.name, "missing": ", ".join(missing)}
+        )
+        self.missing = missing
+
+
+class DetailsRequired(DomainError):
+    code = "details_required"
 
 
 def first_stage() -> Stage:
@@ -28,3 +72,182 @@ def enter_funnel(*, lead: Lead, actor: User | None) -> Lead:
         lead=lead, kind=ChangeKind.CREATED, to_stage=lead.stage, actor=actor, at=now
     )
     return lead
+
+
+@transaction.atomic
+def move_lead(
+    *,
+    lead_id: int,
+    to_stage_id: int,
+    actor: User,
+    reason_id: int | None = None,
+    note: str = "",
+    value: Decimal | None = None,
+    close_date: date | None = None,
+) -> Lead:
+    """Move a lead along an allowed transition, with what that move needs: a reason to recycle
+    or lose it, a value and close date to make it an opportunity, the amount to win it.
+
+    Raises MoveNotAllowed, NotAllowed, EntryCriteriaNotMet, DetailsRequired or AlreadyClaimed;
+    nothing changes when it raises."""
+    lead = _locked(lead_id)
+    transition = _transition(lead, to_stage_id)
+    if transition.kind == ChangeKind.CLAIMED:
+        return _claim(lead, actor)
+    if not can_make_move(actor, lead, transition):
+        raise NotAllowed(
+            _("You may not move this lead from %(from)s to %(to)s.")
+            % {"from": transition.from_stage.name, "to": transition.to_stage.name}
+        )
+    reason = _reason(transition, reason_id)
+    recorded_value = _apply_deal_details(lead, transition, value=value, close_date=close_date)
+    if transition.kind == ChangeKind.RECYCLED:
+        lead.sales_owner = None
+    _check_entry_criteria(lead, transition.to_stage)
+    _record(lead, transition, actor=actor, reason=reason, note=note, value=recorded_value)
+    if transition.kind == ChangeKind.RECYCLED:
+        _tell_marketing_owner(lead, actor=actor, reason=reason, note=note)
+    return lead
+
+
+@transaction.atomic
+def claim_lead(*, lead_id: int, rep: User) -> Lead:
+    """Give an unclaimed MQL to `rep`, moving it to SQL; exactly one concurrent caller wins.
+
+    The lead's row is locked for the transaction: a second claimant waits, then finds it taken
+    and is told by whom."""
+    return _claim(_locked(lead_id), rep)
+
+
+def _claim(lead: Lead, rep: User) -> Lead:
+    if not can_claim(rep):
+        raise NotAllowed(_("Only Sales and managers claim leads."))
+    claim = Transition.objects.filter(from_stage=lead.stage, kind=ChangeKind.CLAIMED).first()
+    if claim is None or lead.sales_owner_id is not None:
+        raise AlreadyClaimed(_last_claimant(lead))
+    _check_entry_criteria(lead, claim.to_stage)
+    lead.sales_owner = rep
+    _record(lead, claim, actor=rep, reason=None, note="", value=None)
+    return lead
+
+
+def _locked(lead_id: int) -> Lead:
+    return (
+        Lead.objects.select_for_update(of=("self",))
+        .select_related("stage", "marketing_owner")
+        .get(pk=lead_id)
+    )
+
+
+def _transition(lead: Lead, to_stage_id: int) -> Transition:
+    transition = (
+        Transition.objects.select_related("from_stage", "to_stage")
+        .filter(from_stage=lead.stage, to_stage_id=to_stage_id)
+        .first()
+    )
+    if transition is None:
+        target = Stage.objects.filter(pk=to_stage_id).first()
+        raise MoveNotAllowed(
+            _("A lead in %(from)s cannot move to %(to)s.")
+            % {"from": lead.stage.name, "to": target.name if target else _("that stage")}
+        )
+    return transition
+
+
+def _reason(transition: Transition, reason_id: int | None) -> Reason | None:
+    kind = REASON_KINDS.get(ChangeKind(transition.kind))
+    if kind is None:
+        return None
+    reason = (
+        None
+        if reason_id is None
+        else Reason.objects.filter(pk=reason_id, kind=kind, active=True).first()
+    )
+    if reason is None:
+        raise DetailsRequired(_("Pick a reason from the list."))
+    return reason
+
+
+def _apply_deal_details(
+    lead: Lead, transition: Transition, *, value: Decimal | None, close_date: date | None
+) -> Decimal | None:
+    """Opportunities carry an expected value and close date; a win carries its amount."""
+    if transition.kind == ChangeKind.WON:
+        if value is None or value < 0:
+            raise DetailsRequired(_("Enter the amount the deal was won for."))
+        lead.expected_value = value
+        return value
+    if transition.to_stage.slug == "opportunity" and transition.kind == ChangeKind.MOVED:
+        if value is None or value <= 0 or close_date is None:
+            raise DetailsRequired(
+                _("An opportunity needs an expected value above zero and a close date.")
+            )
+        lead.expected_value = value
+        lead.expected_close_date = close_date
+        return value
+    return None
+
+
+def _check_entry_criteria(lead: Lead, stage: Stage) -> None:
+    missing = [
+        str(getattr(Lead._meta.get_field(name), "verbose_name", name))
+        for name in stage.required_fields
+        if getattr(lead, name, None) in (None, "", Decimal(0))
+    ]
+    if missing:
+        raise EntryCriteriaNotMet(stage, missing)
+
+
+def _record(
+    lead: Lead,
+    transition: Transition,
+    *,
+    actor: User,
+    reason: Reason | None,
+    note: str,
+    value: Decimal | None,
+) -> StageChange:
+    now = timezone.now()
+    change = StageChange.objects.create(
+        lead=lead,
+        kind=transition.kind,
+        from_stage=lead.stage,
+        to_stage=transition.to_stage,
+        actor=actor,
+        at=now,
+        reason=reason,
+        note=note.strip(),
+        value=value,
+        seconds_in_previous_stage=max(0, int((now - lead.stage_entered_at).total_seconds())),
+    )
+    lead.stage = transition.to_stage
+    lead.stage_entered_at = now
+    lead.save()
+    return change
+
+
+def _last_claimant(lead: Lead) -> User | None:
+    claim = (
+        StageChange.objects.filter(lead=lead, kind=ChangeKind.CLAIMED)
+        .select_related("actor")
+        .order_by("-at", "-id")
+        .first()
+    )
+    return claim.actor if claim else None
+
+
+def _tell_marketing_owner(lead: Lead, *, actor: User, reason: Reason | None, note: str) -> None:
+    """A recycled lead's marketing owner finds it on their mentions list, with the reason."""
+    owner = lead.marketing_owner
+    if owner is None or owner.pk == actor.pk:
+        return
+    # leads.services puts new leads into the funnel through this module, so it is imported here.
+    from leads.services import add_activity
+
+    body = _("@%(owner)s this lead is back with Marketing: %(reason)s.") % {
+        "owner": owner.username,
+        "reason": reason.label if reason else "",
+    }
+    if note.strip():
+        body += "\n" + note.strip()
+    add_activity(lead=lead, kind=ActivityKind.NOTE, body=body, author=actor)

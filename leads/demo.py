@@ -29,7 +29,7 @@ from accounts.models import User
 from accounts.roles import Role, ensure_role_groups
 from funnel.defaults import ensure_default_funnel
 from funnel.demo import DemoFunnel, Move, Propensity, SalesRep, load_demo_funnel, simulate_journey
-from funnel.models import Reason, Stage, StageChange
+from funnel.models import Reason, Stage, StageChange, Transition
 from leads.models import Lead, Persona, Source
 
 DEMO_PASSWORD = "smarketing-demo"  # noqa: S105 - printed for everyone trying the demo
@@ -455,7 +455,7 @@ def seed_demo(
 def ensure_demo_cast() -> DemoCast:
     """Role groups, the default funnel, the demo users and the personas, as in a fresh install."""
     ensure_role_groups(Group)
-    ensure_default_funnel(Stage, Reason)
+    ensure_default_funnel(Stage, Reason, Transition)
     users = ensure_demo_users()
     personas = ensure_demo_personas()
     return DemoCast(

@@ -67,6 +67,7 @@ class Lead(models.Model):
         default=0,
         validators=[MinValueValidator(0)],
     )
+    expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
     marketing_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -8,7 +8,7 @@ from django.test import override_settings
 from accounts.models import User
 from accounts.roles import Role, ensure_role_groups
 from funnel.defaults import ensure_default_funnel
-from funnel.models import Reason, Stage
+from funnel.models import Reason, Stage, Transition
 from tests.factories import UserFactory
 
 
@@ -38,7 +38,7 @@ def migrated_data(transactional_db: None) -> None:
     one without the copy serialized at setup.
     """
     ensure_role_groups(Group)
-    ensure_default_funnel(Stage, Reason)
+    ensure_default_funnel(Stage, Reason, Transition)
 
 
 @pytest.fixture

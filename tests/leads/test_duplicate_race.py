@@ -13,7 +13,7 @@ from django.db import connection
 from accounts.models import User
 from accounts.roles import Role, ensure_role_groups, roles_of
 from funnel.defaults import ensure_default_funnel
-from funnel.models import ChangeKind, Reason, Stage, StageChange
+from funnel.models import ChangeKind, Reason, Stage, StageChange, Transition
 from leads.models import Lead, Source
 from leads.services import DuplicateLead, create_lead
 from tests.factories import UserFactory
@@ -75,7 +75,7 @@ def _migrated_data(transactional_db: None) -> None:
     """The role groups and the default funnel, which an earlier transactional test may have
     emptied along with every other table."""
     ensure_role_groups(Group)
-    ensure_default_funnel(Stage, Reason)
+    ensure_default_funnel(Stage, Reason, Transition)
 
 
 @pytest.mark.usefixtures("_migrated_data")

@@ -1,0 +1,30 @@
+"""Who may make which move. Pages, the board and later the API all ask here."""
+
+from accounts.models import User
+from accounts.roles import Role, roles_of
+from funnel.models import ChangeKind, Team, Transition
+from leads.models import Lead
+
+
+def can_make_move(user: User, lead: Lead, transition: Transition) -> bool:
+    """Moves follow the owning team of the stage a lead leaves: marketers move leads in
+    marketing stages, either team moves an MQL (Sales claims or rejects it, Marketing may take
+    it back), only the sales owner moves a lead in a sales stage. Managers make every move, and
+    only they reopen a closed lead."""
+    roles = roles_of(user)
+    if Role.MANAGERS in roles:
+        return True
+    if transition.kind == ChangeKind.REOPENED:
+        return False
+    if transition.kind == ChangeKind.CLAIMED:
+        return Role.SALES in roles
+    team = transition.from_stage.team
+    if team == Team.MARKETING:
+        return Role.MARKETING in roles
+    if team == Team.BOTH:
+        return bool(roles & {Role.MARKETING, Role.SALES})
+    return Role.SALES in roles and lead.sales_owner_id == user.pk
+
+
+def can_claim(user: User) -> bool:
+    return bool(roles_of(user) & {Role.SALES, Role.MANAGERS})
