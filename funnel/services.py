@@ -6,6 +6,7 @@ successful move writes exactly one StageChange in the same transaction as the le
 
 from datetime import date
 from decimal import Decimal
+from typing import TypeGuard
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,11 +14,15 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from funnel.access import can_claim, can_make_move
-from funnel.models import ChangeKind, Reason, ReasonKind, Stage, StageChange, Transition
+from funnel.models import ChangeKind, Reason, ReasonKind, Stage, StageChange, Team, Transition
 from leads.models import ActivityKind, Lead
 from smarketing.errors import Conflict, DomainError, NotAllowed
 
 REASON_KINDS = {ChangeKind.RECYCLED: ReasonKind.RECYCLE, ChangeKind.LOST: ReasonKind.LOST}
+# What the money columns (Lead.expected_value, StageChange.value: 12 digits, 2 after the point)
+# store exactly; anything else would be rounded or refused by the database.
+CENT = Decimal("0.01")
+MONEY_LIMIT = Decimal(10) ** 10
 
 
 class MoveNotAllowed(Conflict):
@@ -101,7 +106,8 @@ def move_lead(
         )
     reason = _reason(transition, reason_id)
     recorded_value = _apply_deal_details(lead, transition, value=value, close_date=close_date)
-    if transition.kind == ChangeKind.RECYCLED:
+    if transition.kind == ChangeKind.RECYCLED or transition.to_stage.team == Team.MARKETING:
+        # Back with Marketing, the lead waits to be qualified and claimed again, by anyone.
         lead.sales_owner = None
     _check_entry_criteria(lead, transition.to_stage)
     _record(lead, transition, actor=actor, reason=reason, note=note, value=recorded_value)
@@ -115,16 +121,26 @@ def claim_lead(*, lead_id: int, rep: User) -> Lead:
     """Give an unclaimed MQL to `rep`, moving it to SQL; exactly one concurrent caller wins.
 
     The lead's row is locked for the transaction: a second claimant waits, then finds it taken
-    and is told by whom."""
+    and is told by whom (AlreadyClaimed). A lead with no sales owner that is not waiting in the
+    MQL queue (never qualified, or sent back to Marketing) is refused with MoveNotAllowed."""
     return _claim(_locked(lead_id), rep)
 
 
 def _claim(lead: Lead, rep: User) -> Lead:
     if not can_claim(rep):
         raise NotAllowed(_("Only Sales and managers claim leads."))
-    claim = Transition.objects.filter(from_stage=lead.stage, kind=ChangeKind.CLAIMED).first()
-    if claim is None or lead.sales_owner_id is not None:
-        raise AlreadyClaimed(_last_claimant(lead))
+    if lead.sales_owner_id is not None:
+        raise AlreadyClaimed(lead.sales_owner)
+    claim = (
+        Transition.objects.select_related("to_stage")
+        .filter(from_stage=lead.stage, kind=ChangeKind.CLAIMED)
+        .first()
+    )
+    if claim is None:
+        raise MoveNotAllowed(
+            _("Only MQLs waiting for Sales are claimed; this lead is in %(stage)s.")
+            % {"stage": lead.stage.name}
+        )
     _check_entry_criteria(lead, claim.to_stage)
     lead.sales_owner = rep
     _record(lead, claim, actor=rep, reason=None, note="", value=None)
@@ -173,12 +189,12 @@ def _apply_deal_details(
 ) -> Decimal | None:
     """Opportunities carry an expected value and close date; a win carries its amount."""
     if transition.kind == ChangeKind.WON:
-        if value is None or value < 0:
+        if not _is_money(value):
             raise DetailsRequired(_("Enter the amount the deal was won for."))
         lead.expected_value = value
         return value
     if transition.to_stage.slug == "opportunity" and transition.kind == ChangeKind.MOVED:
-        if value is None or value <= 0 or close_date is None:
+        if not _is_money(value) or close_date is None:
             raise DetailsRequired(
                 _("An opportunity needs an expected value above zero and a close date.")
             )
@@ -188,11 +204,23 @@ def _apply_deal_details(
     return None
 
 
+def _is_money(value: Decimal | None) -> TypeGuard[Decimal]:
+    """An amount above zero that the money columns store as given."""
+    return (
+        value is not None
+        and value.is_finite()
+        and 0 < value < MONEY_LIMIT
+        and value == value.quantize(CENT)
+    )
+
+
 def _check_entry_criteria(lead: Lead, stage: Stage) -> None:
+    fields = [Lead._meta.get_field(name) for name in stage.required_fields]
     missing = [
-        str(getattr(Lead._meta.get_field(name), "verbose_name", name))
-        for name in stage.required_fields
-        if getattr(lead, name, None) in (None, "", Decimal(0))
+        str(getattr(field, "verbose_name", field.name))
+        for field in fields
+        # The column's own value (persona_id, not the persona): no query per related field.
+        if getattr(lead, getattr(field, "attname", field.name), None) in (None, "", Decimal(0))
     ]
     if missing:
         raise EntryCriteriaNotMet(stage, missing)
@@ -224,16 +252,6 @@ def _record(
     lead.stage_entered_at = now
     lead.save()
     return change
-
-
-def _last_claimant(lead: Lead) -> User | None:
-    claim = (
-        StageChange.objects.filter(lead=lead, kind=ChangeKind.CLAIMED)
-        .select_related("actor")
-        .order_by("-at", "-id")
-        .first()
-    )
-    return claim.actor if claim else None
 
 
 def _tell_marketing_owner(lead: Lead, *, actor: User, reason: Reason | None, note: str) -> None:
