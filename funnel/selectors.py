@@ -2,13 +2,18 @@
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Min, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import ngettext
 
-from funnel.models import Stage
+from accounts.models import User
+from funnel.access import can_make_move
+from funnel.models import ChangeKind, Reason, ReasonKind, Stage, Transition
+from leads.models import Lead
+from smarketing.pagination import Keyset, paginate
 
 
 @dataclass(frozen=True)
@@ -52,3 +57,149 @@ def unclaimed_mql_queue() -> Queue:
         oldest=Min("leads__stage_entered_at", filter=Q(leads__sales_owner__isnull=True)),
     )
     return Queue(count=waiting["count"], oldest_since=waiting["oldest"])
+
+
+# A page of the "MQLs waiting" queue: longest waiting first, then by id for a total order.
+QUEUE_KEYSET = Keyset(fields=("stage_entered_at", "id"))
+QUEUE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class WaitingMql:
+    """An unclaimed MQL, how long it has waited (since it entered the stage, as its last stage
+    change says) and how that compares with the stage's claim limit."""
+
+    lead: Lead
+    waited: timedelta
+    limit_hours: int | None
+
+    @property
+    def limit(self) -> timedelta | None:
+        return None if self.limit_hours is None else timedelta(hours=self.limit_hours)
+
+    @property
+    def past_sla(self) -> bool:
+        return self.limit is not None and self.waited > self.limit
+
+    @property
+    def waited_text(self) -> str:
+        return in_one_unit(self.waited)
+
+    @property
+    def margin_text(self) -> str:
+        """How far past the limit, or how much of it is left."""
+        if self.limit is None:
+            return ""
+        return in_one_unit(abs(self.waited - self.limit))
+
+
+@dataclass(frozen=True)
+class MqlQueuePage:
+    rows: list[WaitingMql]
+    next_cursor: str | None
+
+
+def mql_queue_page(
+    *, after: str | None, now: datetime, per_page: int = QUEUE_PAGE_SIZE
+) -> MqlQueuePage:
+    """Unclaimed MQLs, longest waiting first, with what each row of the queue shows.
+
+    One query, whatever the length of the queue. Raises InvalidCursor for a cursor this queue
+    did not write."""
+    leads = Lead.objects.filter(stage__slug="mql", sales_owner__isnull=True).select_related(
+        "stage", "persona", "marketing_owner"
+    )
+    page = paginate(leads, keyset=QUEUE_KEYSET, cursor=after, per_page=per_page)
+    rows = [
+        WaitingMql(
+            lead=lead,
+            waited=max(now - lead.stage_entered_at, timedelta(0)),
+            limit_hours=lead.stage.sla_hours,
+        )
+        for lead in page.rows
+    ]
+    return MqlQueuePage(rows=rows, next_cursor=page.next_cursor)
+
+
+def in_one_unit(delta: timedelta) -> str:
+    """'45 minutes', '30 hours', '4 days': hours up to three days, because claim limits are
+    counted in hours."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    hours = minutes // 60
+    if hours < 72:
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    days = hours // 24
+    return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
+
+
+# The kind of reason each move that needs one takes.
+_REASON_KINDS = {ChangeKind.RECYCLED: ReasonKind.RECYCLE, ChangeKind.LOST: ReasonKind.LOST}
+
+
+@dataclass(frozen=True)
+class Move:
+    """A move the signed-in person may make on a lead, with what its form asks for."""
+
+    transition: Transition
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return self.transition.kind
+
+    @property
+    def to_stage(self) -> Stage:
+        return self.transition.to_stage
+
+    @property
+    def reason_kind(self) -> str | None:
+        return _REASON_KINDS.get(ChangeKind(self.kind))
+
+    @property
+    def is_opportunity(self) -> bool:
+        """Becoming an opportunity takes an expected value and a close date."""
+        return self.kind == ChangeKind.MOVED and self.to_stage.slug == "opportunity"
+
+    @property
+    def is_win(self) -> bool:
+        return self.kind == ChangeKind.WON
+
+    @property
+    def needs_details(self) -> bool:
+        return self.reason_kind is not None or self.is_opportunity or self.is_win
+
+
+def moves_for(lead: Lead, user: User) -> list[Move]:
+    """The moves from the lead's stage that `user` may make, in the order of the stages they
+    lead to; a claim only while nobody has claimed the lead.
+
+    One query for the moves and their stages, and one for the reasons when a move needs one.
+    """
+    transitions = (
+        Transition.objects.filter(from_stage_id=lead.stage_id)
+        .select_related("from_stage", "to_stage")
+        .order_by("to_stage__position")
+    )
+    allowed = [
+        transition
+        for transition in transitions
+        if can_make_move(user, lead, transition)
+        and not (transition.kind == ChangeKind.CLAIMED and lead.sales_owner_id is not None)
+    ]
+    kinds = {
+        _REASON_KINDS[ChangeKind(t.kind)] for t in allowed if ChangeKind(t.kind) in _REASON_KINDS
+    }
+    reasons = list(Reason.objects.filter(kind__in=kinds, active=True)) if kinds else []
+    return [
+        Move(
+            transition=transition,
+            reasons=tuple(
+                reason
+                for reason in reasons
+                if reason.kind == _REASON_KINDS.get(ChangeKind(transition.kind))
+            ),
+        )
+        for transition in allowed
+    ]

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from accounts.http import AuthenticatedHttpRequest
+from funnel.forms import MoveForm, move_forms
+from funnel.selectors import moves_for
 from leads.access import can_add_activity, can_edit_lead
 from leads.forms import ActivityForm, LeadForm
 from leads.models import ActivityKind, Lead
@@ -42,7 +44,7 @@ def cursor_from(request: HttpRequest) -> Cursor | None:
 @require_GET
 def lead_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = lead_for_page(pk)
-    return _page(request, lead, form=ActivityForm(), before=cursor_from(request))
+    return lead_page(request, lead, form=ActivityForm(), before=cursor_from(request))
 
 
 @require_GET
@@ -70,7 +72,7 @@ def lead_add_activity(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
                 request, "leads/detail.html#activity_form", {"lead": lead, "form": form}
             )
             return reswap(retarget(response, "#activity-form"), "outerHTML")
-        return _page(request, lead, form=form)
+        return lead_page(request, lead, form=form)
     try:
         activity = add_activity(
             lead=lead,
@@ -79,7 +81,7 @@ def lead_add_activity(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             author=request.user,
         )
     except NotAllowed as refusal:
-        return _page(request, lead, form=form, refusal=refusal.message, status=403)
+        return lead_page(request, lead, form=form, refusal=refusal.message, status=403)
     if request.htmx:
         entry = render_to_string(
             "leads/_timeline.html#entry", {"entry": activity_entry(activity)}, request
@@ -116,15 +118,18 @@ def lead_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "leads/edit.html", {"lead": lead, "form": form})
 
 
-def _page(
+def lead_page(
     request: AuthenticatedHttpRequest,
     lead: Lead,
     *,
     form: ActivityForm,
     before: Cursor | None = None,
     refusal: str = "",
+    move_form: MoveForm | None = None,
+    move_refusal: str = "",
     status: int = 200,
 ) -> HttpResponse:
+    """The lead page; `move_form` and `move_refusal` bring back a move that was refused."""
     context = {
         "lead": lead,
         "clock": stage_clock(lead),
@@ -134,6 +139,8 @@ def _page(
         "can_edit": can_edit_lead(request.user, lead),
         "can_write": can_add_activity(request.user),
         "refusal": refusal,
+        "moves": move_forms(moves_for(lead, request.user), bound=move_form),
+        "move_refusal": move_refusal,
     }
     return render(request, "leads/detail.html", context, status=status)
 

@@ -1,0 +1,76 @@
+"""The forms of a lead's moves: each asks only for what its move needs."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from funnel.selectors import Move
+from leads.forms import NOTE_MAX_LENGTH
+
+
+class MoveForm(forms.Form):
+    """One move of a lead: the stage it goes to and, by kind, a reason and note (recycle, lost),
+    an expected value and close date (opportunity) or the amount (won).
+
+    Field names are the same in every move's form; the ids carry the target stage, so that
+    several forms live on one page."""
+
+    to_stage = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.TypedChoiceField(label=_("Reason"), coerce=int, empty_value=None)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    value = forms.DecimalField(
+        label=_("Expected value"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal(0),
+        widget=forms.NumberInput(attrs={"min": "0", "step": "0.01"}),
+    )
+    close_date = forms.DateField(
+        label=_("Expected close date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, data: Any = None, *, move: Move) -> None:
+        super().__init__(
+            data, initial={"to_stage": move.to_stage.pk}, auto_id=f"id_move{move.to_stage.pk}_%s"
+        )
+        self.move = move
+        if move.reason_kind is None:
+            del self.fields["reason"], self.fields["note"]
+        else:
+            reason: forms.TypedChoiceField = self.fields["reason"]  # type: ignore[assignment]
+            reason.choices = [
+                ("", _("Pick a reason")),
+                *((reason.pk, reason.label) for reason in move.reasons),
+            ]
+            self.fields["note"].help_text = _("What the next person should know.")
+        if move.is_win:
+            self.fields["value"].label = _("Amount won")
+        elif not move.is_opportunity:
+            del self.fields["value"]
+        if not move.is_opportunity:
+            del self.fields["close_date"]
+
+    def clean_value(self) -> Decimal | None:
+        value: Decimal | None = self.cleaned_data.get("value")
+        if value is not None and value <= 0:
+            raise ValidationError(_("Enter an amount above zero."))
+        return value
+
+
+def move_forms(moves: list[Move], *, bound: MoveForm | None = None) -> list[MoveForm]:
+    """A form per move; `bound` (a submitted form that came back) takes its move's place."""
+    return [
+        bound
+        if bound is not None and bound.move.to_stage.pk == move.to_stage.pk
+        else MoveForm(move=move)
+        for move in moves
+    ]
