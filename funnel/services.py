@@ -133,7 +133,7 @@ def _claim(lead: Lead, rep: User) -> Lead:
         raise AlreadyClaimed(lead.sales_owner)
     claim = (
         Transition.objects.select_related("to_stage")
-        .filter(from_stage=lead.stage, kind=ChangeKind.CLAIMED)
+        .filter(from_stage_id=lead.stage_id, kind=ChangeKind.CLAIMED)
         .first()
     )
     if claim is None:
@@ -148,17 +148,19 @@ def _claim(lead: Lead, rep: User) -> Lead:
 
 
 def _locked(lead_id: int) -> Lead:
-    return (
-        Lead.objects.select_for_update(of=("self",))
-        .select_related("stage", "marketing_owner")
-        .get(pk=lead_id)
-    )
+    """The lead's row alone, locked until the transaction ends.
+
+    No joins: when the row was locked by a concurrent move, PostgreSQL re-checks the new row
+    version against the joined rows it read before waiting; with the lead's old stage joined,
+    a lead moved meanwhile would not be found at all instead of being found taken.
+    """
+    return Lead.objects.select_for_update().get(pk=lead_id)
 
 
 def _transition(lead: Lead, to_stage_id: int) -> Transition:
     transition = (
         Transition.objects.select_related("from_stage", "to_stage")
-        .filter(from_stage=lead.stage, to_stage_id=to_stage_id)
+        .filter(from_stage_id=lead.stage_id, to_stage_id=to_stage_id)
         .first()
     )
     if transition is None:
@@ -239,7 +241,7 @@ def _record(
     change = StageChange.objects.create(
         lead=lead,
         kind=transition.kind,
-        from_stage=lead.stage,
+        from_stage_id=lead.stage_id,
         to_stage=transition.to_stage,
         actor=actor,
         at=now,
@@ -256,8 +258,10 @@ def _record(
 
 def _tell_marketing_owner(lead: Lead, *, actor: User, reason: Reason | None, note: str) -> None:
     """A recycled lead's marketing owner finds it on their mentions list, with the reason."""
+    if lead.marketing_owner_id is None or lead.marketing_owner_id == actor.pk:
+        return
     owner = lead.marketing_owner
-    if owner is None or owner.pk == actor.pk:
+    if owner is None:
         return
     # leads.services puts new leads into the funnel through this module, so it is imported here.
     from leads.services import add_activity
