@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
@@ -22,7 +22,7 @@ from tests.funnel.test_queue import qualified
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 Screenshot = Callable[[str], Path]
-LAPTOP = {"width": 1280, "height": 800}
+LAPTOP: ViewportSize = {"width": 1280, "height": 800}
 
 
 @pytest.fixture
