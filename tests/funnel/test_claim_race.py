@@ -94,7 +94,7 @@ def test_fifty_reps_claiming_ten_mqls_at_once_make_exactly_ten_claims() -> None:
                 assert winner is not None
                 assert winner.get_full_name() in outcome.message
             else:
-                assert outcome is not None
+                assert isinstance(outcome, Lead)
                 assert outcome.sales_owner == reps[index // LEADS]
 
         history = StageChange.objects.filter(lead__in=leads, kind=ChangeKind.CLAIMED)
