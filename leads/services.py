@@ -191,8 +191,11 @@ def _editable(details: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _locked(lead: Lead) -> Lead:
-    """The lead re-read under a row lock, so concurrent edits apply one after the other."""
-    return Lead.objects.select_for_update(of=("self",)).select_related("stage").get(pk=lead.pk)
+    """The lead re-read under a row lock, so concurrent edits apply one after the other.
+
+    The row alone, without joins: after waiting for a lock PostgreSQL re-checks the joined rows,
+    and a lead whose stage a concurrent move changed would drop out of the result."""
+    return Lead.objects.select_for_update().get(pk=lead.pk)
 
 
 def _is_empty(value: object) -> bool:
