@@ -29,6 +29,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from funnel.models import Stage
+from funnel.services import claim_lead, move_lead
 from leads.models import Activity, ActivityKind, Lead
 from leads.selectors import LEAD_SORTS, LeadSort
 
@@ -39,6 +41,8 @@ MAX_RATIO_TO_RAW = 2.0
 MAX_P95_MS = 150.0
 MAX_DEEP_TO_FIRST = 1.2
 LONG_TIMELINE = 500
+WRITES_IN_A_ROW = 200
+MAX_WRITE_P95_MS = 25.0
 BENCH_AUTHOR = "maria"
 
 
@@ -199,6 +203,23 @@ class Command(BaseCommand):
             finally:
                 client.logout()
         self._report(results)
+        self._report_writes(person)
+
+    def _report_writes(self, person: User) -> None:
+        """Claims and moves in a row, each its own transaction as in use; all rolled back."""
+        self.stdout.write("")
+        for name, operation, leads in _write_cases(person):
+            timings, queries = _time_writes(operation, leads)
+            if not timings:
+                self.stdout.write(f"{name}: no lead to try it on; skipped.")
+                continue
+            p95 = _p95(timings)
+            self._verdict(
+                f"{name}: {len(timings)} in a row, {queries} queries each, median "
+                f"{statistics.median(timings):.1f} ms, p95 {p95:.1f} ms "
+                f"(target < {MAX_WRITE_P95_MS:.0f})",
+                p95 < MAX_WRITE_P95_MS,
+            )
 
     def _measure(self, client: Client, case: Case, repeat: int) -> Result:
         url = case.url()
@@ -280,3 +301,38 @@ def _run_raw(statements: list[str]) -> float:
         elapsed = (time.perf_counter() - started) * 1000
         transaction.set_rollback(True)
     return elapsed
+
+
+def _write_cases(person: User) -> list[tuple[str, Callable[[Lead], object], list[Lead]]]:
+    """200 unclaimed MQLs to claim, 200 New leads to move to Working, as the manager."""
+    waiting = list(
+        Lead.objects.filter(stage__slug="mql", sales_owner__isnull=True).order_by("id")[
+            :WRITES_IN_A_ROW
+        ]
+    )
+    new = list(Lead.objects.filter(stage__slug="new").order_by("id")[:WRITES_IN_A_ROW])
+    working = Stage.objects.get(slug="working")
+    return [
+        ("claims", lambda lead: claim_lead(lead_id=lead.pk, rep=person), waiting),
+        (
+            "moves New -> Working",
+            lambda lead: move_lead(lead_id=lead.pk, to_stage_id=working.pk, actor=person),
+            new,
+        ),
+    ]
+
+
+def _time_writes(operation: Callable[[Lead], object], leads: list[Lead]) -> tuple[list[float], int]:
+    """Milliseconds per operation and the queries of one, inside a transaction rolled back at
+    the end so the benchmark leaves the data as it found it."""
+    timings: list[float] = []
+    queries = 0
+    with transaction.atomic():
+        for lead in leads:
+            with CaptureQueriesContext(connection) as issued:
+                started = time.perf_counter()
+                operation(lead)
+                timings.append((time.perf_counter() - started) * 1000)
+            queries = len(issued.captured_queries)
+        transaction.set_rollback(True)
+    return timings, queries
