@@ -28,3 +28,8 @@ def can_make_move(user: User, lead: Lead, transition: Transition) -> bool:
 
 def can_claim(user: User) -> bool:
     return bool(roles_of(user) & {Role.SALES, Role.MANAGERS})
+
+
+def can_reassign(user: User) -> bool:
+    """Only managers hand a lead to another marketer or sales rep."""
+    return Role.MANAGERS in roles_of(user)

@@ -5,10 +5,15 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
+from accounts.roles import Role
+from funnel.models import Team
 from funnel.selectors import Move
 from leads.forms import NOTE_MAX_LENGTH
+from leads.models import Lead
 
 
 class MoveForm(forms.Form):
@@ -74,3 +79,44 @@ def move_forms(moves: list[Move], *, bound: MoveForm | None = None) -> list[Move
         else MoveForm(move=move)
         for move in moves
     ]
+
+
+class ReassignForm(forms.Form):
+    """A manager's handover of a lead: a new marketing owner, a new sales owner, or both.
+    A field left empty keeps that owner."""
+
+    marketing_owner = forms.ModelChoiceField(
+        label=_("New marketing owner"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Keep as it is"),
+    )
+    sales_owner = forms.ModelChoiceField(
+        label=_("New sales owner"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Keep as it is"),
+    )
+
+    def __init__(self, data: Any = None, *, lead: Lead) -> None:
+        super().__init__(data, auto_id="id_reassign_%s")
+        people = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+        marketing: forms.ModelChoiceField = self.fields["marketing_owner"]  # type: ignore[assignment]
+        marketing.queryset = _others(people, Role.MARKETING, lead.marketing_owner_id)
+        if lead.stage.team == Team.SALES:
+            sales: forms.ModelChoiceField = self.fields["sales_owner"]  # type: ignore[assignment]
+            sales.queryset = _others(people, Role.SALES, lead.sales_owner_id)
+        else:
+            del self.fields["sales_owner"]
+        for field in self.fields.values():
+            field.label_from_instance = _person_label  # type: ignore[attr-defined]
+
+
+def _others(people: QuerySet[User], role: Role, owner_id: int | None) -> QuerySet[User]:
+    """Members of `role` other than the current owner: the people a lead may go to."""
+    members = people.filter(groups__name=role.value)
+    return members if owner_id is None else members.exclude(pk=owner_id)
+
+
+def _person_label(user: User) -> str:
+    return user.get_full_name() or user.username

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from funnel.access import can_claim, can_make_move
+from accounts.roles import Role
+from funnel.access import can_claim, can_make_move, can_reassign
 from funnel.models import ChangeKind, Reason, ReasonKind, Stage, StageChange, Team, Transition
 from leads.models import ActivityKind, Lead
 from smarketing.errors import Conflict, DomainError, NotAllowed
@@ -273,3 +274,82 @@ def _tell_marketing_owner(lead: Lead, *, actor: User, reason: Reason | None, not
     if note.strip():
         body += "\n" + note.strip()
     add_activity(lead=lead, kind=ActivityKind.NOTE, body=body, author=actor)
+
+
+class NothingToReassign(DomainError):
+    code = "nothing_to_reassign"
+
+
+class OwnerNotInTeam(DomainError):
+    code = "owner_not_in_team"
+
+
+class SalesOwnerOutsideSales(MoveNotAllowed):
+    code = "sales_owner_outside_sales"
+
+
+@transaction.atomic
+def reassign_lead(
+    *,
+    lead_id: int,
+    actor: User,
+    marketing_owner_id: int | None = None,
+    sales_owner_id: int | None = None,
+) -> Lead:
+    """Hand a lead to another marketer and/or sales rep; None keeps that owner as it is.
+
+    Managers only. The new marketing owner must be an active member of Marketing, the new sales
+    owner an active member of Sales, and a sales owner is given only to a lead in a Sales stage
+    (an MQL is claimed from the queue). The timeline says who handed what from whom to whom and
+    mentions the new owners. Raises NotAllowed, OwnerNotInTeam, SalesOwnerOutsideSales or
+    NothingToReassign; nothing changes when it raises."""
+    if not can_reassign(actor):
+        raise NotAllowed(_("Only managers reassign leads."))
+    lead = _locked(lead_id)
+    changes: list[tuple[str, User | None, User]] = []
+    if marketing_owner_id is not None and marketing_owner_id != lead.marketing_owner_id:
+        new_marketer = _team_member(marketing_owner_id, Role.MARKETING)
+        changes.append((_("Marketing owner"), lead.marketing_owner, new_marketer))
+        lead.marketing_owner = new_marketer
+    if sales_owner_id is not None and sales_owner_id != lead.sales_owner_id:
+        if lead.stage.team != Team.SALES:
+            raise SalesOwnerOutsideSales(
+                _("A lead in %(stage)s has no sales owner yet; Sales claims it from the queue.")
+                % {"stage": lead.stage.name}
+            )
+        new_rep = _team_member(sales_owner_id, Role.SALES)
+        changes.append((_("Sales owner"), lead.sales_owner, new_rep))
+        lead.sales_owner = new_rep
+    if not changes:
+        raise NothingToReassign(_("Pick a new owner: these are the lead's owners already."))
+    lead.save(update_fields=["marketing_owner", "sales_owner", "updated_at"])
+    # leads.services puts new leads into the funnel through this module, so it is imported here.
+    from leads.services import add_activity
+
+    lines = [
+        _("%(role)s: %(old)s → %(new)s (@%(username)s).")
+        % {
+            "role": role,
+            "old": _person(old) if old is not None else _("nobody"),
+            "new": _person(new),
+            "username": new.username,
+        }
+        for role, old, new in changes
+    ]
+    body = "\n".join([_("Reassigned by %(who)s.") % {"who": _person(actor)}, *lines])
+    add_activity(lead=lead, kind=ActivityKind.DETAILS, body=body, author=actor)
+    return lead
+
+
+def _team_member(user_id: int, role: Role) -> User:
+    member = User.objects.filter(pk=user_id, is_active=True, groups__name=role.value).first()
+    if member is None:
+        raise OwnerNotInTeam(
+            _("Pick an active member of %(team)s.")
+            % {"team": Team.SALES.label if role is Role.SALES else Team.MARKETING.label}
+        )
+    return member
+
+
+def _person(user: User) -> str:
+    return user.get_full_name() or user.username

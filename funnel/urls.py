@@ -1,9 +1,12 @@
 from django.urls import URLPattern, path
 
-from funnel import views
+from funnel import views, views_reassign
 
 urlpatterns: list[URLPattern] = [
     path("mqls/", views.mql_queue, name="mql_queue"),
+    path("board/", views.board, name="board"),
+    path("board/leads/<int:pk>/move/", views.board_move, name="board_move"),
     path("leads/<int:pk>/claim/", views.lead_claim, name="lead_claim"),
     path("leads/<int:pk>/move/", views.lead_move, name="lead_move"),
+    path("leads/<int:pk>/reassign/", views_reassign.lead_reassign, name="lead_reassign"),
 ]
