@@ -1,6 +1,14 @@
 # The production image: one image runs the web app (gunicorn, the default command), the Celery
 # worker and Celery beat; docker-compose.yml shows how. Configuration comes from the environment
 # at run time (see smarketing/settings.py); nothing secret is baked in.
+
+# The browser libraries of package.json (SortableJS, for the board): npm runs in a stage of its
+# own, so neither Node nor npm ends up in the image.
+FROM node:20-slim AS js
+WORKDIR /js
+COPY package.json .npmrc ./
+RUN npm install --no-audit --no-fund --omit=dev
+
 FROM python:3.13-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -26,6 +34,7 @@ COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
+COPY --from=js /js/node_modules/sortablejs node_modules/sortablejs
 
 # Translations: locale/*/LC_MESSAGES/django.po -> .mo, as `make install` does.
 RUN set -eu; \

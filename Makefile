@@ -22,7 +22,13 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 %.mo: %.po
 	@msgfmt --check -o $@ $<
 
-install: $(BIN)/.installed $(MESSAGES)
+# The browser libraries of package.json (SortableJS, for the board), served as static files.
+# .npmrc turns off package-lock.json: package.json pins exact versions.
+node_modules/sortablejs/package.json: package.json .npmrc
+	@npm install --no-audit --no-fund --silent
+	@touch $@
+
+install: $(BIN)/.installed $(MESSAGES) node_modules/sortablejs/package.json
 
 # Re-pins every dependency after a change to pyproject.toml.
 requirements:
@@ -61,4 +67,4 @@ messages: install
 	  --no-obsolete --no-location
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles node_modules

@@ -4,13 +4,16 @@ the moves offered on a lead's page."""
 from django.contrib import messages
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.http import AuthenticatedHttpRequest
 from funnel.access import can_claim
+from funnel.board import board_columns
 from funnel.forms import MoveForm
 from funnel.models import ChangeKind
 from funnel.selectors import moves_for, mql_queue_page, unclaimed_mql_queue
@@ -117,3 +120,53 @@ def _moved(lead: Lead, kind: str) -> str:
     if kind == ChangeKind.LOST:
         return _("%(name)s is marked as lost.") % names
     return _("%(name)s moved to %(stage)s.") % names
+
+
+@require_GET
+def board(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The funnel as a board for both teams. Without JavaScript it is read-only, with links;
+    with it, a card dropped on another column posts to board_move."""
+    return render(request, "funnel/board.html", _board(""))
+
+
+@require_POST
+def board_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A card dropped on another column. The board comes back as it now is, with the service's
+    reason when it refused the move. A claim, or a move that needs details (a reason, a value
+    and close date, an amount), goes to the lead page's move form rather than guess them."""
+    lead = get_object_or_404(Lead.objects.select_related("stage"), pk=pk)
+    try:
+        to_stage_id = int(request.POST.get("to_stage", ""))
+    except ValueError:
+        raise BadRequest("to_stage must be a stage id") from None
+    move = next((m for m in moves_for(lead, request.user) if m.to_stage.pk == to_stage_id), None)
+    if move is not None and (move.needs_details or move.kind == ChangeKind.CLAIMED):
+        messages.info(request, _details_needed(lead, move.kind, move.to_stage.name))
+        return HttpResponseClientRedirect(reverse("lead_detail", args=[lead.pk]) + "#moves")
+    try:
+        moved = move_lead(lead_id=lead.pk, to_stage_id=to_stage_id, actor=request.user)
+    except DomainError as refusal:
+        if not request.htmx:
+            messages.error(request, refusal.message)
+            return redirect("board")
+        context = _board(refusal.message)
+        return render(request, "funnel/_board.html", context, status=refusal.http_status)
+    done = _moved(moved, move.kind if move is not None else ChangeKind.MOVED)
+    if not request.htmx:
+        messages.success(request, done)
+        return redirect("board")
+    return render(request, "funnel/_board.html", {**_board(""), "done": done})
+
+
+def _board(refusal: str) -> dict[str, object]:
+    now = timezone.now()
+    return {"columns": board_columns(now=now), "now": now, "refusal": refusal}
+
+
+def _details_needed(lead: Lead, kind: str, stage: str) -> str:
+    if kind == ChangeKind.CLAIMED:
+        return _("Claim %(name)s here, on the lead's page.") % {"name": lead.full_name}
+    return _("Moving %(name)s to %(stage)s takes a few details: fill them in below.") % {
+        "name": lead.full_name,
+        "stage": stage,
+    }

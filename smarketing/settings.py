@@ -187,7 +187,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# SortableJS, the board's drag and drop, comes from npm (package.json): `make install` and the
+# Dockerfile put it in node_modules/; it is served as static/sortablejs/.
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [
+    BASE_DIR / "static",
+    ("sortablejs", BASE_DIR / "node_modules" / "sortablejs"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

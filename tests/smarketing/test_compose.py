@@ -515,7 +515,9 @@ def test_compose_health_checks_call_the_script(services: dict[str, dict[str, Any
 
 def test_image_builds_from_python_slim_and_runs_as_a_non_root_user() -> None:
     instructions = dockerfile_instructions()
-    assert instructions[0] == ("FROM", "python:3.13-slim")
+    # The last stage is the image; an earlier one (the browser libraries) only hands it files.
+    stages = [args for keyword, args in instructions if keyword == "FROM"]
+    assert stages[-1] == "python:3.13-slim"
     users = [args for keyword, args in instructions if keyword == "USER"]
     assert users != []
     user = users[-1].split(":")[0]
@@ -533,6 +535,22 @@ def test_image_compiles_translations_with_msgfmt() -> None:
     runs = [args for keyword, args in dockerfile_instructions() if keyword == "RUN"]
     assert any("apt-get install" in run and "gettext" in run for run in runs)
     assert any("msgfmt --check" in run and "django.po" in run for run in runs)
+
+
+def test_image_serves_the_board_library_from_the_npm_stage() -> None:
+    """SortableJS comes from package.json, installed by npm in the `js` stage; the image copies
+    it where settings.STATICFILES_DIRS looks, before collectstatic, and holds no Node itself."""
+    instructions = dockerfile_instructions()
+    stages = [index for index, (keyword, _) in enumerate(instructions) if keyword == "FROM"]
+    assert instructions[stages[0]][1].endswith(" AS js")
+    js_stage = instructions[stages[0] : stages[-1]]
+    assert ("COPY", "package.json .npmrc ./") in js_stage
+    assert any(keyword == "RUN" and "npm install" in args for keyword, args in js_stage)
+    image = instructions[stages[-1] :]
+    copy = ("COPY", "--from=js /js/node_modules/sortablejs node_modules/sortablejs")
+    collectstatic = next(i for i, (k, args) in enumerate(image) if "collectstatic" in args)
+    assert copy in image[:collectstatic]
+    assert not any("npm" in args for keyword, args in image if keyword == "RUN")
 
 
 def dockerignore_patterns() -> set[str]:

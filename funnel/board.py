@@ -1,0 +1,90 @@
+"""The funnel as a board: one column per stage with its count and summed expected value, and the
+leads that have waited longest in it as cards.
+
+A fixed number of queries, whatever the number of leads: one grouped query for the counts and
+sums, one windowed query for the top cards of every stage.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+
+from accounts.models import User
+from funnel.models import Stage
+from funnel.selectors import stage_summaries
+from leads.models import Lead
+
+CARDS_PER_STAGE = 20
+
+
+@dataclass(frozen=True)
+class BoardCard:
+    lead: Lead
+    in_stage: timedelta
+    past_sla: bool
+
+    @property
+    def owner(self) -> User | None:
+        """The sales owner once there is one, else the marketer who owns the lead."""
+        return self.lead.sales_owner or self.lead.marketing_owner
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    stage: Stage
+    count: int
+    value: Decimal
+    cards: list[BoardCard]
+
+    @property
+    def more(self) -> int:
+        """How many of the stage's leads the column leaves out."""
+        return self.count - len(self.cards)
+
+
+def top_cards(*, now: datetime, per_stage: int = CARDS_PER_STAGE) -> dict[int, list[BoardCard]]:
+    """Up to `per_stage` leads of every stage, longest in the stage first, by stage id.
+
+    One query: the leads are numbered within their stage by a window function and filtered on
+    that number in SQL."""
+    ranked = (
+        Lead.objects.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("stage_id")],
+                order_by=[F("stage_entered_at").asc(), F("id").asc()],
+            )
+        )
+        .filter(rank__lte=per_stage)
+        .select_related("stage", "persona", "sales_owner", "marketing_owner")
+        .order_by("stage_id", "rank")
+    )
+    cards: dict[int, list[BoardCard]] = {}
+    for lead in ranked:
+        in_stage = max(now - lead.stage_entered_at, timedelta(0))
+        limit = lead.stage.sla_hours
+        cards.setdefault(lead.stage_id, []).append(
+            BoardCard(
+                lead=lead,
+                in_stage=in_stage,
+                past_sla=limit is not None and in_stage > timedelta(hours=limit),
+            )
+        )
+    return cards
+
+
+def board_columns(*, now: datetime, per_stage: int = CARDS_PER_STAGE) -> list[BoardColumn]:
+    """Every stage in order, with its count, summed expected value and top cards. Two queries."""
+    cards = top_cards(now=now, per_stage=per_stage)
+    return [
+        BoardColumn(
+            stage=summary.stage,
+            count=summary.count,
+            value=summary.value,
+            cards=cards.get(summary.stage.pk, []),
+        )
+        for summary in stage_summaries()
+    ]

@@ -1,0 +1,304 @@
+"""The funnel board: columns with exact counts and sums, the longest waiting cards of each stage
+in one windowed query, and the drop of a card, which the funnel service decides."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.http.response import HttpResponseBase
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from funnel import services
+from funnel.board import board_columns
+from funnel.models import Reason, ReasonKind, Stage, StageChange
+from leads.models import Lead, Persona
+from tests.factories import LeadFactory, PersonaFactory
+from tests.funnel.test_queue import clock_at, stage
+
+pytestmark = pytest.mark.django_db
+
+# The moves that bring a new lead to each stage, through funnel.services.
+ROUTES = {
+    "new": [],
+    "working": ["working"],
+    "mql": ["mql"],
+    "sql": ["mql", "sql"],
+    "opportunity": ["mql", "sql", "opportunity"],
+    "won": ["mql", "sql", "opportunity", "won"],
+    "lost": ["mql", "sql", "lost"],
+}
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """Builds leads where a test wants them, moving them there through funnel.services."""
+
+    marketer: User
+    rep: User
+
+    def lead_in(
+        self,
+        slug: str,
+        *,
+        hours_ago: float = 1,
+        value: str = "1000.00",
+        persona: Persona | None = None,
+        **fields: object,
+    ) -> Lead:
+        """A lead moved into stage `slug` `hours_ago`; opportunities and wins carry `value`."""
+        marketer, rep = self.marketer, self.rep
+        moment = timezone.now() - timedelta(hours=hours_ago)
+        route = ROUTES[slug]
+        lead = LeadFactory.create(
+            marketing_owner=marketer,
+            persona=persona or PersonaFactory.create(name="Engineering lead"),
+            created_at=moment - timedelta(minutes=5) if route else moment,
+            **fields,
+        )
+        with clock_at(moment):
+            for step in route:
+                to_stage = stage(step)
+                if step == "sql":
+                    services.claim_lead(lead_id=lead.pk, rep=rep)
+                elif step == "lost":
+                    reason = Reason.objects.filter(kind=ReasonKind.LOST, active=True).first()
+                    assert reason is not None
+                    services.move_lead(
+                        lead_id=lead.pk, to_stage_id=to_stage.pk, actor=rep, reason_id=reason.pk
+                    )
+                elif step in {"opportunity", "won"}:
+                    services.move_lead(
+                        lead_id=lead.pk,
+                        to_stage_id=to_stage.pk,
+                        actor=rep,
+                        value=Decimal(value),
+                        close_date=moment.date() + timedelta(days=30),
+                    )
+                else:
+                    services.move_lead(lead_id=lead.pk, to_stage_id=to_stage.pk, actor=marketer)
+        return Lead.objects.select_related("stage").get(pk=lead.pk)
+
+
+@pytest.fixture
+def funnel(marketer: User, sales_rep: User) -> Funnel:
+    return Funnel(marketer=marketer, rep=sales_rep)
+
+
+def test_each_column_has_its_exact_count_and_sum_and_its_longest_waiting_cards(
+    funnel: Funnel, marketer: User, sales_rep: User
+) -> None:
+    news = [funnel.lead_in("new", hours_ago=hours) for hours in (1, 5, 3, 80, 2)]
+    funnel.lead_in("working", hours_ago=10)
+    funnel.lead_in("mql", hours_ago=30)
+    funnel.lead_in("sql", hours_ago=4)
+    funnel.lead_in("sql", hours_ago=6)
+    funnel.lead_in("opportunity", value="1000.00")
+    funnel.lead_in("opportunity", value="2500.50")
+    funnel.lead_in("won", value="4000.00")
+    funnel.lead_in("lost")
+
+    columns = board_columns(now=timezone.now(), per_stage=3)
+
+    assert [c.stage.slug for c in columns] == list(
+        Stage.objects.order_by("position").values_list("slug", flat=True)
+    )
+    by_slug = {column.stage.slug: column for column in columns}
+    assert {slug: c.count for slug, c in by_slug.items()} == {
+        "new": 5,
+        "working": 1,
+        "mql": 1,
+        "sql": 2,
+        "opportunity": 2,
+        "won": 1,
+        "lost": 1,
+    }
+    assert by_slug["opportunity"].value == Decimal("3500.50")
+    assert by_slug["won"].value == Decimal("4000.00")
+    assert by_slug["new"].value == Decimal(0)
+    # At most per_stage cards, longest in the stage first; the rest are counted, not shown.
+    new = by_slug["new"]
+    assert [card.lead.pk for card in new.cards] == [news[3].pk, news[1].pk, news[2].pk]
+    assert new.more == 2
+    # New's limit is 48 hours: only the lead 80 hours in it is past it. MQL's is 24.
+    assert [card.past_sla for card in new.cards] == [True, False, False]
+    assert by_slug["mql"].cards[0].past_sla
+    assert [c.lead.full_name for c in by_slug["sql"].cards] == [
+        lead.full_name
+        for lead in Lead.objects.filter(stage__slug="sql").order_by("stage_entered_at")
+    ]
+    # The owner shown is the sales owner once there is one, else the marketer.
+    assert by_slug["sql"].cards[0].owner == sales_rep
+    assert new.cards[0].owner == marketer
+
+
+def board_queries(client: Client) -> tuple[int, int]:
+    """The queries of the board's columns, and of the whole page."""
+    with CaptureQueriesContext(connection) as columns:
+        board_columns(now=timezone.now())
+    with CaptureQueriesContext(connection) as page:
+        response = client.get(reverse("board"))
+    assert response.status_code == 200
+    return len(columns), len(page)
+
+
+def test_the_board_takes_as_many_queries_for_50_leads_as_for_5(
+    client: Client, funnel: Funnel, marketer: User, sales_rep: User
+) -> None:
+    client.force_login(marketer)
+    persona = PersonaFactory.create(name="Engineering lead")
+    for slug in ("new", "working", "mql", "sql", "opportunity"):
+        funnel.lead_in(slug, persona=persona)
+    small = board_queries(client)
+
+    for index in range(45):
+        slug = "new" if index < 25 else ("sql", "opportunity", "mql", "working")[index % 4]
+        funnel.lead_in(slug, hours_ago=index + 1, persona=persona)
+    large = board_queries(client)
+
+    assert small == large
+    assert small[0] == 2  # the grouped counts and sums, and the windowed cards
+    columns = {c.stage.slug: c for c in board_columns(now=timezone.now())}
+    assert columns["new"].count == 26
+    assert len(columns["new"].cards) == 20
+    assert columns["new"].more == 6
+    waited = [card.in_stage for card in columns["new"].cards]
+    assert waited == sorted(waited, reverse=True)
+
+
+def test_the_page_shows_columns_cards_and_a_link_to_the_rest(
+    client: Client, funnel: Funnel, marketer: User, sales_rep: User
+) -> None:
+    funnel.lead_in("opportunity", value="148800.00", full_name="Ada Lovelace", company="Engines")
+    late = funnel.lead_in("new", hours_ago=60, full_name="Grace Hopper")
+    client.force_login(marketer)
+
+    funnel.lead_in("new", hours_ago=2)
+    one_card_each = mock.patch(
+        "funnel.views.board_columns", lambda now: board_columns(now=now, per_stage=1)
+    )
+
+    with one_card_each:
+        page = client.get(reverse("board")).content.decode()
+
+    assert "1 lead · 148,800 expected" in page
+    assert "2 leads · 0 expected" in page
+    assert f'href="{reverse("lead_detail", args=[late.pk])}">Grace Hopper</a>' in page
+    for shown in ("Engines", "Engineering lead", "Sam"):
+        assert shown in page
+    assert 'class="board-card past-sla"' in page
+    assert f'href="{reverse("lead_list")}?stage=new">and 1 more</a>' in page
+    assert 'src="/static/sortablejs/Sortable.min.js"' in page
+
+
+def drop(client: Client, lead: Lead, slug: str) -> HttpResponseBase:
+    url = reverse("board_move", args=[lead.pk])
+    return client.post(url, {"to_stage": stage(slug).pk}, headers={"HX-Request": "true"})
+
+
+def test_a_drop_moves_the_lead_through_the_service_and_answers_with_the_board(
+    client: Client, funnel: Funnel, marketer: User, sales_rep: User
+) -> None:
+    lead = funnel.lead_in("new")
+    client.force_login(marketer)
+
+    with mock.patch("funnel.views.move_lead", wraps=services.move_lead) as move:
+        response = client.post(
+            reverse("board_move", args=[lead.pk]),
+            {"to_stage": stage("working").pk},
+            headers={"HX-Request": "true"},
+        )
+
+    move.assert_called_once_with(lead_id=lead.pk, to_stage_id=stage("working").pk, actor=marketer)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="board"')
+    assert f"{lead.full_name} moved to Working." in html
+    assert Lead.objects.get(pk=lead.pk).stage.slug == "working"
+    assert StageChange.objects.filter(lead=lead).count() == 2
+
+
+def test_a_refused_drop_changes_nothing_and_says_why(client: Client, marketer: User) -> None:
+    lead = LeadFactory.create(company="", persona=None, marketing_owner=marketer)
+    client.force_login(marketer)
+
+    with mock.patch("funnel.views.move_lead", wraps=services.move_lead) as move:
+        response = client.post(
+            reverse("board_move", args=[lead.pk]),
+            {"to_stage": stage("mql").pk},
+            headers={"HX-Request": "true"},
+        )
+
+    assert move.call_count == 1
+    assert response.status_code == 400
+    assert (
+        "A lead enters MQL only with: company, persona. Fill them in first."
+        in response.content.decode()
+    )
+    assert Lead.objects.get(pk=lead.pk).stage.slug == "new"
+    assert StageChange.objects.filter(lead=lead).count() == 1
+
+
+def test_a_drop_along_no_allowed_move_is_refused(
+    client: Client, funnel: Funnel, marketer: User, sales_rep: User
+) -> None:
+    lead = funnel.lead_in("new")
+    client.force_login(marketer)
+
+    response = drop(client, lead, "won")
+
+    assert response.status_code == 409
+    assert Lead.objects.get(pk=lead.pk).stage.slug == "new"
+
+
+@pytest.mark.parametrize(("start", "target"), [("sql", "opportunity"), ("sql", "lost")])
+def test_a_drop_that_needs_details_goes_to_the_lead_page_instead(
+    client: Client, funnel: Funnel, sales_rep: User, start: str, target: str
+) -> None:
+    lead = funnel.lead_in(start)
+    client.force_login(sales_rep)
+
+    with mock.patch("funnel.views.move_lead") as move:
+        response = drop(client, lead, target)
+
+    move.assert_not_called()
+    assert response["HX-Redirect"] == reverse("lead_detail", args=[lead.pk]) + "#moves"
+    assert Lead.objects.get(pk=lead.pk).stage.slug == start
+    page = client.get(reverse("lead_detail", args=[lead.pk])).content.decode()
+    assert "takes a few details: fill them in below." in page
+
+
+def test_a_claim_is_made_on_the_lead_page(client: Client, funnel: Funnel, sales_rep: User) -> None:
+    lead = funnel.lead_in("mql")
+    client.force_login(sales_rep)
+
+    response = drop(client, lead, "sql")
+
+    assert response["HX-Redirect"].startswith(reverse("lead_detail", args=[lead.pk]))
+    assert Lead.objects.get(pk=lead.pk).sales_owner is None
+
+
+def test_without_htmx_a_drop_comes_back_to_the_board_with_a_message(
+    client: Client, marketer: User
+) -> None:
+    lead = LeadFactory.create(company="", persona=None, marketing_owner=marketer)
+    client.force_login(marketer)
+
+    response = client.post(
+        reverse("board_move", args=[lead.pk]), {"to_stage": stage("mql").pk}, follow=True
+    )
+
+    assert response.redirect_chain == [(reverse("board"), 302)]
+    assert "A lead enters MQL only with" in response.content.decode()
+
+
+def test_the_nav_links_to_the_board(client: Client, sales_rep: User) -> None:
+    client.force_login(sales_rep)
+    page = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("board")}"' in page
