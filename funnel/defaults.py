@@ -35,6 +35,7 @@ DEFAULT_STAGES: list[dict[str, Any]] = [
         "team": "sales",
         "probability": 20,
         "sla_hours": 72,
+        "first_touch_hours": 24,
         "required_fields": ["company", "persona"],
     },
     {
@@ -115,10 +116,13 @@ def ensure_default_funnel(
 
     Takes the model classes so that data migrations can pass their historical models.
     """
+    # A data migration's historical model may predate some of the fields.
+    known = {field.name for field in stage_model._meta.get_fields()}
     for position, stage in enumerate(DEFAULT_STAGES, start=1):
         if not stage_model.objects.filter(slug=stage["slug"]).exists():
+            fields = {name: value for name, value in stage.items() if name in known}
             stage_model.objects.create(
-                position=_free_position(stage_model, position), **{"outcome": "open", **stage}
+                position=_free_position(stage_model, position), **{"outcome": "open", **fields}
             )
     for position, reason in enumerate(DEFAULT_REASONS, start=1):
         reason_model.objects.get_or_create(

@@ -36,6 +36,15 @@ class Stage(models.Model):
         blank=True,
         help_text=_("How long a lead may stay in this stage. Empty means no limit."),
     )
+    first_touch_hours = models.PositiveIntegerField(
+        _("first touch within (hours)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "For a stage leads enter by a claim: the hours Sales has for the first call, email "
+            "or meeting. Empty means no limit."
+        ),
+    )
     required_fields = ArrayField(
         models.CharField(max_length=40),
         verbose_name=_("required lead fields"),

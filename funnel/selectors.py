@@ -11,8 +11,8 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from funnel.access import can_make_move
-from funnel.models import ChangeKind, Reason, ReasonKind, Stage, Transition
-from leads.models import Lead
+from funnel.models import ChangeKind, Reason, ReasonKind, Stage, StageChange, Transition
+from leads.models import Activity, ActivityKind, Lead
 from smarketing.pagination import Keyset, paginate
 
 
@@ -203,3 +203,50 @@ def moves_for(lead: Lead, user: User) -> list[Move]:
         )
         for transition in allowed
     ]
+
+
+# What counts as a touch: a conversation or an attempt at one, not a note.
+TOUCHES = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)
+
+
+@dataclass(frozen=True)
+class FirstTouchClock:
+    """Since the lead's last claim: when its sales owner (the claimant, unless a manager has
+    reassigned it since) first touched it, against the limit of the stage the claim led to.
+    Read from the history, so it cannot drift from it."""
+
+    claimed_at: datetime
+    first_touch_at: datetime | None
+    due_at: datetime | None
+    late: bool
+
+
+def first_touch_clock(lead: Lead, *, now: datetime) -> FirstTouchClock | None:
+    """None for a lead never claimed. Two queries."""
+    claim = (
+        StageChange.objects.filter(lead=lead, kind=ChangeKind.CLAIMED)
+        .select_related("to_stage")
+        .order_by("-at", "-id")
+        .first()
+    )
+    if claim is None:
+        return None
+    first_touch = (
+        Activity.objects.filter(
+            lead=lead,
+            author_id=lead.sales_owner_id or claim.actor_id,
+            kind__in=TOUCHES,
+            created_at__gte=claim.at,
+        )
+        .order_by("created_at", "id")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    limit = claim.to_stage.first_touch_hours
+    due = claim.at + timedelta(hours=limit) if limit is not None else None
+    return FirstTouchClock(
+        claimed_at=claim.at,
+        first_touch_at=first_touch,
+        due_at=due,
+        late=due is not None and (first_touch or now) > due,
+    )

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,7 +16,7 @@ from django_htmx.http import reswap, retarget
 
 from accounts.http import AuthenticatedHttpRequest
 from funnel.forms import MoveForm, move_forms
-from funnel.selectors import moves_for
+from funnel.selectors import first_touch_clock, moves_for
 from leads.access import can_add_activity, can_edit_lead
 from leads.forms import ActivityForm, LeadForm
 from leads.models import ActivityKind, Lead
@@ -130,9 +131,12 @@ def lead_page(
     status: int = 200,
 ) -> HttpResponse:
     """The lead page; `move_form` and `move_refusal` bring back a move that was refused."""
+    now = timezone.now()
     context = {
         "lead": lead,
         "clock": stage_clock(lead),
+        "first_touch": first_touch_clock(lead, now=now) if lead.sales_owner_id else None,
+        "now": now,
         "timeline": lead_timeline(lead=lead, before=before),
         "showing_older": before is not None,
         "form": form,

@@ -206,8 +206,9 @@ def test_the_move_panel_adds_one_query_for_reasons_only_when_a_move_needs_them(
     client.force_login(sales_rep)
     client.get(reverse("lead_detail", args=[sql.pk]))
     # session, user, roles; the lead; activities (none, so no mentions query), stage changes;
-    # the moves offered and the reasons of lost and recycle; the idle-timeout session save
-    with django_assert_num_queries(11):
+    # the first-touch clock (the claim, the first touch); the moves offered and the reasons of
+    # lost and recycle; the idle-timeout session save
+    with django_assert_num_queries(13):
         client.get(reverse("lead_detail", args=[sql.pk]))
 
 
