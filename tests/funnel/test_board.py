@@ -1,5 +1,5 @@
 """The funnel board: columns with exact counts and sums, the longest waiting cards of each stage
-in one windowed query, and the drop of a card, which the funnel service decides."""
+in one query, and the drop of a card, which the funnel service decides."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -163,7 +163,7 @@ def test_the_board_takes_as_many_queries_for_50_leads_as_for_5(
     large = board_queries(client)
 
     assert small == large
-    assert small[0] == 2  # the grouped counts and sums, and the windowed cards
+    assert small[0] == 2  # the grouped counts and sums, and the top cards
     columns = {c.stage.slug: c for c in board_columns(now=timezone.now())}
     assert columns["new"].count == 26
     assert len(columns["new"].cards) == 20
