@@ -16,7 +16,7 @@ from funnel.access import can_claim
 from funnel.board import board_columns
 from funnel.forms import MoveForm
 from funnel.models import ChangeKind
-from funnel.selectors import moves_for, mql_queue_page, unclaimed_mql_queue
+from funnel.selectors import Move, moves_for, mql_queue_page, unclaimed_mql_queue
 from funnel.services import claim_lead, move_lead
 from leads.forms import ActivityForm
 from leads.models import Lead
@@ -68,11 +68,7 @@ def lead_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Make one move from the lead page. The service decides; a refusal comes back on the lead
     page with its reason, and with what the person typed."""
     lead = lead_for_page(pk)
-    try:
-        to_stage_id = int(request.POST.get("to_stage", ""))
-    except ValueError:
-        raise BadRequest("to_stage must be a stage id") from None
-    move = next((m for m in moves_for(lead, request.user) if m.to_stage.pk == to_stage_id), None)
+    to_stage_id, move = _requested_move(request, lead)
     # A move not offered to this person still goes to the service, which says why it is refused.
     form = MoveForm(request.POST, move=move) if move is not None else None
     if form is not None and not form.is_valid():
@@ -100,6 +96,16 @@ def lead_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         )
     messages.success(request, _moved(moved, move.kind if move is not None else ChangeKind.MOVED))
     return redirect("lead_detail", pk=moved.pk)
+
+
+def _requested_move(request: AuthenticatedHttpRequest, lead: Lead) -> tuple[int, Move | None]:
+    """The stage asked for, and the move to it if this person is offered one."""
+    try:
+        to_stage_id = int(request.POST.get("to_stage", ""))
+    except ValueError:
+        raise BadRequest("to_stage must be a stage id") from None
+    offered = (move for move in moves_for(lead, request.user) if move.to_stage.pk == to_stage_id)
+    return to_stage_id, next(offered, None)
 
 
 def _claimed(lead: Lead) -> str:
@@ -135,11 +141,7 @@ def board_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     reason when it refused the move. A claim, or a move that needs details (a reason, a value
     and close date, an amount), goes to the lead page's move form rather than guess them."""
     lead = get_object_or_404(Lead.objects.select_related("stage"), pk=pk)
-    try:
-        to_stage_id = int(request.POST.get("to_stage", ""))
-    except ValueError:
-        raise BadRequest("to_stage must be a stage id") from None
-    move = next((m for m in moves_for(lead, request.user) if m.to_stage.pk == to_stage_id), None)
+    to_stage_id, move = _requested_move(request, lead)
     if move is not None and (move.needs_details or move.kind == ChangeKind.CLAIMED):
         messages.info(request, _details_needed(lead, move.kind, move.to_stage.name))
         return HttpResponseClientRedirect(reverse("lead_detail", args=[lead.pk]) + "#moves")
