@@ -6,3 +6,6 @@ class SmarketingConfig(AppConfig):
 
     name = "smarketing"
     verbose_name = "smarketing"
+
+    def ready(self) -> None:
+        from smarketing import readiness  # noqa: F401  (registers its system check)

@@ -21,6 +21,9 @@ class _Missing:
 
 REQUIRED: Final = _Missing()
 
+# Only ever used with DEBUG on; readiness refuses it otherwise.
+DEV_SECRET_KEY: Final = "dev-only-insecure-key-never-use-in-production-0123456789abcdefghij"  # noqa: S105
+
 
 def _raw(name: str, default: str | _Missing) -> str:
     value = os.environ.get(name)

@@ -5,6 +5,7 @@ import runpy
 import subprocess
 import sys
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 
@@ -56,9 +57,6 @@ def test_production_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("overrides", "named"),
     [
-        ({"SECRET_KEY": None}, "SECRET_KEY"),
-        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
-        ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS"),
         ({"DEBUG": "maybe"}, "DEBUG"),
         ({"DATABASE_URL": "mysql://root@localhost/crm"}, "DATABASE_URL"),
         ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
@@ -80,22 +78,67 @@ def test_a_bad_or_missing_value_names_the_variable(
         _load_settings(monkeypatch, **overrides)
 
 
-def test_start_up_stops_with_a_message_not_a_stack_trace() -> None:
-    env = {**os.environ, **PRODUCTION}
-    del env["SECRET_KEY"]
+DJANGO_SETUP = (
+    "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'smarketing.settings'); "
+    "django.setup(); "
+)
 
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+
+def _run(*command: str, without: tuple[str, ...] = (), **overrides: str) -> CompletedProcess[str]:
+    env = {**os.environ, **PRODUCTION, **overrides}
+    for name in without:
+        env.pop(name, None)
+    return subprocess.run(
+        [sys.executable, *command], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
 
+
+@pytest.mark.parametrize(
+    ("without", "overrides", "message"),
+    [
+        (("SECRET_KEY",), {}, "SECRET_KEY is not set"),
+        ((), {"SECRET_KEY": "short"}, "SECRET_KEY must be a random string of at least 50"),
+        (("ALLOWED_HOSTS",), {}, "ALLOWED_HOSTS is not set"),
+    ],
+)
+def test_start_up_stops_with_a_message_not_a_stack_trace(
+    without: tuple[str, ...], overrides: dict[str, str], message: str
+) -> None:
+    result = _run("manage.py", "check", "--deploy", without=without, **overrides)
+
     assert result.returncode == 1
-    assert "SECRET_KEY is not set" in result.stderr
+    assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "entry_point",
+    [
+        "import smarketing.wsgi",
+        "import smarketing.asgi",
+        "from celery import signals; import smarketing.celery; signals.worker_init.send(None)",
+        "from celery import signals; import smarketing.celery; signals.beat_init.send(None)",
+    ],
+)
+def test_web_server_and_workers_refuse_to_start_without_a_secret_key(entry_point: str) -> None:
+    result = _run("-c", DJANGO_SETUP + entry_point, without=("SECRET_KEY",))
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_tools_that_never_serve_run_in_a_bare_shell() -> None:
+    """makemigrations, makemessages and the type checker need no secret key or host names."""
+    result = _run(
+        "manage.py",
+        "makemigrations",
+        "--check",
+        "--dry-run",
+        without=("SECRET_KEY", "ALLOWED_HOSTS"),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
 
 
 def test_deployment_checks_pass_with_production_settings() -> None:
