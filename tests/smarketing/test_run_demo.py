@@ -25,9 +25,18 @@ START_TIMEOUT_SECONDS = 120
 
 
 def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A free port below the kernel's ephemeral range. The command binds it only after migrating
+    and seeding, seconds later; a port the kernel hands out (as to the live servers of browser
+    tests running beside this one) could be taken by then."""
+    lowest_ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for port in range(lowest_ephemeral - 1, 1024, -1):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    pytest.fail("no free port below the ephemeral range")
 
 
 @pytest.fixture
@@ -54,7 +63,9 @@ def scratch_database_url() -> Iterator[str]:
 def _wait_for_login_page(base_url: str, command: subprocess.Popen[str]) -> str:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
-        assert command.poll() is None, "run_demo exited before serving"
+        if command.poll() is not None:
+            output, _ = command.communicate()
+            pytest.fail(f"run_demo exited before serving:\n{output}")
         try:
             with urllib.request.urlopen(f"{base_url}/accounts/login/", timeout=2) as response:
                 return str(response.read().decode())
