@@ -1,3 +1,4 @@
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -9,6 +10,7 @@ from accounts.models import User
 from accounts.roles import Role, ensure_role_groups
 from funnel.defaults import ensure_default_funnel
 from funnel.models import Reason, Stage, Transition
+from smarketing.celery import app as celery_app
 from tests.factories import UserFactory
 
 
@@ -26,6 +28,17 @@ def _test_settings() -> Iterator[None]:
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     ):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _celery_queue_of_this_worker() -> Iterator[None]:
+    """Test processes share one broker: each sends its tasks to, and its test Celery workers
+    listen on, a queue of its own, so no test runs another test's task on its own database."""
+    default = celery_app.conf.task_default_queue
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    celery_app.conf.task_default_queue = f"tests-{worker}"
+    yield
+    celery_app.conf.task_default_queue = default
 
 
 @pytest.fixture
