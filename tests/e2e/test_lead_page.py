@@ -3,7 +3,6 @@
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,10 +13,10 @@ from pytest_django.live_server_helper import LiveServer
 from accounts.models import User
 from funnel.demo import RECYCLE_NOTES
 from funnel.models import ChangeKind
-from leads.models import Activity, ActivityKind, Lead, Source
+from leads.models import Activity, ActivityKind, Lead
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.test_login import log_in
-from tests.factories import PASSWORD, LeadFactory, PersonaFactory
+from tests.factories import PASSWORD, complete_lead
 from tests.leads.test_timeline import record_move, walk_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -33,20 +32,7 @@ HOSTILE_NOTES = [
 @pytest.fixture
 def lead(maria: User) -> Lead:
     three_days_ago = timezone.now() - timedelta(days=3, hours=1)
-    return LeadFactory.create(
-        full_name="Ada Lovelace",
-        email="ada@engines.example",
-        phone="+44 20 7946 0000",
-        company="Analytical Engines",
-        job_title="Head of Engineering",
-        country="United Kingdom",
-        source=Source.EVENT,
-        campaign="Spring summit",
-        persona=PersonaFactory.create(name="Engineering lead"),
-        expected_value=Decimal("12500"),
-        marketing_owner=maria,
-        created_at=three_days_ago,
-    )
+    return complete_lead(marketing_owner=maria, created_at=three_days_ago)
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from funnel.models import Stage
-from leads.models import Activity, ActivityKind, Lead, Mention, Source
+from leads.models import Activity, ActivityKind, Lead, Mention
 from leads.templatetags.lead_text import with_mentions
-from tests.factories import LeadFactory, PersonaFactory, UserFactory
+from tests.factories import LeadFactory, UserFactory, complete_lead
 from tests.leads.test_timeline import record_move, walk_to
 
 pytestmark = pytest.mark.django_db
@@ -28,19 +28,7 @@ HOSTILE_NOTES = [
 
 @pytest.fixture
 def lead(marketer: User) -> Lead:
-    return LeadFactory.create(
-        full_name="Ada Lovelace",
-        email="ada@engines.example",
-        phone="+44 20 7946 0000",
-        company="Analytical Engines",
-        job_title="Head of Engineering",
-        country="United Kingdom",
-        source=Source.EVENT,
-        campaign="Spring summit",
-        persona=PersonaFactory.create(name="Engineering lead"),
-        expected_value=Decimal("12500.00"),
-        marketing_owner=marketer,
-    )
+    return complete_lead(marketing_owner=marketer)
 
 
 def url(name: str, lead: Lead) -> str:
