@@ -1,7 +1,8 @@
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeBoundary, RangeOperators
 from django.db import models
-from django.db.models import Q
+from django.db.models import Func, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -209,3 +210,96 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_stage} -> {self.to_stage}"
+
+
+class DateRange(Func):
+    """daterange(start, end, '[)') for the exclusion constraint on goal periods."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+
+
+class RevenueGoal(models.Model):
+    """The revenue both teams answer to for a calendar month or quarter.
+
+    A month's goal and its quarter's goal may both exist; two goals of the same kind may not
+    overlap (the database refuses it). Rates are percentages a manager plans with while the
+    funnel's own history is too thin to trust."""
+
+    kind = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices)
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("day after the last"))
+    amount = models.DecimalField(_("revenue goal"), max_digits=14, decimal_places=2)
+    marketing_share = models.PositiveSmallIntegerField(
+        _("share from marketing-sourced leads (%)"), default=100
+    )
+    average_deal = models.DecimalField(
+        _("average won deal"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to use the average of deals won in the last 180 days."),
+    )
+    planned_lead_to_mql = models.DecimalField(
+        _("planned lead → MQL rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    planned_mql_to_sql = models.DecimalField(
+        _("planned MQL → SQL rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    planned_sql_to_won = models.DecimalField(
+        _("planned SQL → won rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("set by"),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-starts_on", "kind"]
+        verbose_name = _("revenue goal")
+        verbose_name_plural = _("revenue goals")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="goal_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(marketing_share__lte=100), name="goal_share_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=models.F("starts_on")), name="goal_period_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(average_deal__isnull=True) | Q(average_deal__gt=0),
+                name="goal_average_deal_positive",
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{rate}__isnull": True})
+                    | (Q(**{f"{rate}__gt": 0}) & Q(**{f"{rate}__lte": 100})),
+                    name=f"goal_{rate}_is_a_rate",
+                )
+                for rate in ("planned_lead_to_mql", "planned_mql_to_sql", "planned_sql_to_won")
+            ),
+            ExclusionConstraint(
+                name="goal_periods_do_not_overlap",
+                expressions=[
+                    (
+                        DateRange("starts_on", "ends_on", RangeBoundary()),
+                        RangeOperators.OVERLAPS,
+                    ),
+                    ("kind", RangeOperators.EQUAL),
+                ],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.starts_on:%Y-%m-%d}: {self.amount}"
