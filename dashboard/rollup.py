@@ -1,0 +1,234 @@
+"""Rebuilding the daily rollups (dashboard/models.py) from the funnel's history.
+
+Triggers (migration 0002) append the hours whose history changed to RollupDirtyHour in the same
+transaction as the change. `refresh_rollups` takes those marks and recomputes the days they
+fall on, in the organisation's time zone. A change committed while a refresh runs leaves its
+mark behind for the next refresh, so nothing is missed; Celery beat runs it every minute.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from leads.models import ActivityKind
+
+# Any fixed number: two refreshes must not rebuild the same days at once.
+_ADVISORY_LOCK_KEY = 7_301_946_005
+# Beyond this many days to rebuild (a bulk load, a changed time limit), one full pass is cheaper.
+_FULL_REBUILD_FROM_DAYS = 20
+
+_TOUCHES = tuple(kind.value for kind in (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING))
+
+# The moves in [start, end), each with its local day and the local days on which its lead last
+# made the same move and last entered the same stage before it.
+_MOVES = """
+    WITH moves AS (
+        SELECT c.id, c.lead_id, c.kind, c.from_stage_id, c.to_stage_id, c.reason_id,
+               c.actor_id, c.value, c.seconds_in_previous_stage, c.at,
+               (c.at AT TIME ZONE %(tz)s)::date AS day
+        FROM funnel_stagechange c
+        WHERE c.at >= %(start)s AND c.at < %(end)s
+    ), earlier AS (
+        SELECT h.id,
+               (lag(h.at) OVER (PARTITION BY h.lead_id, h.kind, h.to_stage_id ORDER BY h.at, h.id)
+                AT TIME ZONE %(tz)s)::date AS previous_move_day,
+               (lag(h.at) OVER (PARTITION BY h.lead_id, h.to_stage_id ORDER BY h.at, h.id)
+                AT TIME ZONE %(tz)s)::date AS previous_entry_day
+        FROM funnel_stagechange h
+        WHERE h.lead_id IN (SELECT lead_id FROM moves) AND h.at < %(end)s
+    ), dated AS (
+        SELECT moves.*, earlier.previous_move_day, earlier.previous_entry_day
+        FROM moves JOIN earlier USING (id)
+    )
+"""
+
+_STAGE_FLOW = (
+    _MOVES
+    + """
+    SELECT m.day, m.kind, m.from_stage_id, m.to_stage_id, m.reason_id,
+           m.previous_move_day, m.previous_entry_day,
+           count(*), coalesce(sum(m.value), 0),
+           count(*) FILTER (
+               WHERE m.kind = 'claimed' AND (
+                   origin.sla_hours IS NULL
+                   OR m.seconds_in_previous_stage <= origin.sla_hours * 3600
+               )
+           ),
+           count(*) FILTER (
+               WHERE m.kind = 'claimed' AND EXISTS (
+                   SELECT 1 FROM leads_activity a
+                   WHERE a.lead_id = m.lead_id AND a.author_id = m.actor_id
+                     AND a.kind = ANY(%(touches)s) AND a.created_at >= m.at
+                     AND (
+                         target.first_touch_hours IS NULL
+                         OR a.created_at <= m.at + target.first_touch_hours * interval '1 hour'
+                     )
+               )
+           )
+    FROM dated m
+    LEFT JOIN funnel_stage origin ON origin.id = m.from_stage_id
+    JOIN funnel_stage target ON target.id = m.to_stage_id
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+"""
+)
+
+_DIMENSION_FLOW = (
+    _MOVES
+    + """
+    SELECT m.day, d.dimension, d.value, m.kind, m.to_stage_id, m.previous_move_day,
+           count(*), coalesce(sum(m.value), 0)
+    FROM dated m
+    JOIN leads_lead l ON l.id = m.lead_id
+    CROSS JOIN LATERAL (VALUES
+        ('source', l.source),
+        ('campaign', l.campaign),
+        ('persona', coalesce(l.persona_id::text, '')),
+        ('marketing_owner', coalesce(l.marketing_owner_id::text, '')),
+        ('actor', coalesce(m.actor_id::text, ''))
+    ) AS d (dimension, value)
+    GROUP BY 1, 2, 3, 4, 5, 6
+"""
+)
+
+_STAGE_TIME = (
+    _MOVES
+    + """
+    SELECT m.day, m.from_stage_id, t.seconds, count(*)
+    FROM dated m
+    CROSS JOIN LATERAL (SELECT CASE
+        WHEN m.seconds_in_previous_stage < 7200
+            THEN m.seconds_in_previous_stage - m.seconds_in_previous_stage %% 60
+        WHEN m.seconds_in_previous_stage < 259200
+            THEN m.seconds_in_previous_stage - m.seconds_in_previous_stage %% 3600
+        ELSE m.seconds_in_previous_stage - m.seconds_in_previous_stage %% 86400
+    END AS seconds) AS t
+    WHERE m.from_stage_id IS NOT NULL AND m.seconds_in_previous_stage IS NOT NULL
+    GROUP BY 1, 2, 3
+"""
+)
+
+
+@dataclass(frozen=True)
+class Rollup:
+    table: str
+    columns: tuple[str, ...]
+    select: str
+
+
+ROLLUPS = (
+    Rollup(
+        table="dashboard_stageflowday",
+        columns=(
+            "day",
+            "kind",
+            "from_stage_id",
+            "to_stage_id",
+            "reason_id",
+            "previous_move_day",
+            "previous_entry_day",
+            "moves",
+            "value",
+            "claimed_in_time",
+            "touched_in_time",
+        ),
+        select=_STAGE_FLOW,
+    ),
+    Rollup(
+        table="dashboard_dimensionflowday",
+        columns=(
+            "day",
+            "dimension",
+            "value",
+            "kind",
+            "to_stage_id",
+            "previous_move_day",
+            "moves",
+            "amount",
+        ),
+        select=_DIMENSION_FLOW,
+    ),
+    Rollup(
+        table="dashboard_stagetimeday",
+        columns=("day", "stage_id", "seconds", "exits"),
+        select=_STAGE_TIME,
+    ),
+)
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of `day` in the organisation's time zone."""
+    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
+
+
+def _params(start: datetime, end: datetime) -> dict[str, Any]:
+    return {"tz": settings.TIME_ZONE, "start": start, "end": end, "touches": list(_TOUCHES)}
+
+
+# The bounds of "the whole history".
+_BEGINNING = datetime(1, 1, 2, tzinfo=UTC)
+_END = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def recomputed(rollup: Rollup) -> list[tuple[Any, ...]]:
+    """The rollup's rows computed afresh from the whole history (what its table must hold)."""
+    with connection.cursor() as cursor:
+        cursor.execute(rollup.select, _params(_BEGINNING, _END))
+        return cursor.fetchall()
+
+
+def _rebuild(start: datetime, end: datetime, *, days: list[date] | None) -> None:
+    with connection.cursor() as cursor:
+        for rollup in ROLLUPS:
+            if days is None:
+                cursor.execute(f"DELETE FROM {rollup.table}")  # noqa: S608  (fixed table names)
+            else:
+                cursor.execute(
+                    f"DELETE FROM {rollup.table} WHERE day = ANY(%s)",  # noqa: S608
+                    [days],
+                )
+            columns = ", ".join(rollup.columns)
+            cursor.execute(
+                f"INSERT INTO {rollup.table} ({columns}) {rollup.select}",  # noqa: S608
+                _params(start, end),
+            )
+
+
+def _days_of(hours: list[datetime]) -> list[date]:
+    """The local days that the given UTC hours overlap (two where the zone's offset is not a
+    whole number of hours)."""
+    zone = timezone.get_default_timezone()
+    days = set()
+    for hour in hours:
+        days.add(hour.astimezone(zone).date())
+        days.add((hour + timedelta(hours=1) - timedelta(microseconds=1)).astimezone(zone).date())
+    return sorted(days)
+
+
+def refresh_rollups() -> int:
+    """Rebuild the days whose history changed since the last refresh; the number of days (or
+    -1 for a full rebuild). Safe to run concurrently and repeatedly."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+        cursor.execute("DELETE FROM dashboard_rollupdirtyhour RETURNING hour")
+        marks = [hour for (hour,) in cursor.fetchall()]
+        if not marks:
+            return 0
+        if None in marks:
+            rebuild_all()
+            return -1
+        days = _days_of([hour for hour in marks if hour is not None])
+        if len(days) > _FULL_REBUILD_FROM_DAYS:
+            rebuild_all()
+            return -1
+        for day in days:
+            _rebuild(local_midnight(day), local_midnight(day + timedelta(days=1)), days=[day])
+        return len(days)
+
+
+def rebuild_all() -> None:
+    """Recompute every rollup from the whole history."""
+    _rebuild(_BEGINNING, _END, days=None)
