@@ -19,6 +19,9 @@ class RollupDirtyHour(models.Model):
 
     hour = models.DateTimeField(null=True)
 
+    def __str__(self) -> str:
+        return f"{self.hour or 'everything'}"
+
 
 class StageFlowDay(models.Model):
     """Moves of one kind between two stages on one day (organisation time zone)."""
@@ -40,6 +43,9 @@ class StageFlowDay(models.Model):
     class Meta:
         indexes = [models.Index(fields=["day"], name="stageflowday_day")]
 
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.from_stage_id} -> {self.to_stage_id}: {self.moves}"
+
 
 class DimensionFlowDay(models.Model):
     """Moves into a stage on one day, per value of one of the lead's attributes or of the
@@ -57,6 +63,9 @@ class DimensionFlowDay(models.Model):
     class Meta:
         indexes = [models.Index(fields=["dimension", "day"], name="dimensionflowday_dim_day")]
 
+    def __str__(self) -> str:
+        return f"{self.day} {self.dimension}={self.value} {self.kind}: {self.moves}"
+
 
 class StageTimeDay(models.Model):
     """How long leads stayed in a stage, for the moves out of it on one day: a histogram of
@@ -70,3 +79,6 @@ class StageTimeDay(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["day"], name="stagetimeday_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} stage {self.stage_id}, {self.seconds} s: {self.exits}"

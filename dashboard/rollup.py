@@ -21,7 +21,9 @@ _ADVISORY_LOCK_KEY = 7_301_946_005
 # Beyond this many days to rebuild (a bulk load, a changed time limit), one full pass is cheaper.
 _FULL_REBUILD_FROM_DAYS = 20
 
-_TOUCHES = tuple(kind.value for kind in (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING))
+_TOUCHES = tuple(
+    kind.value for kind in (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)
+)
 
 # The moves in [start, end), each with its local day and the local days on which its lead last
 # made the same move and last entered the same stage before it.
@@ -47,7 +49,7 @@ _MOVES = """
 """
 
 _STAGE_FLOW = (
-    _MOVES
+    _MOVES  # noqa: S608  (constant SQL, joined for reuse)
     + """
     SELECT m.day, m.kind, m.from_stage_id, m.to_stage_id, m.reason_id,
            m.previous_move_day, m.previous_entry_day,
@@ -77,7 +79,7 @@ _STAGE_FLOW = (
 )
 
 _DIMENSION_FLOW = (
-    _MOVES
+    _MOVES  # noqa: S608  (constant SQL, joined for reuse)
     + """
     SELECT m.day, d.dimension, d.value, m.kind, m.to_stage_id, m.previous_move_day,
            count(*), coalesce(sum(m.value), 0)
@@ -95,7 +97,7 @@ _DIMENSION_FLOW = (
 )
 
 _STAGE_TIME = (
-    _MOVES
+    _MOVES  # noqa: S608  (constant SQL, joined for reuse)
     + """
     SELECT m.day, m.from_stage_id, t.seconds, count(*)
     FROM dated m
@@ -165,7 +167,7 @@ def local_midnight(day: date) -> datetime:
 
 
 def _params(start: datetime, end: datetime) -> dict[str, Any]:
-    return {"tz": settings.TIME_ZONE, "start": start, "end": end, "touches": list(_TOUCHES)}
+    return {"tz": settings.TIME_ZONE, "start": start, "end": end, "touches": _TOUCHES}
 
 
 # The bounds of "the whole history".
@@ -192,7 +194,7 @@ def _rebuild(start: datetime, end: datetime, *, days: list[date] | None) -> None
                 )
             columns = ", ".join(rollup.columns)
             cursor.execute(
-                f"INSERT INTO {rollup.table} ({columns}) {rollup.select}",  # noqa: S608
+                f"INSERT INTO {rollup.table} ({columns}) {rollup.select}",
                 _params(start, end),
             )
 
