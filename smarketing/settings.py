@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "smarketing",
     "accounts",
     "leads",
@@ -257,6 +260,56 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(minute="17"),
+    },
+}
+
+# Django's cache (the API's rate limits count in it): Redis when REDIS_URL is given, so that every
+# web process counts together; otherwise each process's memory.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# The REST API (/api/v1/): a personal token or the browser's session (with CSRF), JSON only,
+# errors as {"code", "message", "fields"}, API_RATE_PER_MINUTE requests per person (per token).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "smarketing.api_auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["smarketing.api_auth.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api": f"{env.integer('API_RATE_PER_MINUTE', 600, minimum=1)}/minute"
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "smarketing.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "smarketing.api.ApiSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "smarketing API",
+    "DESCRIPTION": (
+        "Everything the pages do, for scripts and other tools. Authenticate with a personal "
+        "token (Authorization: Bearer smk_...) from your settings page, or a signed-in session "
+        "with its CSRF token. Errors read {code, message, fields}."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "LeadSourceEnum": "leads.models.Source",
+        "ReasonKindEnum": "funnel.models.ReasonKind",
+        "TouchKindEnum": ["call", "email", "meeting"],
+        "TimelineSourceEnum": ["activity", "change"],
     },
 }
 

@@ -1,0 +1,252 @@
+"""The API's leads (list, create, read, update), their timelines, and buyer personas.
+
+Thin views over the same forms, selectors, services and access rules as the pages."""
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from funnel.serializers import NoteSerializer
+from leads.access import can_create_lead, can_edit_lead, can_manage_personas
+from leads.filters import LeadFilterForm
+from leads.models import ActivityKind, Lead, Persona
+from leads.personas import persona_conversion, personas_with_lead_counts
+from leads.selectors import LIST_PAGE_SIZE, lead_list_options, lead_list_page
+from leads.serializers import (
+    ExistingLeadSerializer,
+    LeadSerializer,
+    LeadWriteSerializer,
+    NewLeadSerializer,
+    PersonaDetailSerializer,
+    PersonaSerializer,
+    TimelineEntrySerializer,
+)
+from leads.services import DuplicateLead, add_activity, create_lead, save_persona, update_lead
+from leads.timeline import Cursor, activity_entry, lead_for_page, lead_timeline, stage_clock
+from smarketing.api import (
+    ApiErrorSerializer,
+    caller,
+    error_response,
+    form_errors,
+    form_parameters,
+    page_response,
+    page_serializer,
+)
+from smarketing.errors import NotAllowed
+from smarketing.pagination import InvalidCursor
+
+MAX_PAGE_SIZE = 100
+
+
+class DuplicateLeadErrorSerializer(ApiErrorSerializer):
+    existing_lead = ExistingLeadSerializer(help_text="The lead that has this email already.")
+
+
+DUPLICATE = {409: DuplicateLeadErrorSerializer}
+
+
+class PageSizeSerializer(serializers.Serializer[Any]):
+    page_size = serializers.IntegerField(
+        min_value=1, max_value=MAX_PAGE_SIZE, default=LIST_PAGE_SIZE, required=False
+    )
+    after = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+class TimelineQuerySerializer(serializers.Serializer[Any]):
+    before = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+    def validate_before(self, token: str) -> Cursor | None:
+        if not token:
+            return None
+        try:
+            return Cursor.parse(token)
+        except (ValueError, OverflowError):
+            raise ValidationError(_("This cursor is not one the timeline wrote.")) from None
+
+
+def lead_body(lead: Lead) -> dict[str, Any]:
+    """The lead as the API shows it, with whether it is past its stage's time limit."""
+    lead.past_sla = stage_clock(lead).past_sla  # type: ignore[attr-defined]
+    return dict(LeadSerializer(lead).data)
+
+
+def duplicate_response(duplicate: DuplicateLead, request: Request) -> Response:
+    """409 naming the lead that has the email: the request conflicts with it, and the client
+    may open it (GET) or add its details to it (PATCH) instead."""
+    existing = duplicate.existing
+    url = request.build_absolute_uri(reverse("api:lead-detail", args=[existing.pk]))
+    return error_response(
+        status.HTTP_409_CONFLICT,
+        code=duplicate.code,
+        message=duplicate.message,
+        existing_lead={"id": existing.pk, "url": url},
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Find leads: the lead list's search, filters and sort order, page by page",
+        parameters=[
+            *form_parameters(LeadFilterForm),
+            OpenApiParameter("after", str, description="The `next_cursor` of the page before."),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                description=f"Rows per page (default {LIST_PAGE_SIZE}).",
+            ),
+        ],
+        responses=page_serializer("LeadPage", LeadSerializer),
+    ),
+    create=extend_schema(
+        summary="Log a new lead (Marketing and managers)",
+        request=NewLeadSerializer,
+        responses={201: LeadSerializer, **DUPLICATE},
+    ),
+    retrieve=extend_schema(summary="A lead", responses=LeadSerializer),
+    partial_update=extend_schema(
+        summary="Change a lead's details (who may: as on the lead's page)",
+        request=LeadWriteSerializer,
+        responses={200: LeadSerializer, **DUPLICATE},
+    ),
+)
+class LeadViewSet(viewsets.ViewSet):
+    lookup_value_converter = "int"
+
+    def list(self, request: Request) -> Response:
+        options = lead_list_options()
+        form = LeadFilterForm(request.query_params, options=options)
+        paging = PageSizeSerializer(data=request.query_params)
+        if not form.is_valid():
+            raise form_errors(form)
+        paging.is_valid(raise_exception=True)
+        try:
+            page = lead_list_page(
+                filters=form.filters(),
+                sort=form.sort_order(),
+                after=paging.validated_data.get("after") or None,
+                options=options,
+                now=timezone.now(),
+                per_page=paging.validated_data["page_size"],
+            )
+        except InvalidCursor:
+            raise ValidationError(
+                {"after": [_("This cursor is not one this list wrote: start from the top.")]}
+            ) from None
+        rows = LeadSerializer(page.rows, many=True).data
+        return page_response(rows, next_cursor=page.next_cursor, request=request)
+
+    def create(self, request: Request) -> Response:
+        if not can_create_lead(caller(request)):
+            raise NotAllowed(_("Only Marketing and managers log new leads."))
+        given = NewLeadSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        details = dict(given.validated_data)
+        try:
+            lead = create_lead(details=details, note=details.pop("note", ""), actor=caller(request))
+        except DuplicateLead as duplicate:
+            return duplicate_response(duplicate, request)
+        location = reverse("api:lead-detail", args=[lead.pk])
+        return Response(
+            lead_body(lead_for_page(lead.pk)),
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
+
+    def retrieve(self, request: Request, pk: int) -> Response:
+        return Response(lead_body(lead_for_page(pk)))
+
+    def partial_update(self, request: Request, pk: int) -> Response:
+        lead = lead_for_page(pk)
+        if not can_edit_lead(caller(request), lead):
+            raise NotAllowed(_("You may not edit this lead in its current stage."))
+        given = LeadWriteSerializer(lead, data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        try:
+            update_lead(lead=lead, details=given.validated_data, actor=caller(request))
+        except DuplicateLead as duplicate:
+            return duplicate_response(duplicate, request)
+        return Response(lead_body(lead_for_page(pk)))
+
+    @extend_schema(
+        summary="A lead's timeline, newest first: notes, calls, emails, meetings and moves",
+        parameters=[
+            OpenApiParameter("before", str, description="The `next_cursor` of the page before.")
+        ],
+        responses=page_serializer("TimelinePage", TimelineEntrySerializer),
+    )
+    @action(detail=True, methods=["get"])
+    def timeline(self, request: Request, pk: int) -> Response:
+        lead = lead_for_page(pk)
+        query = TimelineQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = lead_timeline(lead=lead, before=query.validated_data.get("before"))
+        entries = TimelineEntrySerializer(page.entries, many=True).data
+        older = str(page.older) if page.older is not None else None
+        return page_response(entries, next_cursor=older, request=request, parameter="before")
+
+    @extend_schema(
+        summary="Write a note on a lead's timeline (everyone on either team)",
+        request=NoteSerializer,
+        responses={201: TimelineEntrySerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def notes(self, request: Request, pk: int) -> Response:
+        lead = lead_for_page(pk)
+        given = NoteSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        activity = add_activity(
+            lead=lead,
+            kind=ActivityKind.NOTE,
+            body=given.validated_data["body"],
+            author=caller(request),
+        )
+        body = TimelineEntrySerializer(activity_entry(activity)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Buyer personas, with their number of leads"),
+    retrieve=extend_schema(
+        summary="A persona and its leads' conversion", responses=PersonaDetailSerializer
+    ),
+    create=extend_schema(summary="Add a persona (Marketing and managers)"),
+    partial_update=extend_schema(summary="Change a persona (Marketing and managers)"),
+)
+class PersonaViewSet(viewsets.GenericViewSet[Persona]):
+    serializer_class = PersonaSerializer
+    queryset = Persona.objects.none()
+    lookup_value_converter = "int"
+    pagination_class = None
+
+    def list(self, request: Request) -> Response:
+        return Response(PersonaSerializer(personas_with_lead_counts(), many=True).data)
+
+    def retrieve(self, request: Request, pk: int) -> Response:
+        persona = personas_with_lead_counts().get(pk=pk)
+        persona.conversion = persona_conversion(persona)  # type: ignore[attr-defined]
+        return Response(PersonaDetailSerializer(persona).data)
+
+    def create(self, request: Request) -> Response:
+        return self._save(request, Persona(), status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: int) -> Response:
+        return self._save(request, Persona.objects.get(pk=pk), status.HTTP_200_OK)
+
+    def _save(self, request: Request, persona: Persona, answer: int) -> Response:
+        if not can_manage_personas(caller(request)):
+            raise NotAllowed(_("Only Marketing and managers edit buyer personas."))
+        given = PersonaSerializer(persona, data=request.data, partial=persona.pk is not None)
+        given.is_valid(raise_exception=True)
+        for field, value in given.validated_data.items():
+            setattr(persona, field, value)
+        saved = save_persona(persona=persona, actor=caller(request))
+        body = PersonaSerializer(personas_with_lead_counts().get(pk=saved.pk)).data
+        return Response(body, status=answer)

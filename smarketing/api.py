@@ -1,0 +1,246 @@
+"""What every endpoint of the REST API (/api/v1/) shares: token authentication, the rate limit,
+errors as JSON with stable codes, their place in the OpenAPI schema, and cursor pages.
+
+Errors always read `{"code": ..., "message": ..., "fields": {...}}`: `code` is stable (clients
+branch on it), `message` is a sentence for a person, `fields` maps a request field to what is
+wrong with it (empty unless the request had bad fields).
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import exceptions, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView, set_rollback
+
+from accounts.models import User
+from smarketing.api_auth import TokenAuthentication
+from smarketing.errors import DomainError
+
+# Stable codes of the errors DRF itself raises.
+_DRF_CODES: dict[type[exceptions.APIException], str] = {
+    exceptions.ValidationError: "invalid",
+    exceptions.ParseError: "malformed_request",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+}
+
+
+class ApiErrorSerializer(serializers.Serializer[Any]):
+    """The body of every error answer."""
+
+    code = serializers.CharField(help_text="Stable; clients may branch on it.")
+    message = serializers.CharField(help_text="A sentence for a person, saying what to do.")
+    # DRF collects declared fields by name, so this one may shadow Serializer.fields.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Each request field that was refused, with why. Empty for other errors.",
+    )
+
+
+def error_response(
+    http_status: int,
+    *,
+    code: str,
+    message: str,
+    fields: Mapping[str, Sequence[str]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    body = {"code": code, "message": message, "fields": dict(fields or {}), **extra}
+    return Response(body, status=http_status, headers=headers)
+
+
+def _flatten(detail: Any) -> list[str]:
+    if isinstance(detail, dict):
+        return [message for value in detail.values() for message in _flatten(value)]
+    if isinstance(detail, list):
+        return [message for value in detail for message in _flatten(value)]
+    return [str(detail)]
+
+
+def _field_errors(detail: Any) -> dict[str, list[str]]:
+    if not isinstance(detail, dict):
+        return {api_settings.NON_FIELD_ERRORS_KEY: _flatten(detail)}
+    return {str(name): _flatten(value) for name, value in detail.items()}
+
+
+def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
+    """Every refusal as the one error shape. Domain errors keep their code and HTTP status;
+    a missing object is a 404, whoever asks. Anything else is a bug, left to Django's 500."""
+    if isinstance(exc, DomainError):
+        set_rollback()
+        return error_response(exc.http_status, code=exc.code, message=exc.message)
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    set_rollback()
+    headers = {}
+    if auth_header := getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = auth_header
+    if wait := getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(wait))
+    code = next((c for kind, c in _DRF_CODES.items() if isinstance(exc, kind)), "error")
+    if isinstance(exc, exceptions.ValidationError):
+        return error_response(
+            exc.status_code,
+            code=code,
+            message=_("Some fields were not accepted: correct them and send the request again."),
+            fields=_field_errors(exc.detail),
+        )
+    return error_response(
+        exc.status_code, code=code, message=" ".join(_flatten(exc.detail)), headers=headers
+    )
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = TokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token from your settings page: smk_<prefix>_<secret>.",
+        }
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ApiErrorSerializer, description=description)
+
+
+# The documented meaning of each error status, used by every operation that can answer it.
+ERRORS: dict[int, OpenApiResponse] = {
+    400: _error("The request was not accepted: `fields` says which field and why."),
+    401: _error("No valid credentials: sign in, or send a valid token."),
+    403: _error("Your role may not do this (the same rule as on the pages)."),
+    404: _error("There is no such object, or it is not yours to see."),
+    409: _error(
+        "The data changed under you: someone else claimed the lead first, or the lead's stage "
+        "no longer allows this move, or the email belongs to another lead."
+    ),
+    429: _error("Too many requests: wait for the seconds in the Retry-After header."),
+}
+
+
+class ApiSchema(AutoSchema):
+    """drf-spectacular's schema, with the error answers every operation can give: 401, 403
+    and 429 always; 404 where the path names an object; 400 where the request carries input.
+    Views add the rest (such as 409) with extend_schema."""
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        bodies: dict[str, Any] = super()._get_response_bodies(direction)  # type: ignore[arg-type]
+        wanted = {401, 403, 429}
+        if "{" in self.path:
+            wanted.add(404)
+        if self.method in ("POST", "PUT", "PATCH") or self._get_filter_parameters():
+            wanted.add(400)
+        if self.method == "GET" and self.get_override_parameters():
+            wanted.add(400)
+        for code in sorted(wanted):
+            if str(code) not in bodies:
+                bodies[str(code)] = self._get_response_for_code(
+                    ERRORS[code], str(code), direction=direction
+                )
+        return bodies
+
+
+def _parameter_schema(field: forms.Field) -> dict[str, Any]:
+    if isinstance(field, forms.BooleanField):
+        return {"type": "boolean"}
+    if isinstance(field, forms.DateField):
+        return {"type": "string", "format": "date"}
+    if isinstance(field, forms.IntegerField) or (
+        isinstance(field, forms.TypedChoiceField) and field.coerce is int
+    ):
+        return {"type": "integer"}
+    choices: list[tuple[Any, Any]] = list(getattr(field, "choices", []))
+    if isinstance(field, forms.ChoiceField) and (values := [v for v, _ in choices if v]):
+        return {"type": "string", "enum": values}
+    schema: dict[str, Any] = {"type": "string"}
+    if max_length := getattr(field, "max_length", None):
+        schema["maxLength"] = max_length
+    return schema
+
+
+def form_parameters(form_class: type[forms.Form]) -> list[OpenApiParameter]:
+    """The query parameters a page's filter form reads, for the schema of the endpoint that
+    passes its query string through the same form: a field added to the form is documented
+    without a change here."""
+    return [
+        OpenApiParameter(name, _parameter_schema(field), description=str(field.label or ""))
+        for name, field in form_class.base_fields.items()
+    ]
+
+
+def form_errors(form: forms.Form) -> exceptions.ValidationError:
+    """A form's errors as the API's 400 answer."""
+    errors = form.errors.get_json_data()
+    return exceptions.ValidationError(
+        {
+            name: [error["message"] for error in field_errors]
+            for name, field_errors in errors.items()
+        }
+    )
+
+
+def caller(request: Request) -> User:
+    """The signed-in person (every endpoint but the schema requires one)."""
+    user: User = request.user  # type: ignore[assignment]
+    return user
+
+
+def page_response(
+    results: Any, *, next_cursor: str | None, request: Request, parameter: str = "after"
+) -> Response:
+    """A page of a cursor-paged list: its rows and where the next page starts (as a cursor for
+    the `parameter` query parameter and as a link), or nulls on the last page."""
+    next_url = None
+    if next_cursor is not None:
+        query = request.query_params.copy()
+        query[parameter] = next_cursor
+        next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+    return Response({"results": results, "next_cursor": next_cursor, "next": next_url})
+
+
+def page_serializer(name: str, row: type[serializers.Serializer[Any]]) -> type[Any]:
+    """The schema of a cursor page of `row`s, for extend_schema."""
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            "results": row(many=True),
+            "next_cursor": serializers.CharField(allow_null=True),
+            "next": serializers.URLField(allow_null=True),
+        },
+    )
+
+
+class NotFoundView(APIView):
+    """Any other address under /api/v1/: a JSON 404 rather than the site's HTML page."""
+
+    schema = None
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        raise exceptions.NotFound()
+
+    post = put = patch = delete = get

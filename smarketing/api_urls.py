@@ -1,0 +1,30 @@
+"""The REST API's routes, under /api/v1/ (namespace `api`): each app's endpoints, the OpenAPI
+schema and its browsable documentation."""
+
+from django.urls import URLPattern, URLResolver, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from accounts.api import ApiTokenViewSet, MeView
+from funnel.api import LeadMoveViewSet, ReasonViewSet, StageViewSet
+from leads.api import LeadViewSet, PersonaViewSet
+from smarketing.api import NotFoundView
+
+app_name = "api"
+
+router = SimpleRouter(use_regex_path=False)
+router.register("leads", LeadViewSet, basename="lead")
+router.register("leads", LeadMoveViewSet, basename="lead-move")
+router.register("personas", PersonaViewSet, basename="persona")
+router.register("stages", StageViewSet, basename="stage")
+router.register("reasons", ReasonViewSet, basename="reason")
+router.register("tokens", ApiTokenViewSet, basename="token")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    *router.urls,
+    path("me/", MeView.as_view(), name="me"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The docs page is for people in a browser: signing in is asked as on any page.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^.*$", NotFoundView.as_view(), name="not_found"),
+]
