@@ -2,7 +2,7 @@
 # worker and Celery beat; docker-compose.yml shows how. Configuration comes from the environment
 # at run time (see smarketing/settings.py); nothing secret is baked in.
 
-# The browser libraries of package.json (SortableJS, for the board): npm runs in a stage of its
+# The browser libraries of package.json (SortableJS for the board, Chart.js for the dashboard): npm runs in a stage of its
 # own, so neither Node nor npm ends up in the image.
 FROM node:20-slim AS js
 WORKDIR /js
@@ -35,6 +35,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
 COPY --from=js /js/node_modules/sortablejs node_modules/sortablejs
+COPY --from=js /js/node_modules/chart.js node_modules/chart.js
 
 # Translations: locale/*/LC_MESSAGES/django.po -> .mo, as `make install` does.
 RUN set -eu; \

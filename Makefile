@@ -22,13 +22,13 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 %.mo: %.po
 	@msgfmt --check -o $@ $<
 
-# The browser libraries of package.json (SortableJS, for the board), served as static files.
-# .npmrc turns off package-lock.json: package.json pins exact versions.
-node_modules/sortablejs/package.json: package.json .npmrc
+# The browser libraries of package.json (SortableJS for the board, Chart.js for the dashboard),
+# served as static files. .npmrc turns off package-lock.json: package.json pins exact versions.
+node_modules/.installed: package.json .npmrc
 	@npm install --no-audit --no-fund --silent
 	@touch $@
 
-install: $(BIN)/.installed $(MESSAGES) node_modules/sortablejs/package.json
+install: $(BIN)/.installed $(MESSAGES) node_modules/.installed
 
 # Re-pins every dependency after a change to pyproject.toml.
 requirements:

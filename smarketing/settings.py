@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "leads",
     "funnel",
     "dashboard",
+    "digests",
 ]
 
 MIDDLEWARE = [
@@ -186,11 +187,13 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# SortableJS, the board's drag and drop, comes from npm (package.json): `make install` and the
-# Dockerfile put it in node_modules/; it is served as static/sortablejs/.
+# SortableJS (the board's drag and drop) and Chart.js (the dashboard's charts) come from npm
+# (package.json): `make install` and the Dockerfile put them in node_modules/; they are served
+# as static/sortablejs/ and static/chartjs/.
 STATICFILES_DIRS: list[Path | tuple[str, Path]] = [
     BASE_DIR / "static",
     ("sortablejs", BASE_DIR / "node_modules" / "sortablejs"),
+    ("chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -260,6 +263,11 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(minute="17"),
+    },
+    # Monday 08:00 in the organisation's time zone: beat reads crontabs in CELERY_TIMEZONE.
+    "weekly-digests": {
+        "task": "digests.tasks.send_weekly_digests",
+        "schedule": crontab(minute="0", hour="8", day_of_week="mon"),
     },
 }
 
