@@ -303,3 +303,46 @@ class RevenueGoal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.starts_on:%Y-%m-%d}: {self.amount}"
+
+
+class StageTotal(models.Model):
+    """The number and summed expected value of a stage's leads, as of the last fold.
+
+    With the stage's pending StageTotalDelta rows added, it equals a count over the leads at
+    every moment: see funnel.rollup."""
+
+    stage = models.OneToOneField(
+        Stage,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="total",
+        verbose_name=_("stage"),
+    )
+    lead_count = models.BigIntegerField(_("leads"))
+    value = models.DecimalField(_("expected value"), max_digits=20, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("stage total")
+        verbose_name_plural = _("stage totals")
+
+    def __str__(self) -> str:
+        return f"{self.stage_id}: {self.lead_count}, {self.value}"
+
+
+class StageTotalDelta(models.Model):
+    """A change to a stage's totals, appended by the database triggers on the leads table for
+    every statement that adds, moves, revalues or removes leads. Only appended and, when
+    folded into StageTotal, deleted: concurrent writers never wait for each other here."""
+
+    stage = models.ForeignKey(
+        Stage, on_delete=models.CASCADE, related_name="+", verbose_name=_("stage")
+    )
+    lead_count = models.BigIntegerField(_("leads"))
+    value = models.DecimalField(_("expected value"), max_digits=20, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("stage total change")
+        verbose_name_plural = _("stage total changes")
+
+    def __str__(self) -> str:
+        return f"{self.stage_id}: {self.lead_count:+}, {self.value:+}"

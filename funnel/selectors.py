@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from funnel.access import can_make_move
 from funnel.models import ChangeKind, Reason, ReasonKind, Stage, StageChange, Transition
+from funnel.rollup import stage_totals
 from leads.models import Activity, ActivityKind, Lead
 from smarketing.pagination import Keyset, paginate
 
@@ -30,14 +31,17 @@ def stage_summaries(
     value of their leads.
 
     `leads_filter` narrows the leads counted, written from the stage (`leads__sales_owner=...`).
-    One query, whatever the number of leads.
+    One query. Without a filter, the totals the database keeps per stage (funnel.rollup), which
+    are exact and cost the same whatever the number of leads; with one, a count over the leads
+    it selects.
     """
-    condition = leads_filter if leads_filter is not None else Q()
+    if leads_filter is None:
+        lead_count, lead_value = stage_totals()
+    else:
+        lead_count = Count("leads", filter=leads_filter)
+        lead_value = Coalesce(Sum("leads__expected_value", filter=leads_filter), Decimal(0))
     stages = Stage.objects.filter(team__in=teams) if teams is not None else Stage.objects.all()
-    stages = stages.annotate(
-        lead_count=Count("leads", filter=condition),
-        lead_value=Coalesce(Sum("leads__expected_value", filter=condition), Decimal(0)),
-    ).order_by("position")
+    stages = stages.annotate(lead_count=lead_count, lead_value=lead_value).order_by("position")
     return [
         StageSummary(stage=stage, count=stage.lead_count, value=stage.lead_value)
         for stage in stages

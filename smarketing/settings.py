@@ -269,6 +269,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "digests.tasks.send_weekly_digests",
         "schedule": crontab(minute="0", hour="8", day_of_week="mon"),
     },
+    # Keeps the board's pending stage-total changes few (funnel/rollup.py).
+    "fold-stage-totals": {
+        "task": "funnel.tasks.fold_stage_totals",
+        "schedule": 60.0,
+    },
 }
 
 # Django's cache (the API's rate limits count in it): Redis when REDIS_URL is given, so that every
