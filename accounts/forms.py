@@ -1,9 +1,25 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.tokens import DEFAULT_LIFETIME, LIFETIMES
 
 
 class PreferencesForm(forms.ModelForm[User]):
     class Meta:
         model = User
         fields = ["language"]
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        help_text=_("Where the token is used, such as “nightly import”."),
+    )
+    lifetime_days = forms.TypedChoiceField(
+        label=_("Expires after"),
+        coerce=int,
+        choices=[(days, label) for days, label in LIFETIMES.items()],
+        initial=DEFAULT_LIFETIME,
+    )

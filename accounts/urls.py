@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import views, views_tokens
 
 urlpatterns = [
     path(
@@ -25,4 +25,6 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("preferences/", views.preferences, name="preferences"),
+    path("tokens/", views_tokens.token_create, name="api_token_create"),
+    path("tokens/<int:pk>/revoke/", views_tokens.token_revoke, name="api_token_revoke"),
 ]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.forms import PreferencesForm
 from accounts.http import AuthenticatedHttpRequest
+from accounts.views_tokens import token_panel
 
 
 def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -16,4 +17,5 @@ def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
         translation.activate(user.language or settings.LANGUAGE_CODE)
         messages.success(request, _("Your preferences were saved."))
         return redirect("preferences")
-    return render(request, "accounts/preferences.html", {"form": form})
+    context = {"form": form, **token_panel(request.user)}
+    return render(request, "accounts/preferences.html", context)

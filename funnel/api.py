@@ -68,9 +68,13 @@ class LeadMoveViewSet(viewsets.ViewSet):
     lookup_value_converter = "int"
 
     def _move(
-        self, request: Request, pk: int, kind: ChangeKind, slug: str | None = None, **details: Any
+        self,
+        request: Request,
+        lead: Lead,
+        kind: ChangeKind,
+        slug: str | None = None,
+        **details: Any,
     ) -> Response:
-        lead = lead_for_page(pk)
         moved = move_lead(
             lead_id=lead.pk,
             to_stage_id=_destination(lead, kind=kind, slug=slug),
@@ -86,7 +90,7 @@ class LeadMoveViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def qualify(self, request: Request, pk: int) -> Response:
-        return self._move(request, pk, ChangeKind.MOVED, slug="mql")
+        return self._move(request, lead_for_page(pk), ChangeKind.MOVED, slug="mql")
 
     @extend_schema(
         summary="Claim a waiting MQL (Sales and managers); exactly one claimant wins",
@@ -123,10 +127,11 @@ class LeadMoveViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def advance(self, request: Request, pk: int) -> Response:
+        lead = lead_for_page(pk)
         given = _parsed(AdvanceSerializer, request)
         return self._move(
             request,
-            pk,
+            lead,
             ChangeKind.MOVED,
             slug="opportunity",
             value=given["value"],
@@ -136,8 +141,9 @@ class LeadMoveViewSet(viewsets.ViewSet):
     @extend_schema(summary="Win the deal, for an amount", request=WinSerializer, responses=MOVED)
     @action(detail=True, methods=["post"])
     def win(self, request: Request, pk: int) -> Response:
+        lead = lead_for_page(pk)
         given = _parsed(WinSerializer, request)
-        return self._move(request, pk, ChangeKind.WON, value=given["amount"])
+        return self._move(request, lead, ChangeKind.WON, value=given["amount"])
 
     @extend_schema(
         summary="Lose the lead, with a reason of kind `lost`",
@@ -146,9 +152,10 @@ class LeadMoveViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def lose(self, request: Request, pk: int) -> Response:
+        lead = lead_for_page(pk)
         given = _parsed(ReasonedMoveSerializer, request)
         return self._move(
-            request, pk, ChangeKind.LOST, reason_id=given["reason"], note=given.get("note", "")
+            request, lead, ChangeKind.LOST, reason_id=given["reason"], note=given.get("note", "")
         )
 
     @extend_schema(
@@ -158,9 +165,14 @@ class LeadMoveViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def recycle(self, request: Request, pk: int) -> Response:
+        lead = lead_for_page(pk)
         given = _parsed(ReasonedMoveSerializer, request)
         return self._move(
-            request, pk, ChangeKind.RECYCLED, reason_id=given["reason"], note=given.get("note", "")
+            request,
+            lead,
+            ChangeKind.RECYCLED,
+            reason_id=given["reason"],
+            note=given.get("note", ""),
         )
 
     @extend_schema(
