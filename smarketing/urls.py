@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("leads/", include("leads.urls")),
     path("funnel/", include("funnel.urls")),
+    path("digests/", include("digests.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("smarketing.api_urls")),
     path("healthz", healthz, name="healthz"),

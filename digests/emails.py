@@ -1,0 +1,46 @@
+"""The digest as an email: plain text and HTML, in the reader's language, with links to the
+app at SITE_URL."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.models import User
+from digests.models import Digest
+
+
+def digest_context(digest: Digest) -> dict[str, Any]:
+    """What the page and the email templates show of a digest."""
+    return {
+        "digest": digest,
+        "role": digest.role,
+        "team": digest.content["team"],
+        "me": digest.content["me"],
+        "week_start": digest.week,
+        "week_end": digest.week + timedelta(days=6),
+    }
+
+
+def digest_message(
+    digest: Digest, *, recipient: User, preview: bool = False
+) -> EmailMultiAlternatives:
+    """The email of `digest` for `recipient`: its person, or a manager asking for a preview."""
+    site = settings.SITE_URL.rstrip("/")
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        context = digest_context(digest) | {
+            "preview": preview,
+            "site": site,
+            "digest_url": site + reverse("digest_detail", args=[digest.week.isoformat()]),
+            "digests_url": site + reverse("digest_list"),
+        }
+        subject = render_to_string("digests/email/subject.txt", context)
+        text = render_to_string("digests/email/digest.txt", context)
+        html = render_to_string("digests/email/digest.html", context)
+    message = EmailMultiAlternatives(" ".join(subject.split()), text, to=[recipient.email])
+    message.attach_alternative(html, "text/html")
+    return message

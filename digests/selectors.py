@@ -1,0 +1,279 @@
+"""What a digest says, read in SQL.
+
+Each section is a small JSON-ready dict, so that a digest stores exactly the figures it was built
+with. Every section costs a fixed number of queries, whatever the number of leads: lists stop at
+LIST_LIMIT rows, counts are aggregates.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+
+from accounts.models import User
+from accounts.roles import Role
+from digests.models import Digest, DigestRole
+from digests.weeks import week_bounds
+from funnel.models import ChangeKind, Stage, StageChange, Team
+from funnel.selectors import TOUCHES, mql_queue_page, unclaimed_mql_queue
+from leads.models import Activity, Lead
+from leads.selectors import past_sla
+from smarketing.pagination import Keyset, Page, paginate
+
+Section = dict[str, Any]
+LIST_LIMIT = 10
+QUEUE_ROWS = 5
+_HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Week:
+    """The week a digest looks back on, and the moment its figures were read."""
+
+    monday: date
+    start: datetime
+    end: datetime
+    now: datetime
+    stages: list[Stage]
+
+    def stage(self, slug: str) -> Stage | None:
+        return next((stage for stage in self.stages if stage.slug == slug), None)
+
+
+def week_of(monday: date, *, now: datetime) -> Week:
+    """One query: the stages, which every section needs for its time limits."""
+    start, end = week_bounds(monday)
+    return Week(monday=monday, start=start, end=end, now=now, stages=list(Stage.objects.all()))
+
+
+def digest_recipients() -> QuerySet[User]:
+    """Everyone who gets a digest: active people on a team or managing them."""
+    return (
+        User.objects.filter(is_active=True, groups__name__in=[role.value for role in Role])
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+# A person's digests, newest week first.
+DIGEST_KEYSET = Keyset(fields=("week", "id"), descending=True)
+DIGEST_PAGE_SIZE = 20
+
+
+def digest_page(*, user: User, after: str | None, per_page: int = DIGEST_PAGE_SIZE) -> Page[Digest]:
+    """One page of a person's digests, with their person (whose name the page shows). One
+    query. Raises InvalidCursor for a cursor this list did not write."""
+    digests = Digest.objects.filter(user=user).select_related("user")
+    return paginate(digests, keyset=DIGEST_KEYSET, cursor=after, per_page=per_page)
+
+
+def digest_role(roles: Iterable[Role]) -> DigestRole | None:
+    """The widest agenda a person's roles give them: managers see the whole picture."""
+    held = set(roles)
+    if Role.MANAGERS in held:
+        return DigestRole.MANAGER
+    if Role.SALES in held:
+        return DigestRole.SALES
+    if Role.MARKETING in held:
+        return DigestRole.MARKETING
+    return None
+
+
+def _hours(delta: timedelta) -> int:
+    return max(int(delta / _HOUR), 0)
+
+
+def _lead_row(lead: Lead, *, now: datetime, limit_hours: int | None) -> Section:
+    """A lead as a digest lists it: who, where, for how long, and how far past its limit."""
+    waited = now - lead.stage_entered_at
+    return {
+        "id": lead.pk,
+        "name": lead.full_name,
+        "company": lead.company,
+        "stage": lead.stage.name,
+        "hours": _hours(waited),
+        "late_hours": None if limit_hours is None else _hours(waited - limit_hours * _HOUR),
+    }
+
+
+def mql_queue(week: Week) -> Section:
+    """The shared queue of MQLs no rep has claimed: its size, how many have waited past the
+    claim limit, and the longest waiting. Three queries."""
+    queue = unclaimed_mql_queue()
+    rows = mql_queue_page(after=None, now=week.now, per_page=QUEUE_ROWS).rows
+    mql = week.stage("mql")
+    late_condition = past_sla([mql], now=week.now) if mql is not None else Q()
+    late = (
+        Lead.objects.filter(late_condition, sales_owner__isnull=True).count()
+        if late_condition
+        else 0
+    )
+    return {
+        "count": queue.count,
+        "late": late,
+        "limit_hours": mql.sla_hours if mql is not None else None,
+        "oldest_hours": _hours(week.now - queue.oldest_since) if queue.oldest_since else None,
+        "leads": [_lead_row(row.lead, now=week.now, limit_hours=row.limit_hours) for row in rows],
+    }
+
+
+def untouched_sqls(week: Week, *, rep: User | None = None) -> Section:
+    """Claimed leads still in the stage the claim put them in (SQL) with no call, email or
+    meeting from their sales owner since: the first-touch clock of funnel.selectors, for many
+    leads at once. In that stage the claim's time is the time the lead entered it. `rep`
+    narrows to one person's leads. Two queries."""
+    limits = {
+        stage: stage.first_touch_hours
+        for stage in week.stages
+        if stage.first_touch_hours is not None
+    }
+    touched = Activity.objects.filter(
+        lead=OuterRef("pk"),
+        author=OuterRef("sales_owner"),
+        kind__in=TOUCHES,
+        created_at__gte=OuterRef("stage_entered_at"),
+    )
+    leads = Lead.objects.filter(stage__in=list(limits), sales_owner__isnull=False).filter(
+        ~Exists(touched)
+    )
+    if rep is not None:
+        leads = leads.filter(sales_owner=rep)
+    overdue = Q(pk__in=[])
+    for stage, hours in limits.items():
+        overdue |= Q(stage=stage, stage_entered_at__lt=week.now - hours * _HOUR)
+    totals = leads.aggregate(count=Count("pk"), overdue=Count("pk", filter=overdue))
+    rows = leads.select_related("stage").order_by("stage_entered_at", "id")[:LIST_LIMIT]
+    return {
+        "count": totals["count"],
+        "overdue": totals["overdue"],
+        "leads": [
+            _lead_row(lead, now=week.now, limit_hours=lead.stage.first_touch_hours) for lead in rows
+        ],
+    }
+
+
+def stuck_leads(
+    week: Week, *, teams: Iterable[str] | None = None, owner: Q | None = None
+) -> Section:
+    """Leads that have outstayed their stage's time limit, by stage, longest in stage first.
+
+    `teams` keeps the stages those teams own; `owner` narrows the leads (marketing_owner=...).
+    Two queries, or none when no stage has a limit."""
+    stages = [s for s in week.stages if teams is None or s.team in set(teams)]
+    condition = past_sla(stages, now=week.now)
+    if not condition:
+        return {"count": 0, "by_stage": [], "leads": []}
+    leads = Lead.objects.filter(condition)
+    if owner is not None:
+        leads = leads.filter(owner)
+    counts = dict(
+        leads.order_by()
+        .values_list("stage")
+        .annotate(count=Count("pk"))
+        .values_list("stage", "count")
+    )
+    rows = leads.select_related("stage").order_by("stage_entered_at", "id")[:LIST_LIMIT]
+    return {
+        "count": sum(counts.values()),
+        "by_stage": [
+            {"stage": stage.name, "count": counts[stage.pk]}
+            for stage in stages
+            if counts.get(stage.pk)
+        ],
+        "leads": [_lead_row(lead, now=week.now, limit_hours=lead.stage.sla_hours) for lead in rows],
+    }
+
+
+def _money(value: Decimal | None) -> str:
+    return str(value if value is not None else Decimal("0.00"))
+
+
+def closed_deals(week: Week, *, rep: User) -> Section:
+    """What a rep won and lost in the week, with the reasons for the losses. Two queries."""
+    changes = StageChange.objects.filter(
+        kind__in=[ChangeKind.WON, ChangeKind.LOST],
+        at__gte=week.start,
+        at__lt=week.end,
+        lead__sales_owner=rep,
+    )
+    totals = changes.aggregate(
+        won=Count("pk", filter=Q(kind=ChangeKind.WON)),
+        won_value=Sum("value", filter=Q(kind=ChangeKind.WON)),
+        lost=Count("pk", filter=Q(kind=ChangeKind.LOST)),
+    )
+    reasons = (
+        changes.filter(kind=ChangeKind.LOST)
+        .order_by()
+        .values("reason__label")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "reason__label")
+    )
+    return {
+        "won": totals["won"],
+        "won_value": _money(totals["won_value"]),
+        "lost": totals["lost"],
+        "lost_reasons": [
+            {"reason": row["reason__label"] or "", "count": row["count"]} for row in reasons
+        ],
+    }
+
+
+def handed_over(week: Week, *, marketer: User) -> Section:
+    """What happened in the week to the leads a marketer owns: how many became MQLs, and what
+    Sales did with them (claimed, sent back and why, won). Two queries."""
+    changes = StageChange.objects.filter(
+        lead__marketing_owner=marketer, at__gte=week.start, at__lt=week.end
+    )
+    mql = week.stage("mql")
+    totals = changes.aggregate(
+        qualified=Count(
+            "pk", filter=Q(to_stage=mql, kind=ChangeKind.MOVED) if mql else Q(pk__in=[])
+        ),
+        claimed=Count("pk", filter=Q(kind=ChangeKind.CLAIMED)),
+        recycled=Count("pk", filter=Q(kind=ChangeKind.RECYCLED)),
+        won=Count("pk", filter=Q(kind=ChangeKind.WON)),
+        won_value=Sum("value", filter=Q(kind=ChangeKind.WON)),
+    )
+    reasons = (
+        changes.filter(kind=ChangeKind.RECYCLED)
+        .order_by()
+        .values("reason__label")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "reason__label")
+    )
+    return {
+        **totals,
+        "won_value": _money(totals["won_value"]),
+        "recycle_reasons": [
+            {"reason": row["reason__label"] or "", "count": row["count"]} for row in reasons
+        ],
+    }
+
+
+def team_sections(week: Week) -> Section:
+    """What everyone's digest shares about the team: the same for every person in a week.
+    Seven queries."""
+    return {
+        "queue": mql_queue(week),
+        "untouched": untouched_sqls(week),
+        "stuck": stuck_leads(week),
+    }
+
+
+def personal_sections(week: Week, *, user: User, role: DigestRole) -> Section:
+    """The part of a digest about the person's own work. A fixed number of queries per role."""
+    if role == DigestRole.SALES:
+        return {
+            "untouched": untouched_sqls(week, rep=user),
+            "stuck": stuck_leads(week, teams=[Team.SALES], owner=Q(sales_owner=user)),
+            "closed": closed_deals(week, rep=user),
+        }
+    if role == DigestRole.MARKETING:
+        return {
+            "handed_over": handed_over(week, marketer=user),
+            "stuck": stuck_leads(week, teams=[Team.MARKETING], owner=Q(marketing_owner=user)),
+        }
+    return {}

@@ -1,0 +1,13 @@
+from datetime import timedelta
+
+from django import template
+
+from funnel.selectors import in_one_unit
+
+register = template.Library()
+
+
+@register.filter
+def hours(value: int) -> str:
+    """A number of hours, as the funnel's pages say durations: '30 hours', '4 days'."""
+    return in_one_unit(timedelta(hours=value))

@@ -1,0 +1,112 @@
+"""The Digests pages: a person's digests, this week's and past weeks', readable as in the
+email; the email switch; and, for managers, a preview of someone's digest by email."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.http import AuthenticatedHttpRequest
+from digests.access import can_preview, can_read
+from digests.emails import digest_context
+from digests.forms import DigestEmailForm, PreviewForm
+from digests.models import Digest
+from digests.selectors import digest_page
+from digests.services import request_preview, set_digest_email, wants_digest_email
+from digests.weeks import last_complete_week
+from smarketing.errors import DomainError
+from smarketing.pagination import InvalidCursor, Page
+
+
+@require_GET
+def digest_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """This week's digest in full, then the weeks before it."""
+    after = request.GET.get("after") or None
+    try:
+        page = digest_page(user=request.user, after=after)
+    except InvalidCursor:
+        messages.error(request, _("That page link no longer works, so the list starts again."))
+        return redirect("digest_list")
+    return _list_page(request, page=page, after=after, preview_form=PreviewForm())
+
+
+def _list_page(
+    request: AuthenticatedHttpRequest,
+    *,
+    page: Page[Digest],
+    after: str | None,
+    preview_form: PreviewForm,
+    status: int = 200,
+) -> HttpResponse:
+    week = last_complete_week(timezone.now())
+    first = page.rows[0] if page.rows and after is None else None
+    current = first if first is not None and first.week == week else None
+    context = {
+        "page": page,
+        "after": after,
+        "week": week,
+        "current": current,
+        "email_on": wants_digest_email(request.user),
+        "can_preview": can_preview(request.user),
+        "preview_form": preview_form,
+        **(digest_context(current) if current is not None else {}),
+    }
+    return render(request, "digests/list.html", context, status=status)
+
+
+@require_GET
+def digest_detail(request: AuthenticatedHttpRequest, week: str) -> HttpResponse:
+    try:
+        monday = date.fromisoformat(week)
+    except ValueError:
+        raise Http404 from None
+    digest = Digest.objects.filter(user=request.user, week=monday).select_related("user").first()
+    if digest is None or not can_read(request.user, digest):
+        raise Http404
+    return render(request, "digests/detail.html", digest_context(digest))
+
+
+@require_POST
+def digest_email(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = DigestEmailForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether to get the weekly email: on or off."))
+        return redirect("digest_list")
+    enabled = form.cleaned_data["email"]
+    set_digest_email(user=request.user, enabled=enabled)
+    messages.success(
+        request,
+        _("You will get the digest by email every Monday.")
+        if enabled
+        else _("The digest email is off. Your digests stay here."),
+    )
+    return redirect("digest_list")
+
+
+@require_POST
+def digest_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A manager emails themselves this week's digest of one person."""
+    if not can_preview(request.user):
+        raise Http404
+    form = PreviewForm(request.POST)
+    if not form.is_valid():
+        page = digest_page(user=request.user, after=None)
+        return _list_page(request, page=page, after=None, preview_form=form, status=400)
+    person = form.cleaned_data["user"]
+    try:
+        request_preview(
+            manager=request.user, user_id=person.pk, week=last_complete_week(timezone.now())
+        )
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+        return redirect("digest_list")
+    messages.success(
+        request,
+        _("%(name)s's digest is on its way to %(email)s.")
+        % {"name": person.get_full_name() or person.username, "email": request.user.email},
+    )
+    return redirect("digest_list")
