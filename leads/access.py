@@ -33,3 +33,14 @@ def can_add_activity(user: User) -> bool:
 
 def can_manage_personas(user: User) -> bool:
     return bool(roles_of(user) & {Role.MARKETING, Role.MANAGERS})
+
+
+def can_view_capture_forms(user: User) -> bool:
+    """Marketers read the website forms and copy their snippets onto the pages they build."""
+    return bool(roles_of(user) & {Role.MARKETING, Role.MANAGERS})
+
+
+def can_manage_capture_forms(user: User) -> bool:
+    """Managers decide where leads may come from and how fast: they create, change and
+    disable website forms."""
+    return Role.MANAGERS in roles_of(user)

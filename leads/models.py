@@ -1,6 +1,9 @@
+import secrets
+
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Lower
@@ -136,6 +139,7 @@ class ActivityKind(models.TextChoices):
     EMAIL = "email", _("Email")
     MEETING = "meeting", _("Meeting")
     DETAILS = "details", _("Details changed")
+    CAPTURE = "capture", _("Website form")
 
 
 class Activity(models.Model):
@@ -195,3 +199,89 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.user_id} in {self.activity_id}"
+
+
+def new_capture_key() -> str:
+    """144 random bits, URL-safe: unguessable, so an unknown key reveals nothing."""
+    return secrets.token_urlsafe(18)
+
+
+class CaptureForm(models.Model):
+    """A form on the company's website that sends leads to POST /capture/<public_key>."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    public_key = models.CharField(
+        _("public key"), max_length=40, unique=True, default=new_capture_key, editable=False
+    )
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.WEBSITE
+    )
+    campaign = models.CharField(_("campaign"), max_length=120, blank=True)
+    persona = models.ForeignKey(
+        Persona,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("persona"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("marketing owner of new leads"),
+    )
+    # Origins such as https://www.example.com, lower case, without a path or a default port.
+    allowed_origins = ArrayField(
+        models.CharField(max_length=200), verbose_name=_("allowed origins"), default=list
+    )
+    enabled = models.BooleanField(_("accepting submissions"), default=True)
+    per_minute = models.PositiveIntegerField(
+        _("submissions per minute"),
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(1_000_000)],
+    )
+    per_address_per_minute = models.PositiveIntegerField(
+        _("submissions per minute from one address"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(1_000_000)],
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("website form")
+        verbose_name_plural = _("website forms")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(per_minute__gt=0, per_address_per_minute__gt=0),
+                name="capture_form_limits_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Capture(models.Model):
+    """One submission of a website form that reached a lead: new, or merged into a known one."""
+
+    form = models.ForeignKey(
+        CaptureForm, on_delete=models.CASCADE, related_name="captures", verbose_name=_("form")
+    )
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="captures", verbose_name=_("lead")
+    )
+    created_lead = models.BooleanField(_("new lead"))
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("capture")
+        verbose_name_plural = _("captures")
+        indexes = [models.Index(fields=["form", "-at", "-id"], name="capture_form_at")]
+
+    def __str__(self) -> str:
+        return f"{self.form_id} -> {self.lead_id}"

@@ -70,7 +70,18 @@ def create_lead(*, details: Mapping[str, Any], note: str = "", actor: User) -> L
     """
     if not can_create_lead(actor):
         raise NotAllowed(_("Only Marketing and managers log new leads."))
-    lead = Lead(**_editable(details), marketing_owner=actor)
+    lead = enter_new_lead(details=details, owner=actor, actor=actor)
+    if note.strip():
+        add_activity(lead=lead, kind=ActivityKind.NOTE, body=note, author=actor)
+    return lead
+
+
+def enter_new_lead(*, details: Mapping[str, Any], owner: User | None, actor: User | None) -> Lead:
+    """Save a new lead into the funnel's first stage, owned in Marketing by `owner`.
+
+    Checks no access: its callers do (create_lead for a person, the website capture, which has
+    no person). Raises DuplicateLead when the email is taken, whatever its case."""
+    lead = Lead(**_editable(details), marketing_owner=owner)
     lead.email = normalise_email(lead.email)
     try:
         with transaction.atomic():
@@ -80,8 +91,6 @@ def create_lead(*, details: Mapping[str, Any], note: str = "", actor: User) -> L
         if existing is None:
             raise
         raise DuplicateLead(existing) from None
-    if note.strip():
-        add_activity(lead=lead, kind=ActivityKind.NOTE, body=note, author=actor)
     return lead
 
 
@@ -94,6 +103,22 @@ def add_details_to_lead(
     lead = _locked(lead)
     if not can_edit_lead(actor, lead):
         raise NotAllowed(_("You may not edit this lead in its current stage."))
+    lines = [
+        _("Details entered again for this email."),
+        *fold_in_details(lead=lead, details=details),
+    ]
+    add_activity(lead=lead, kind=ActivityKind.DETAILS, body="\n".join(lines), author=actor)
+    if note.strip():
+        add_activity(lead=lead, kind=ActivityKind.NOTE, body=note, author=actor)
+    return lead
+
+
+def fold_in_details(*, lead: Lead, details: Mapping[str, Any]) -> list[str]:
+    """Fill the fields `lead` lacks from `details` and keep the ones it has; returns the
+    timeline lines saying what was added and what differed.
+
+    The caller holds the lead's row lock and has checked access (add_details_to_lead for a
+    person, the website capture for a form)."""
     added, differing = [], []
     for field, value in _editable(details).items():
         if field == "email" or _is_empty(value):
@@ -106,15 +131,12 @@ def add_details_to_lead(
             differing.append(f"{_label(field)}: {_shown(field, value)}")
     if added:
         lead.save()
-    lines = [_("Details entered again for this email.")]
+    lines = []
     if added:
         lines.append(_("Added: %(fields)s.") % {"fields": "; ".join(added)})
     if differing:
         lines.append(_("Also given, not applied: %(fields)s.") % {"fields": "; ".join(differing)})
-    add_activity(lead=lead, kind=ActivityKind.DETAILS, body="\n".join(lines), author=actor)
-    if note.strip():
-        add_activity(lead=lead, kind=ActivityKind.NOTE, body=note, author=actor)
-    return lead
+    return lines
 
 
 @transaction.atomic

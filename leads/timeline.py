@@ -226,6 +226,7 @@ def _activity_sentence(kind: str, who: str) -> str:
         ActivityKind.EMAIL: _("%(who)s logged an email"),
         ActivityKind.MEETING: _("%(who)s logged a meeting"),
         ActivityKind.DETAILS: _("%(who)s changed the details"),
+        ActivityKind.CAPTURE: _("A website form captured it"),
     }
     return sentences.get(kind, _("%(who)s wrote on the timeline")) % {"who": who}
 

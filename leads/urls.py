@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from leads.views import create, detail, mentions, personas
+from leads.views import capture, create, detail, mentions, personas
 from leads.views.list import lead_list
 
 # Each page of the leads app adds its routes here.
@@ -16,4 +16,8 @@ urlpatterns: list[URLPattern] = [
     path("personas/new/", personas.persona_create, name="persona_create"),
     path("personas/<int:pk>/", personas.persona_detail, name="persona_detail"),
     path("personas/<int:pk>/edit/", personas.persona_edit, name="persona_edit"),
+    path("capture-forms/", capture.capture_form_list, name="capture_form_list"),
+    path("capture-forms/new/", capture.capture_form_create, name="capture_form_create"),
+    path("capture-forms/<int:pk>/", capture.capture_form_detail, name="capture_form_detail"),
+    path("capture-forms/<int:pk>/edit/", capture.capture_form_edit, name="capture_form_edit"),
 ]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from leads.views.capture import capture
 from smarketing.health import healthz
 
 urlpatterns = [
@@ -12,6 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("smarketing.api_urls")),
     path("healthz", healthz, name="healthz"),
+    # Public: websites post their forms here (leads/views/capture.py says what guards it).
+    path("capture/<str:key>", capture, name="capture"),
 ]
 
 handler404 = "smarketing.error_pages.not_found"

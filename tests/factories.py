@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from funnel.models import ChangeKind, Stage, StageChange
-from leads.models import Lead, Persona, Source
+from leads.models import CaptureForm, Lead, Persona, Source
 
 PASSWORD = "correct horse battery staple"
 
@@ -88,3 +88,14 @@ def complete_lead(**overrides: Any) -> Lead:
         "expected_value": Decimal("12500.00"),
     }
     return LeadFactory.create(**(details | overrides))
+
+
+class CaptureFormFactory(factory.django.DjangoModelFactory[CaptureForm]):
+    """A website form on https://www.example.com, accepting submissions."""
+
+    class Meta:
+        model = CaptureForm
+
+    name = factory.Sequence(lambda n: f"Contact form {n}")
+    campaign = "Spring launch"
+    allowed_origins = factory.LazyFunction(lambda: ["https://www.example.com"])
