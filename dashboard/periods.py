@@ -3,16 +3,20 @@ the organisation's time zone (a lead won at 23:30 local time on the last day cou
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from dashboard.rollup import local_midnight
 from funnel.models import PeriodKind
 
 WEEK = "week"
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of `day` in the organisation's time zone."""
+    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,14 @@ mark behind for the next refresh, so nothing is missed; Celery beat runs it ever
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from dashboard.periods import local_midnight
 from leads.models import ActivityKind
 
 # Any fixed number: two refreshes must not rebuild the same days at once.
@@ -21,9 +22,7 @@ _ADVISORY_LOCK_KEY = 7_301_946_005
 # Beyond this many days to rebuild (a bulk load, a changed time limit), one full pass is cheaper.
 _FULL_REBUILD_FROM_DAYS = 20
 
-_TOUCHES = tuple(
-    kind.value for kind in (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)
-)
+_TOUCHES = [kind.value for kind in (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)]
 
 # The moves in [start, end), each with its local day and the local days on which its lead last
 # made the same move and last entered the same stage before it.
@@ -159,11 +158,6 @@ ROLLUPS = (
         select=_STAGE_TIME,
     ),
 )
-
-
-def local_midnight(day: date) -> datetime:
-    """The start of `day` in the organisation's time zone."""
-    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
 
 
 def _params(start: datetime, end: datetime) -> dict[str, Any]:

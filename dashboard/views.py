@@ -1,10 +1,19 @@
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.roles import Role, roles_of
-from funnel.models import Team
+from dashboard.export import table_csv
+from dashboard.periods import Period, parse_period, period_containing
+from dashboard.selectors import MIN_SAMPLE, dashboard
+from dashboard.tables import all_tables, chart_data, headlines
+from funnel.access import can_set_goals
+from funnel.forms import goal_periods
+from funnel.models import PeriodKind, Team
 from funnel.selectors import stage_summaries, unclaimed_mql_queue
 from leads.selectors import recent_leads_owned_by
 
@@ -26,3 +35,48 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             leads_filter=Q(leads__sales_owner=user), teams=[Team.SALES]
         )
     return render(request, "dashboard/home.html", context)
+
+
+def _period(request: AuthenticatedHttpRequest) -> tuple[Period, str]:
+    """The period asked for, else this quarter; and a sentence when the ask was not one."""
+    key = request.GET.get("period", "")
+    chosen = parse_period(key) if key else None
+    if chosen is not None and chosen.kind in PeriodKind.values:
+        return chosen, ""
+    problem = _("“%(key)s” is not a month or a quarter; showing this quarter.") % {"key": key}
+    return period_containing(timezone.localdate(), kind=PeriodKind.QUARTER), problem if key else ""
+
+
+@require_GET
+def dashboard_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The figures both teams look at, for a month or a quarter. Everyone sees the same."""
+    period, problem = _period(request)
+    now = timezone.now()
+    figures = dashboard(period=period, now=now)
+    tables = all_tables(figures)
+    context = {
+        "d": figures,
+        "tables": tables,
+        "charts": chart_data(tables),
+        "h": headlines(figures),
+        "min_sample": MIN_SAMPLE,
+        "problem": problem,
+        "now": now,
+        "periods": goal_periods(around=timezone.localdate()),
+        "previous": period.previous(),
+        "next": period_containing(period.end_day, kind=period.kind),
+        "can_set_goals": can_set_goals(request.user),
+    }
+    return render(request, "dashboard/dashboard.html", context)
+
+
+@require_GET
+def dashboard_csv(request: AuthenticatedHttpRequest, table: str) -> HttpResponse:
+    period, _problem = _period(request)
+    tables = all_tables(dashboard(period=period, now=timezone.now()))
+    if table not in tables:
+        raise Http404
+    response = HttpResponse(table_csv(tables[table]), content_type="text/csv; charset=utf-8")
+    filename = f"smarketing-{table}-{period.key}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -33,3 +33,8 @@ def can_claim(user: User) -> bool:
 def can_reassign(user: User) -> bool:
     """Only managers hand a lead to another marketer or sales rep."""
     return Role.MANAGERS in roles_of(user)
+
+
+def can_set_goals(user: User) -> bool:
+    """Managers set the revenue goals both teams answer to; everyone sees them."""
+    return Role.MANAGERS in roles_of(user)

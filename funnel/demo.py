@@ -8,9 +8,23 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import NamedTuple
 
-from funnel.models import ChangeKind, Reason, ReasonKind, Stage
+from django.db.models import Sum
+from django.utils import timezone
+
+from dashboard.periods import period_containing
+from funnel.models import (
+    ChangeKind,
+    PeriodKind,
+    Reason,
+    ReasonKind,
+    RevenueGoal,
+    Stage,
+    StageChange,
+)
+from leads.models import ActivityKind
 
 # Notes a rep writes when sending a lead back, by recycle reason; the recycle report is only
 # useful to Marketing when it says what to do next.
@@ -92,12 +106,32 @@ class Move(NamedTuple):
     reason_id: int | None
     note: str
     seconds_in_previous_stage: int | None
+    # The deal's value on a move to Opportunity, the amount on a win.
+    value: Decimal | None = None
+
+
+FIRST_TOUCHES = (
+    (ActivityKind.CALL, "Intro call: walked through their current process and who decides."),
+    (ActivityKind.CALL, "Left a voicemail, then reached them: demo booked."),
+    (ActivityKind.EMAIL, "Sent the follow-up with pricing and two customer stories."),
+    (ActivityKind.EMAIL, "Introduced myself and proposed times for a discovery call."),
+)
+
+
+class Touch(NamedTuple):
+    """A call or email by the sales owner after a claim: one Activity row, without its lead."""
+
+    kind: str
+    author_id: int
+    body: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)
 class Journey:
     moves: list[Move]
     sales_owner_id: int | None
+    touches: list[Touch]
 
     @property
     def stage_id(self) -> int:
@@ -146,6 +180,19 @@ class _Walk:
         self.moves = [
             Move(ChangeKind.CREATED.value, None, funnel.new, actor_id, created_at, None, "", None)
         ]
+        self.touches: list[Touch] = []
+
+    def journey(self, *, sales_owner_id: int | None) -> Journey:
+        return Journey(moves=self.moves, sales_owner_id=sales_owner_id, touches=self.touches)
+
+    def touch(self, rng: random.Random, *, rep_id: int) -> None:
+        """Most reps call or email soon after a claim; some late, a few never."""
+        if rng.random() < 0.1:
+            return
+        at = self.moves[-1].at + timedelta(seconds=round(_hours(rng, median=6, spread=1.1)))
+        if at <= self.now:
+            kind, body = rng.choice(FIRST_TOUCHES)
+            self.touches.append(Touch(kind.value, rep_id, body, at))
 
     def move(
         self,
@@ -156,6 +203,7 @@ class _Walk:
         after_seconds: float,
         reason_id: int | None = None,
         note: str = "",
+        value: Decimal | None = None,
     ) -> bool:
         previous = self.moves[-1]
         # Whole seconds keep seconds_in_previous_stage exactly the difference of the timestamps.
@@ -174,6 +222,7 @@ class _Walk:
                 reason_id,
                 note,
                 seconds,
+                value,
             )
         )
         return True
@@ -225,6 +274,7 @@ def simulate_journey(
     marketer_id: int,
     reps: Sequence[SalesRep],
     propensity: Propensity,
+    deal_value: Decimal,
 ) -> Journey:
     """Walk one lead down New -> Working -> MQL -> SQL -> Opportunity -> Won | Lost.
 
@@ -244,7 +294,7 @@ def simulate_journey(
             after_seconds=_hours(rng, median=5, spread=1.0),
         )
     ):
-        return Journey(moves=walk.moves, sales_owner_id=None)
+        return walk.journey(sales_owner_id=None)
 
     rep_weights = [rep.claim_weight for rep in reps]
     for recycles in range(MAX_RECYCLES + 1):
@@ -259,7 +309,7 @@ def simulate_journey(
                 after_seconds=_days(rng, median=9, spread=0.8),
             )
         ):
-            return Journey(moves=walk.moves, sales_owner_id=None)
+            return walk.journey(sales_owner_id=None)
 
         # MQL -> SQL: most claims come within hours, some take days, some never come; the
         # waiting queue on the dashboard is made of those.
@@ -288,24 +338,26 @@ def simulate_journey(
                 and _recycle(rng, walk, funnel, rep.id, days=3)
             ):
                 continue
-            return Journey(moves=walk.moves, sales_owner_id=None)
+            return walk.journey(sales_owner_id=None)
+        walk.touch(rng, rep_id=rep.id)
 
         # SQL: discovery leads to an opportunity, back to Marketing, or out.
         roll = rng.random()
         if roll < 0.15 and recycles < MAX_RECYCLES:
             if _recycle(rng, walk, funnel, rep.id, days=6):
                 continue
-            return Journey(moves=walk.moves, sales_owner_id=rep.id)
+            return walk.journey(sales_owner_id=rep.id)
         if roll < 0.30:
             _lose(rng, walk, funnel, rep.id, days=8)
-            return Journey(moves=walk.moves, sales_owner_id=rep.id)
+            return walk.journey(sales_owner_id=rep.id)
         if roll > 0.95 or not walk.move(
             kind=ChangeKind.MOVED,
             to_stage_id=funnel.opportunity,
             actor_id=rep.id,
             after_seconds=_days(rng, median=5, spread=0.7),
+            value=deal_value,
         ):
-            return Journey(moves=walk.moves, sales_owner_id=rep.id)
+            return walk.journey(sales_owner_id=rep.id)
 
         # Opportunity: the deal is decided within weeks.
         roll = rng.random()
@@ -316,10 +368,41 @@ def simulate_journey(
                 to_stage_id=funnel.won,
                 actor_id=rep.id,
                 after_seconds=_days(rng, median=21, spread=0.6),
+                value=deal_value,
             )
         elif roll < 0.9 or recycles == MAX_RECYCLES:
             _lose(rng, walk, funnel, rep.id, days=25)
         elif _recycle(rng, walk, funnel, rep.id, days=20):
             continue
-        return Journey(moves=walk.moves, sales_owner_id=rep.id)
-    return Journey(moves=walk.moves, sales_owner_id=None)
+        return walk.journey(sales_owner_id=rep.id)
+    return walk.journey(sales_owner_id=None)
+
+
+def ensure_demo_goals(*, now: datetime) -> list[RevenueGoal]:
+    """A revenue goal for this quarter and this month where none is set, a fifth above the pace
+    of the demo's wins over the last 90 days, so that the dashboard has a target to show."""
+    since = now - timedelta(days=90)
+    won = StageChange.objects.filter(kind=ChangeKind.WON, at__gte=since).aggregate(
+        total=Sum("value")
+    )["total"] or Decimal(0)
+    per_day = won / 90
+    created = []
+    for kind in (PeriodKind.QUARTER, PeriodKind.MONTH):
+        period = period_containing(timezone.localdate(now), kind=kind)
+        if RevenueGoal.objects.filter(kind=kind, starts_on=period.first_day).exists():
+            continue
+        thousands = (per_day * len(period.days()) * Decimal("1.2") / 1000).quantize(Decimal(1))
+        amount = max(Decimal(10_000), thousands * 1000)
+        created.append(
+            RevenueGoal.objects.create(
+                kind=kind,
+                starts_on=period.first_day,
+                ends_on=period.end_day,
+                amount=amount,
+                marketing_share=80,
+                planned_lead_to_mql=Decimal(40),
+                planned_mql_to_sql=Decimal(60),
+                planned_sql_to_won=Decimal(25),
+            )
+        )
+    return created

@@ -1,5 +1,6 @@
 """The forms of a lead's moves: each asks only for what its move needs."""
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import Role
-from funnel.models import Team
+from dashboard.periods import Period, parse_period, period_containing
+from funnel.goals import GoalTerms
+from funnel.models import PeriodKind, RevenueGoal, Team
 from funnel.selectors import Move
 from leads.forms import NOTE_MAX_LENGTH
 from leads.models import Lead
@@ -120,3 +123,104 @@ def _others(people: QuerySet[User], role: Role, owner_id: int | None) -> QuerySe
 
 def _person_label(user: User) -> str:
     return user.get_full_name() or user.username
+
+
+def goal_periods(*, around: date) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The months and quarters a goal may be set for: a year back, two years ahead."""
+    quarters, months = [], []
+    for offset in range(-12, 25):
+        year, month_index = divmod(around.month - 1 + offset, 12)
+        first = date(around.year + year, month_index + 1, 1)
+        month_period = period_containing(first, kind=PeriodKind.MONTH)
+        months.append((month_period.key, month_period.label))
+        if first.month % 3 == 1:
+            quarter_period = period_containing(first, kind=PeriodKind.QUARTER)
+            quarters.append((quarter_period.key, quarter_period.label))
+    return [(str(_("Quarters")), quarters), (str(_("Months")), months)]
+
+
+_RATE = {
+    "required": False,
+    "max_digits": 5,
+    "decimal_places": 2,
+    "min_value": Decimal("0.01"),
+    "max_value": Decimal(100),
+}
+
+
+class GoalForm(forms.Form):
+    """A revenue goal for a month or a quarter, and what to plan with while history is thin."""
+
+    period = forms.ChoiceField(label=_("Period"))
+    amount = forms.DecimalField(
+        label=_("Revenue goal"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.NumberInput(attrs={"min": "0.01", "step": "0.01"}),
+    )
+    marketing_share = forms.IntegerField(
+        label=_("Share from marketing-sourced leads (%)"),
+        min_value=0,
+        max_value=100,
+        initial=100,
+    )
+    average_deal = forms.DecimalField(
+        label=_("Average won deal"),
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text=_("Empty: the average of the deals won in the last 180 days."),
+    )
+    planned_lead_to_mql = forms.DecimalField(label=_("Planned lead → MQL rate (%)"), **_RATE)
+    planned_mql_to_sql = forms.DecimalField(label=_("Planned MQL → SQL rate (%)"), **_RATE)
+    planned_sql_to_won = forms.DecimalField(label=_("Planned SQL → won rate (%)"), **_RATE)
+
+    def __init__(
+        self, data: Any = None, *, today: date, current: Period | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(data, **kwargs)
+        choices = goal_periods(around=today)
+        if current is not None and all(
+            current.key != key for _, group in choices for key, _ in group
+        ):
+            # A goal older than the list still shows, and saves, its own period.
+            choices.insert(0, (str(_("This goal")), [(current.key, current.label)]))
+        period: forms.ChoiceField = self.fields["period"]  # type: ignore[assignment]
+        period.choices = choices
+
+    def chosen_period(self) -> Period:
+        chosen = parse_period(self.cleaned_data["period"])
+        if chosen is None:  # the choices hold only periods that parse
+            raise ValidationError(_("Choose a month or a quarter."))
+        return chosen
+
+    def terms(self) -> GoalTerms:
+        data = self.cleaned_data
+        return GoalTerms(
+            amount=data["amount"],
+            marketing_share=data["marketing_share"],
+            average_deal=data.get("average_deal"),
+            planned_lead_to_mql=data.get("planned_lead_to_mql"),
+            planned_mql_to_sql=data.get("planned_mql_to_sql"),
+            planned_sql_to_won=data.get("planned_sql_to_won"),
+        )
+
+    @classmethod
+    def for_goal(cls, goal: RevenueGoal, *, data: Any = None, today: date) -> "GoalForm":
+        period = goal_period(goal)
+        initial = {
+            "period": period.key,
+            "amount": goal.amount,
+            "marketing_share": goal.marketing_share,
+            "average_deal": goal.average_deal,
+            "planned_lead_to_mql": goal.planned_lead_to_mql,
+            "planned_mql_to_sql": goal.planned_mql_to_sql,
+            "planned_sql_to_won": goal.planned_sql_to_won,
+        }
+        return cls(data, initial=initial, today=today, current=period)
+
+
+def goal_period(goal: RevenueGoal) -> Period:
+    return Period(kind=goal.kind, first_day=goal.starts_on, end_day=goal.ends_on)

@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -28,9 +29,17 @@ from psycopg import sql
 from accounts.models import User
 from accounts.roles import Role, ensure_role_groups
 from funnel.defaults import ensure_default_funnel
-from funnel.demo import DemoFunnel, Move, Propensity, SalesRep, load_demo_funnel, simulate_journey
+from funnel.demo import (
+    DemoFunnel,
+    Move,
+    Propensity,
+    SalesRep,
+    Touch,
+    load_demo_funnel,
+    simulate_journey,
+)
 from funnel.models import Reason, Stage, StageChange, Transition
-from leads.models import Lead, Persona, Source
+from leads.models import Activity, Lead, Persona, Source
 
 DEMO_PASSWORD = "smarketing-demo"  # noqa: S105 - printed for everyone trying the demo
 DEFAULT_LEAD_COUNT = 400
@@ -400,6 +409,7 @@ LEAD_FIELDS = (
     "updated_at",
 )
 STAGE_CHANGE_FIELDS = ("id", "lead_id", *Move._fields)
+ACTIVITY_FIELDS = ("lead_id", *Touch._fields)
 
 
 @dataclass(frozen=True)
@@ -448,7 +458,7 @@ def seed_demo(
                 f"({changes:,} stage changes, {time.monotonic() - started:.1f} s)"
             )
         if leads:
-            _analyze(Lead, StageChange)
+            _analyze(Lead, StageChange, Activity)
     return SeedResult(leads=leads, stage_changes=changes, seconds=time.monotonic() - started)
 
 
@@ -529,6 +539,7 @@ class DemoLead:
     marketing_owner_id: int
     journey_moves: list[Move]
     sales_owner_id: int | None
+    touches: list[Touch]
 
     def row(self, lead_id: int) -> tuple[object, ...]:
         """The values of LEAD_FIELDS; the lead's stage and dates are its last and first moves."""
@@ -565,6 +576,9 @@ def build_demo_lead(*, index: int, seed: int, now: datetime, cast: DemoCast) -> 
     persona = DEMO_PERSONAS[persona_choice] if persona_choice < len(DEMO_PERSONAS) else None
     created_at = _creation_time(rng, now=now)
     marketer_id = cast.marketer_ids[source.marketer]
+    deal_size = persona.deal_size if persona else _NO_PERSONA_DEAL_SIZE
+    # Deal sizes are skewed like real ones: many near the persona's typical size, a few big.
+    expected_value = max(1_000, int(round(deal_size * rng.lognormvariate(0, 0.5), -2)))
     journey = simulate_journey(
         rng=rng,
         funnel=cast.funnel,
@@ -573,8 +587,8 @@ def build_demo_lead(*, index: int, seed: int, now: datetime, cast: DemoCast) -> 
         marketer_id=marketer_id,
         reps=cast.reps,
         propensity=_combined(source.propensity, persona.propensity) if persona else _UNQUALIFIABLE,
+        deal_value=Decimal(expected_value),
     )
-    deal_size = persona.deal_size if persona else _NO_PERSONA_DEAL_SIZE
     return DemoLead(
         full_name=f"{first_name} {last_name}",
         email=(
@@ -588,10 +602,10 @@ def build_demo_lead(*, index: int, seed: int, now: datetime, cast: DemoCast) -> 
         source=source.source.value,
         campaign=rng.choice(source.campaigns).replace("{month}", f"{created_at:%B %Y}"),
         persona_id=cast.persona_ids[persona_choice] if persona else None,
-        # Deal sizes are skewed like real ones: many near the persona's typical size, a few big.
-        expected_value=max(1_000, int(round(deal_size * rng.lognormvariate(0, 0.5), -2))),
+        expected_value=expected_value,
         marketing_owner_id=marketer_id,
         journey_moves=journey.moves,
+        touches=journey.touches,
         sales_owner_id=journey.sales_owner_id,
     )
 
@@ -654,6 +668,15 @@ def _write_batch(leads: Sequence[DemoLead]) -> int:
                 (next(change_ids), lead_id, *move)
                 for lead_id, lead in zip(lead_ids, leads, strict=True)
                 for move in lead.journey_moves
+            ),
+        )
+        _copy(
+            Activity,
+            ACTIVITY_FIELDS,
+            (
+                (lead_id, *touch)
+                for lead_id, lead in zip(lead_ids, leads, strict=True)
+                for touch in lead.touches
             ),
         )
     return change_count

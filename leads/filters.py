@@ -7,9 +7,10 @@ from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from funnel.models import Team
+from dashboard.periods import parse_period
+from funnel.models import ChangeKind, Reason, Team
 from leads.models import Source
-from leads.selectors import LeadFilters, LeadListOptions, LeadSort
+from leads.selectors import LeadFilters, LeadListOptions, LeadSort, MovedFilter
 
 # The filters a person needs less often; the page folds them away unless one is set.
 MORE_FILTERS = ("team", "persona", "source", "campaign", "created_from", "created_to")
@@ -45,6 +46,19 @@ class LeadFilterForm(forms.Form):
     )
     needs_attention = forms.BooleanField(label=_("Needs attention only"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=LeadSort.choices)
+    # A drill-down from the dashboard: leads that made a move in a period (see MovedFilter).
+    moved = forms.ChoiceField(
+        label=_("Move"),
+        required=False,
+        choices=[("", ""), *ChangeKind.choices],
+        widget=forms.HiddenInput,
+    )
+    into = forms.ChoiceField(label=_("Into stage"), required=False, widget=forms.HiddenInput)
+    period = forms.CharField(label=_("Period"), required=False, widget=forms.HiddenInput)
+    reason = forms.IntegerField(label=_("Reason"), required=False, widget=forms.HiddenInput)
+    by = forms.TypedChoiceField(
+        label=_("By"), required=False, coerce=int, empty_value=None, widget=forms.HiddenInput
+    )
 
     def __init__(self, data: QueryDict | None, *, options: LeadListOptions, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
@@ -62,12 +76,28 @@ class LeadFilterForm(forms.Form):
             *((persona.pk, persona.name) for persona in options.personas),
         ]
         self.fields["campaign"].widget.attrs["list"] = "campaigns-in-use"
+        self.fields["into"].choices = [  # type: ignore[attr-defined]
+            ("", ""),
+            *((stage.slug, stage.name) for stage in options.stages),
+        ]
+        self.fields["by"].choices = [  # type: ignore[attr-defined]
+            ("", ""),
+            *((user.pk, user.get_full_name() or user.username) for user in options.owners),
+        ]
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean() or {}
         start, end = cleaned.get("created_from"), cleaned.get("created_to")
         if start and end and start > end:
             self.add_error("created_to", _("The end date is before the start date."))
+        if cleaned.get("into") and parse_period(cleaned.get("period") or "") is None:
+            self.add_error("period", _("That is not a month, quarter or week."))
+        reason_id = cleaned.get("reason")
+        if reason_id is not None:
+            # Read only for a drill-down by reason, so that the plain list costs no query more.
+            cleaned["reason"] = Reason.objects.filter(pk=reason_id).first()
+            if cleaned["reason"] is None:
+                self.add_error("reason", _("That reason does not exist."))
         return cleaned
 
     def as_applied(self) -> "LeadFilterForm":
@@ -92,6 +122,21 @@ class LeadFilterForm(forms.Form):
             created_from=data.get("created_from"),
             created_to=data.get("created_to"),
             needs_attention=bool(data.get("needs_attention")),
+            moved=self._moved(),
+        )
+
+    def _moved(self) -> MovedFilter | None:
+        data = self.cleaned_data
+        stage = next((s for s in self.options.stages if s.slug == data.get("into")), None)
+        period = parse_period(data.get("period") or "")
+        if stage is None or period is None:
+            return None
+        return MovedFilter(
+            stage=stage,
+            period=period,
+            kind=data.get("moved") or "",
+            reason=data.get("reason"),
+            actor=next((u for u in self.options.owners if u.pk == data.get("by")), None),
         )
 
     def uses_more_filters(self) -> bool:

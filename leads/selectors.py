@@ -1,26 +1,29 @@
 """Reads of leads, shaped for the pages that show them."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
+    Exists,
     ExpressionWrapper,
     F,
+    OuterRef,
     Q,
     QuerySet,
     TextChoices,
     Value,
     When,
 )
-from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import Role
-from funnel.models import Stage, Team
+from dashboard.periods import Period, local_midnight
+from funnel.models import ChangeKind, Reason, Stage, StageChange, Team
 from leads.access import MARKETING_OWNED, SALES_OWNED
 from leads.models import Lead, Persona, Source
 from leads.search import search_condition
@@ -109,6 +112,67 @@ def _campaigns_in_use() -> list[str]:
         return [campaign for (campaign,) in cursor.fetchall()]
 
 
+_ENTERED_SENTENCE = _("Leads that entered %(stage)s in %(period)s")
+_MOVED_SENTENCES = {
+    ChangeKind.CREATED: _("New leads in %(period)s"),
+    ChangeKind.CLAIMED: _("Leads claimed in %(period)s"),
+    ChangeKind.RECYCLED: _("Leads recycled to Marketing in %(period)s"),
+    ChangeKind.WON: _("Leads won in %(period)s"),
+    ChangeKind.LOST: _("Leads lost in %(period)s"),
+    ChangeKind.REOPENED: _("Leads reopened in %(period)s"),
+}
+
+
+@dataclass(frozen=True)
+class MovedFilter:
+    """Leads that made a move in a period: into `stage` (by a move of `kind`, or by any move
+    when `kind` is empty). With a reason or a person, the lead's first such move in the period
+    must have had that reason or been made by that person: the dashboard counts each lead once,
+    under its first move, and its numbers open this list."""
+
+    stage: Stage
+    period: Period
+    kind: str = ""
+    reason: Reason | None = None
+    actor: User | None = None
+
+    def condition(self) -> Q:
+        moves = StageChange.objects.filter(
+            lead=OuterRef("pk"),
+            to_stage=self.stage,
+            at__gte=self.period.start,
+            at__lt=self.period.end,
+        )
+        if self.kind:
+            moves = moves.filter(kind=self.kind)
+        if self.reason is None and self.actor is None:
+            return Q(Exists(moves))
+        earlier = StageChange.objects.filter(
+            Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), pk__lt=OuterRef("pk")),
+            lead=OuterRef("lead"),
+            kind=OuterRef("kind"),
+            to_stage=OuterRef("to_stage"),
+            at__gte=self.period.start,
+        )
+        first = moves.exclude(Exists(earlier))
+        if self.reason is not None:
+            first = first.filter(reason=self.reason)
+        if self.actor is not None:
+            first = first.filter(actor=self.actor)
+        return Q(Exists(first))
+
+    def description(self) -> str:
+        """The drill-down in a sentence, for the list's heading."""
+        sentence = _MOVED_SENTENCES.get(self.kind, _ENTERED_SENTENCE)
+        parts = [sentence % {"stage": self.stage.name, "period": self.period.label}]
+        if self.reason is not None:
+            parts.append(gettext("reason: %(reason)s") % {"reason": self.reason.label})
+        if self.actor is not None:
+            who = self.actor.get_full_name() or self.actor.username
+            parts.append(gettext("by %(person)s") % {"person": who})
+        return ", ".join(parts)
+
+
 @dataclass(frozen=True)
 class LeadFilters:
     """What a person narrowed the list to; the defaults filter nothing."""
@@ -123,6 +187,7 @@ class LeadFilters:
     created_from: date | None = None
     created_to: date | None = None
     needs_attention: bool = False
+    moved: MovedFilter | None = None
 
 
 def past_sla(stages: list[Stage], *, now: datetime) -> Q:
@@ -135,11 +200,6 @@ def past_sla(stages: list[Stage], *, now: datetime) -> Q:
         if stage.sla_hours is not None:
             condition |= Q(stage=stage, stage_entered_at__lt=now - timedelta(hours=stage.sla_hours))
     return condition
-
-
-def _start_of(day: date) -> datetime:
-    """Midnight at the start of `day` in the organisation's time zone."""
-    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
 
 
 def _filtered(filters: LeadFilters, *, options: LeadListOptions, now: datetime) -> Q:
@@ -162,14 +222,21 @@ def _filtered(filters: LeadFilters, *, options: LeadListOptions, now: datetime) 
     if filters.persona is not None:
         condition &= Q(persona=filters.persona)
     if filters.created_from is not None:
-        condition &= Q(created_at__gte=_start_of(filters.created_from))
+        condition &= Q(created_at__gte=local_midnight(filters.created_from))
     if filters.created_to is not None:
-        condition &= Q(created_at__lt=_start_of(filters.created_to + timedelta(days=1)))
+        condition &= Q(created_at__lt=local_midnight(filters.created_to + timedelta(days=1)))
+    if filters.moved is not None:
+        condition &= filters.moved.condition()
     if filters.needs_attention:
         attention = past_sla(options.stages, now=now)
         # With no time limit on any stage, no lead needs attention.
         condition &= attention if attention else Q(pk__in=[])
     return condition
+
+
+def lead_count(*, filters: LeadFilters, options: LeadListOptions, now: datetime) -> int:
+    """How many leads match: for a dashboard's drill-down, whose number the list must show."""
+    return Lead.objects.filter(_filtered(filters, options=options, now=now)).count()
 
 
 def lead_list_page(

@@ -10,7 +10,7 @@ from django_htmx.http import reswap, retarget
 
 from accounts.http import AuthenticatedHttpRequest
 from leads.filters import LeadFilterForm
-from leads.selectors import lead_list_options, lead_list_page
+from leads.selectors import lead_count, lead_list_options, lead_list_page
 from smarketing.pagination import InvalidCursor
 
 # The id of the "Show more" table row that htmx replaces with the next rows.
@@ -34,7 +34,12 @@ def lead_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         problems.append(_("That page link no longer works, so the list starts from the top."))
         after = None
         page = lead_list_page(filters=filters, sort=sort, after=None, options=options, now=now)
+    drill_down = filters.moved
     context = {
+        "drill_down": drill_down.description() if drill_down else "",
+        "drill_down_count": lead_count(filters=filters, options=options, now=now)
+        if drill_down
+        else None,
         "form": form.as_applied(),
         "page": page,
         "problems": problems,

@@ -2,7 +2,10 @@ from argparse import ArgumentParser, ArgumentTypeError
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
+from dashboard.rollup import refresh_rollups
+from funnel.demo import ensure_demo_goals
 from leads.demo import DEFAULT_BATCH_SIZE, DEFAULT_LEAD_COUNT, DEFAULT_SEED, seed_demo
 
 
@@ -53,6 +56,12 @@ class Command(BaseCommand):
             batch_size=options["batch_size"],
             report=self.stdout.write,
         )
+        for goal in ensure_demo_goals(now=timezone.now()):
+            self.stdout.write(
+                f"Revenue goal for the {goal.kind} from {goal.starts_on}: {goal.amount}"
+            )
+        # The dashboard's rollups would catch up within a minute; the demo should not wait.
+        refresh_rollups()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {result.leads} leads and {result.stage_changes} stage changes "

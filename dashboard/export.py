@@ -1,0 +1,24 @@
+"""CSV downloads of the dashboard's tables, safe to open in a spreadsheet."""
+
+import csv
+import io
+
+from dashboard.tables import Raw, Table
+
+# A cell a spreadsheet would read as a formula (OWASP's CSV injection advice).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value: Raw) -> Raw:
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def table_csv(table: Table) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([neutralised(column) for column in table.columns])
+    for row in table.rows:
+        writer.writerow(["" if cell.raw is None else neutralised(cell.raw) for cell in row])
+    return out.getvalue()

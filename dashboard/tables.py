@@ -1,0 +1,369 @@
+"""The dashboard's figures as tables: the page shows them under its charts, and each downloads
+as CSV. A cell keeps its raw value (for CSV and charts) and, where the number stands for leads,
+the lead list that shows exactly those leads."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from dashboard.selectors import Breakdown, Dashboard, Rate, Target
+from funnel.models import ChangeKind, Stage
+from funnel.selectors import in_one_unit
+
+Raw = int | float | Decimal | str | None
+
+
+@dataclass(frozen=True)
+class Cell:
+    raw: Raw
+    text: str
+    url: str = ""
+    number: bool = True
+
+    def as_number(self) -> float | None:
+        return float(self.raw) if isinstance(self.raw, int | float | Decimal) else None
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+    note: str = ""
+
+
+def count(value: int | None, url: str = "") -> Cell:
+    if value is None:
+        return Cell(None, "—")
+    return Cell(value, number_format(value, force_grouping=True), url)
+
+
+def money(value: Decimal | None) -> Cell:
+    if value is None:
+        return Cell(None, "—")
+    return Cell(value, number_format(value, decimal_pos=0, force_grouping=True))
+
+
+def share(value: float | Decimal | None) -> Cell:
+    if value is None:
+        return Cell(None, "—")
+    return Cell(round(float(value), 4), f"{float(value):.0%}")
+
+
+def label(text: str) -> Cell:
+    return Cell(text, text, number=False)
+
+
+def duration(seconds: int | None) -> Cell:
+    if seconds is None:
+        return Cell(None, "—")
+    return Cell(seconds, in_one_unit(timedelta(seconds=seconds)))
+
+
+def leads_url(
+    dashboard: Dashboard, *, stage: Stage | None, kind: str = "", **filters: str | int
+) -> str:
+    """The lead list holding exactly the leads a number counts."""
+    if stage is None:
+        return ""
+    params: dict[str, str | int] = {
+        "into": stage.slug,
+        "period": dashboard.period.key,
+        **({"moved": kind} if kind else {}),
+        **filters,
+    }
+    return f"{reverse('lead_list')}?{urlencode(params)}"
+
+
+def pacing(d: Dashboard) -> Table:
+    progress = d.progress
+    rows = [
+        [label(str(point.day)), money(point.won), money(point.expected)] for point in progress.pace
+    ]
+    return Table(
+        key="pacing",
+        title=_("Revenue won, day by day"),
+        columns=[_("Day"), _("Won so far"), _("Goal pace")],
+        rows=rows,
+    )
+
+
+def _target_url(d: Dashboard, target: Target) -> str:
+    """New leads, MQLs and SQLs by their entry into the stage; customers by their win."""
+    stage, kind = {
+        "leads": (d.funnel.first(), ChangeKind.CREATED),
+        "mqls": (d.funnel.by_slug("mql"), ""),
+        "sqls": (d.funnel.by_slug("sql"), ""),
+        "customers": (d.funnel.won(), ChangeKind.WON),
+    }[target.key]
+    return leads_url(d, stage=stage, kind=kind)
+
+
+def reverse_funnel_table(d: Dashboard) -> Table:
+    rows = [
+        [
+            label(target.label),
+            count(target.needed),
+            count(target.expected_by_now),
+            count(target.delivered, _target_url(d, target)),
+        ]
+        for target in reversed(d.reverse.targets)
+    ]
+    return Table(
+        key="reverse_funnel",
+        title=_("What the goal needs"),
+        columns=[_("Step"), _("Needed"), _("Due by today"), _("Delivered")],
+        rows=rows,
+    )
+
+
+def _rate_basis(rate: Rate) -> str:
+    if rate.uses_plan:
+        return _("Planning rate (too little history)")
+    if rate.thin:
+        return _("Too little history: no planning rate set")
+    return _("Last 180 days")
+
+
+def rates_table(d: Dashboard) -> Table:
+    rows = [
+        [
+            label(rate.name),
+            share(rate.used),
+            share(rate.observed),
+            count(rate.sample),
+            label(_rate_basis(rate)),
+        ]
+        for rate in d.reverse.rates
+    ]
+    return Table(
+        key="rates",
+        title=_("Conversion rates used"),
+        columns=[_("Rate"), _("Used"), _("Last 180 days"), _("Based on"), _("Source")],
+        rows=rows,
+    )
+
+
+def stages_table(d: Dashboard) -> Table:
+    rows = [
+        [
+            label(row.stage.name),
+            count(row.entered, leads_url(d, stage=row.stage)),
+            count(row.exits),
+            count(row.forward),
+            share(row.conversion),
+            duration(row.time.median_seconds if row.time else None),
+            duration(row.time.p90_seconds if row.time else None),
+        ]
+        for row in d.stages
+    ]
+    return Table(
+        key="stages",
+        title=_("The funnel in this period"),
+        columns=[
+            _("Stage"),
+            _("Entered"),
+            _("Left"),
+            _("Went forward"),
+            _("Conversion"),
+            _("Median time in stage"),
+            _("90% left within"),
+        ],
+        rows=rows,
+    )
+
+
+def reasons_table(d: Dashboard, *, kind: ChangeKind) -> Table:
+    recycled = kind == ChangeKind.RECYCLED
+    rows_in = d.recycled_by_reason if recycled else d.lost_by_reason
+    stage = d.funnel.by_slug("working") if recycled else d.funnel.by_slug("lost")
+    rows = [
+        [label(row.label), count(row.leads, leads_url(d, stage=stage, kind=kind, reason=row.key))]
+        for row in rows_in
+    ]
+    return Table(
+        key="recycled_reasons" if recycled else "lost_reasons",
+        title=_("Recycled to Marketing, by reason") if recycled else _("Lost, by reason"),
+        columns=[_("Reason"), _("Leads")],
+        rows=rows,
+    )
+
+
+_DIMENSION_FILTERS = {"source": "source", "campaign": "campaign", "persona": "persona"}
+
+
+def breakdown_table(d: Dashboard, *, dimension: str) -> Table:
+    rows_in: list[Breakdown] = {
+        "source": d.by_source,
+        "campaign": d.by_campaign,
+        "persona": d.by_persona,
+    }[dimension]
+    param = _DIMENSION_FILTERS[dimension]
+    first, mql, won, working = (
+        d.funnel.first(),
+        d.funnel.by_slug("mql"),
+        d.funnel.won(),
+        d.funnel.by_slug("working"),
+    )
+
+    def url(row: Breakdown, stage: Stage | None, kind: str) -> str:
+        # "No persona" / "no campaign" have no filter of the list to open.
+        return leads_url(d, stage=stage, kind=kind, **{param: row.key}) if row.key else ""
+
+    rows = [
+        [
+            label(row.label),
+            count(row.new, url(row, first, ChangeKind.CREATED)),
+            count(row.mqls, url(row, mql, ChangeKind.MOVED)),
+            share(row.mql_rate),
+            count(row.won, url(row, won, ChangeKind.WON)),
+            money(row.revenue),
+            count(row.leads, url(row, working, ChangeKind.RECYCLED)),
+        ]
+        for row in rows_in
+    ]
+    titles = {
+        "source": _("By source"),
+        "campaign": _("By campaign"),
+        "persona": _("By persona"),
+    }
+    return Table(
+        key=f"by_{dimension}",
+        title=titles[dimension],
+        columns=[
+            _("Name"),
+            _("New leads"),
+            _("MQLs"),
+            _("Lead → MQL"),
+            _("Deals won"),
+            _("Revenue won"),
+            _("Recycled"),
+        ],
+        rows=rows,
+    )
+
+
+def reps_table(d: Dashboard) -> Table:
+    won = d.funnel.won()
+    rows = [
+        [
+            label(row.label),
+            count(row.won, leads_url(d, stage=won, kind=ChangeKind.WON, by=row.key)),
+            money(row.revenue),
+        ]
+        for row in d.reps
+    ]
+    return Table(
+        key="reps",
+        title=_("Sales: revenue won per rep"),
+        columns=[_("Rep"), _("Deals won"), _("Revenue won")],
+        rows=rows,
+    )
+
+
+def marketers_table(d: Dashboard) -> Table:
+    rows = [
+        [label(row.label), count(row.new), count(row.mqls), count(row.won), money(row.revenue)]
+        for row in d.marketers
+    ]
+    return Table(
+        key="marketers",
+        title=_("Marketing: MQLs and revenue sourced per marketer"),
+        columns=[_("Marketer"), _("New leads"), _("MQLs"), _("Deals won"), _("Revenue sourced")],
+        rows=rows,
+        note=_("Counted by each lead's marketing owner."),
+    )
+
+
+def all_tables(d: Dashboard) -> dict[str, Table]:
+    tables = [
+        pacing(d),
+        reverse_funnel_table(d),
+        rates_table(d),
+        stages_table(d),
+        reasons_table(d, kind=ChangeKind.RECYCLED),
+        reasons_table(d, kind=ChangeKind.LOST),
+        breakdown_table(d, dimension="source"),
+        breakdown_table(d, dimension="campaign"),
+        breakdown_table(d, dimension="persona"),
+        reps_table(d),
+        marketers_table(d),
+    ]
+    return {table.key: table for table in tables}
+
+
+def chart_data(tables: dict[str, Table]) -> dict[str, dict[str, list[object]]]:
+    """The numbers the charts draw, taken from the tables the page lists under them."""
+
+    def column(key: str, index: int) -> list[object]:
+        return [row[index].as_number() for row in tables[key].rows]
+
+    def labels(key: str) -> list[object]:
+        return [row[0].text for row in tables[key].rows]
+
+    return {
+        "pacing": {
+            "labels": labels("pacing"),
+            "won": column("pacing", 1),
+            "goal": column("pacing", 2),
+        },
+        "stages": {"labels": labels("stages"), "entered": column("stages", 1)},
+        "time": {
+            "labels": labels("stages"),
+            "median": column("stages", 5),
+            "p90": column("stages", 6),
+        },
+        "sources": {"labels": labels("by_source"), "revenue": column("by_source", 5)},
+    }
+
+
+@dataclass(frozen=True)
+class Headlines:
+    """The key figures at the top of the page, formatted, with the lists behind the counts."""
+
+    won: Cell
+    goal: Cell
+    won_share: Cell
+    due_by_now: Cell
+    on_pace: bool
+    forecast: Cell
+    forecast_share: Cell
+    open_weighted: Cell
+    mqls_delivered: Cell
+    mqls_needed: Cell
+    mqls_due: Cell
+    claims: Cell
+    claimed_in_time: Cell
+    touched_in_time: Cell
+    waiting_past_limit: Cell
+
+
+def headlines(d: Dashboard) -> Headlines:
+    progress, agreement = d.progress, d.agreement
+    goal = progress.goal
+    mqls = d.reverse.target("mqls")
+    return Headlines(
+        won=money(progress.won),
+        goal=money(goal.amount if goal else None),
+        won_share=share(progress.share_of_goal),
+        due_by_now=money(progress.expected_by_now),
+        on_pace=progress.expected_by_now is None or progress.won >= progress.expected_by_now,
+        forecast=money(progress.forecast),
+        forecast_share=share(progress.forecast_share),
+        open_weighted=money(progress.open_weighted),
+        mqls_delivered=count(agreement.mqls_delivered, _target_url(d, mqls)),
+        mqls_needed=count(agreement.mqls_needed),
+        mqls_due=count(agreement.mqls_expected_by_now),
+        claims=count(
+            agreement.claims, leads_url(d, stage=d.funnel.by_slug("sql"), kind=ChangeKind.CLAIMED)
+        ),
+        claimed_in_time=share(agreement.claimed_in_time_share),
+        touched_in_time=share(agreement.touched_in_time_share),
+        waiting_past_limit=count(agreement.waiting_past_limit, f"{reverse('mql_queue')}"),
+    )

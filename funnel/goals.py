@@ -1,0 +1,92 @@
+"""Setting the revenue goals both teams answer to (managers only)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from dashboard.periods import Period
+from funnel.access import can_set_goals
+from funnel.models import PeriodKind, RevenueGoal
+from smarketing.errors import Conflict, DomainError, NotAllowed
+
+
+@dataclass(frozen=True)
+class GoalTerms:
+    """What a manager commits both teams to for a period. Rates are percentages."""
+
+    amount: Decimal
+    marketing_share: int = 100
+    average_deal: Decimal | None = None
+    planned_lead_to_mql: Decimal | None = None
+    planned_mql_to_sql: Decimal | None = None
+    planned_sql_to_won: Decimal | None = None
+
+
+def _check(actor: User, period: Period, terms: GoalTerms) -> None:
+    if not can_set_goals(actor):
+        raise NotAllowed(_("Only managers set revenue goals."))
+    if period.kind not in PeriodKind.values:
+        raise DomainError(_("A goal is set for a month or a quarter."))
+    if terms.amount <= 0:
+        raise DomainError(_("The goal must be an amount above zero."))
+    if not 0 <= terms.marketing_share <= 100:
+        raise DomainError(_("Marketing's share is a percentage from 0 to 100."))
+
+
+def _save(goal: RevenueGoal, period: Period) -> RevenueGoal:
+    """Save, turning the database's refusal of an overlapping period into a sentence."""
+    taken = RevenueGoal.objects.filter(kind=period.kind, starts_on=period.first_day)
+    if taken.exclude(pk=goal.pk).exists():
+        raise Conflict(
+            _("There is already a goal for %(period)s; change that one instead.")
+            % {"period": period.label}
+        )
+    try:
+        with transaction.atomic():
+            goal.save()
+    except IntegrityError as error:
+        # Another manager saved a goal for the same period a moment earlier.
+        raise Conflict(
+            _("There is already a goal for %(period)s; change that one instead.")
+            % {"period": period.label}
+        ) from error
+    return goal
+
+
+def _apply(goal: RevenueGoal, period: Period, terms: GoalTerms) -> None:
+    goal.kind, goal.starts_on, goal.ends_on = period.kind, period.first_day, period.end_day
+    goal.amount = terms.amount
+    goal.marketing_share = terms.marketing_share
+    goal.average_deal = terms.average_deal
+    goal.planned_lead_to_mql = terms.planned_lead_to_mql
+    goal.planned_mql_to_sql = terms.planned_mql_to_sql
+    goal.planned_sql_to_won = terms.planned_sql_to_won
+
+
+@transaction.atomic
+def set_revenue_goal(*, actor: User, period: Period, terms: GoalTerms) -> RevenueGoal:
+    """A new goal for a month or quarter that has none. Raises Conflict when it has one."""
+    _check(actor, period, terms)
+    goal = RevenueGoal(created_by=actor)
+    _apply(goal, period, terms)
+    return _save(goal, period)
+
+
+@transaction.atomic
+def change_revenue_goal(
+    *, goal_id: int, actor: User, period: Period, terms: GoalTerms
+) -> RevenueGoal:
+    _check(actor, period, terms)
+    goal = RevenueGoal.objects.select_for_update().get(pk=goal_id)
+    _apply(goal, period, terms)
+    return _save(goal, period)
+
+
+@transaction.atomic
+def delete_revenue_goal(*, goal_id: int, actor: User) -> None:
+    if not can_set_goals(actor):
+        raise NotAllowed(_("Only managers set revenue goals."))
+    RevenueGoal.objects.filter(pk=goal_id).delete()
