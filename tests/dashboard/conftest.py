@@ -1,0 +1,3 @@
+from tests.dashboard.scenario import clock
+
+__all__ = ["clock"]
