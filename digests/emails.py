@@ -9,6 +9,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from digests.models import Digest
@@ -23,6 +24,10 @@ def digest_context(digest: Digest) -> dict[str, Any]:
         "me": digest.content["me"],
         "week_start": digest.week,
         "week_end": digest.week + timedelta(days=6),
+        "converted": [
+            (_("Sources"), digest.content["team"]["sources"]),
+            (_("Personas"), digest.content["team"]["personas"]),
+        ],
     }
 
 

@@ -15,9 +15,20 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from accounts.models import User
 from accounts.roles import Role
+from dashboard.periods import Period, period_containing, week
+from dashboard.selectors import (
+    Breakdown,
+    dashboard,
+    dimension_table,
+    dimension_totals,
+    flow,
+    goal_for,
+    load_names,
+    reasons_table,
+    stage_rows,
+)
 from digests.models import Digest, DigestRole
-from digests.weeks import week_bounds
-from funnel.models import ChangeKind, Stage, StageChange, Team
+from funnel.models import ChangeKind, PeriodKind, Stage, StageChange, Team
 from funnel.selectors import TOUCHES, mql_queue_page, unclaimed_mql_queue
 from leads.models import Activity, Lead
 from leads.selectors import past_sla
@@ -33,11 +44,21 @@ _HOUR = timedelta(hours=1)
 class Week:
     """The week a digest looks back on, and the moment its figures were read."""
 
-    monday: date
-    start: datetime
-    end: datetime
+    period: Period
     now: datetime
     stages: list[Stage]
+
+    @property
+    def monday(self) -> date:
+        return self.period.first_day
+
+    @property
+    def start(self) -> datetime:
+        return self.period.start
+
+    @property
+    def end(self) -> datetime:
+        return self.period.end
 
     def stage(self, slug: str) -> Stage | None:
         return next((stage for stage in self.stages if stage.slug == slug), None)
@@ -45,8 +66,7 @@ class Week:
 
 def week_of(monday: date, *, now: datetime) -> Week:
     """One query: the stages, which every section needs for its time limits."""
-    start, end = week_bounds(monday)
-    return Week(monday=monday, start=start, end=end, now=now, stages=list(Stage.objects.all()))
+    return Week(period=week(monday), now=now, stages=list(Stage.objects.all()))
 
 
 def digest_recipients() -> QuerySet[User]:
@@ -253,10 +273,111 @@ def handed_over(week: Week, *, marketer: User) -> Section:
     }
 
 
-def team_sections(week: Week) -> Section:
-    """What everyone's digest shares about the team: the same for every person in a week.
-    Seven queries."""
+def _goal_period(week: Week) -> Period:
+    """The month or quarter whose goal the week counts towards: the one holding the week's
+    last day, the month when a goal was set for it, else the quarter."""
+    month = period_containing(week.period.last_day, kind=PeriodKind.MONTH)
+    if goal_for(month) is not None:
+        return month
+    return period_containing(week.period.last_day, kind=PeriodKind.QUARTER)
+
+
+def _amount(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _breakdowns(rows: list[Breakdown], *, limit: int = QUEUE_ROWS) -> list[Section]:
+    return [
+        {
+            "label": row.label,
+            "leads": row.leads,
+            "new": row.new,
+            "mqls": row.mqls,
+            "won": row.won,
+            "revenue": str(row.revenue),
+        }
+        for row in rows[:limit]
+    ]
+
+
+def agenda(week: Week) -> Section:
+    """The meeting's figures, all from the dashboard's selectors: goal progress and forecast
+    for the month or quarter the week belongs to (as of now), both sides of the agreement, the
+    funnel of the week against the week before, why leads came back or were lost, and which
+    sources and personas turned into MQLs and revenue. Nineteen queries at most (fewer in a
+    week in which nobody moved a lead: no people to name)."""
+    goal_period = _goal_period(week)
+    figures = dashboard(period=goal_period, now=week.now)
+    in_week, before = flow(week.period), flow(week.period.previous())
+    totals = dimension_totals(week.period)
+    names = load_names(totals)
+    progress, promise, mql = figures.progress, figures.agreement, figures.funnel.by_slug("mql")
+
+    def converted(dimension: str) -> list[Section]:
+        rows = dimension_table(
+            totals=totals, dimension=dimension, funnel=figures.funnel, names=names
+        )
+        return _breakdowns([row for row in rows if row.won or row.mqls])
+
     return {
+        "goal": {
+            "period": goal_period.label,
+            "amount": _amount(progress.goal.amount if progress.goal else None),
+            "won": str(progress.won),
+            "deals": progress.deals,
+            "expected_by_now": _amount(progress.expected_by_now),
+            "open_weighted": str(progress.open_weighted),
+            "forecast": str(progress.forecast),
+            "share": progress.share_of_goal,
+            "behind": progress.expected_by_now is not None
+            and progress.won < progress.expected_by_now,
+            "forecast_share": progress.forecast_share,
+        },
+        "agreement": {
+            "mqls_delivered": promise.mqls_delivered,
+            "mqls_needed": promise.mqls_needed,
+            "mqls_expected_by_now": promise.mqls_expected_by_now,
+            "claims": promise.claims,
+            "claimed_in_time": promise.claimed_in_time,
+            "claimed_in_time_share": promise.claimed_in_time_share,
+            "claim_limit_hours": promise.claim_limit_hours,
+            "touched_in_time": promise.touched_in_time,
+            "touched_in_time_share": promise.touched_in_time_share,
+            "first_touch_limit_hours": promise.first_touch_limit_hours,
+            "waiting_past_limit": promise.waiting_past_limit,
+        },
+        "week": {
+            "mqls": in_week.entries(mql.pk) if mql else 0,
+            "mqls_before": before.entries(mql.pk) if mql else 0,
+            "claims": in_week.moves(kind=ChangeKind.CLAIMED),
+            "claimed_in_time": in_week.claimed_in_time(),
+            "touched_in_time": in_week.touched_in_time(),
+            "won_value": str(in_week.value(kind=ChangeKind.WON)),
+            "won_value_before": str(before.value(kind=ChangeKind.WON)),
+        },
+        "stages": [
+            {"stage": this.stage.name, "entered": this.entered, "entered_before": last.entered}
+            for this, last in zip(
+                stage_rows(funnel=figures.funnel, flow_in_period=in_week, times={}),
+                stage_rows(funnel=figures.funnel, flow_in_period=before, times={}),
+                strict=True,
+            )
+        ],
+        "recycle_reasons": _breakdowns(
+            reasons_table(flow_in_period=in_week, kind=ChangeKind.RECYCLED, names=names)
+        ),
+        "lost_reasons": _breakdowns(
+            reasons_table(flow_in_period=in_week, kind=ChangeKind.LOST, names=names)
+        ),
+        "sources": converted("source"),
+        "personas": converted("persona"),
+    }
+
+
+def team_sections(week: Week) -> Section:
+    """What everyone's digest shares about the team: the same for every person in a week."""
+    return {
+        **agenda(week),
         "queue": mql_queue(week),
         "untouched": untouched_sqls(week),
         "stuck": stuck_leads(week),

@@ -38,7 +38,7 @@ retried_task = shared_task(
 def send_weekly_digests(week: str | None = None) -> int:
     """Queue one digest per person for `week` (ISO date of its Monday; by default the last
     whole week). Reads the team's figures once first. Returns how many were queued."""
-    monday = date.fromisoformat(week) if week else last_complete_week(timezone.now())
+    monday = date.fromisoformat(week) if week else last_complete_week(timezone.now()).first_day
     build_team_week(week=monday)
     user_ids = list(digest_recipients().values_list("pk", flat=True))
     for user_id in user_ids:

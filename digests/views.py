@@ -42,7 +42,7 @@ def _list_page(
     preview_form: PreviewForm,
     status: int = 200,
 ) -> HttpResponse:
-    week = last_complete_week(timezone.now())
+    week = last_complete_week(timezone.now()).first_day
     first = page.rows[0] if page.rows and after is None else None
     current = first if first is not None and first.week == week else None
     context = {
@@ -99,7 +99,9 @@ def digest_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
     person = form.cleaned_data["user"]
     try:
         request_preview(
-            manager=request.user, user_id=person.pk, week=last_complete_week(timezone.now())
+            manager=request.user,
+            user_id=person.pk,
+            week=last_complete_week(timezone.now()).first_day,
         )
     except DomainError as refusal:
         messages.error(request, refusal.message)

@@ -11,3 +11,16 @@ register = template.Library()
 def hours(value: int) -> str:
     """A number of hours, as the funnel's pages say durations: '30 hours', '4 days'."""
     return in_one_unit(timedelta(hours=value))
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """A share from 0 to 1 as a whole percentage; a dash when there is nothing to divide."""
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+@register.filter
+def change(now: int, before: int) -> str:
+    """The difference from the week before, signed: '+3', '-2', '±0'."""
+    difference = now - before
+    return f"{difference:+d}" if difference else "±0"

@@ -1,14 +1,17 @@
 """Each figure of a digest, against a small funnel built by hand through the services."""
 
 from dataclasses import replace
-from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db.models import Q
 
 from accounts.roles import Role
+from dashboard.periods import period_containing
+from dashboard.rollup import refresh_rollups
 from digests.models import DigestRole
 from digests.selectors import (
+    agenda,
     closed_deals,
     digest_recipients,
     digest_role,
@@ -17,7 +20,7 @@ from digests.selectors import (
     stuck_leads,
     untouched_sqls,
 )
-from funnel.models import Team
+from funnel.models import PeriodKind, RevenueGoal, Team
 from leads.models import ActivityKind
 from tests.digests.steps import Funnel, this_week
 from tests.factories import UserFactory
@@ -104,7 +107,7 @@ def test_a_reps_deals_won_and_lost_in_the_week_with_reasons(funnel, sales_rep) -
 
     week = this_week()
     closed = closed_deals(week, rep=sales_rep)
-    week_before = replace(week, start=week.start - timedelta(days=7), end=week.start)
+    week_before = replace(week, period=week.period.previous())
     last_week = closed_deals(week_before, rep=sales_rep)
 
     assert (closed["won"], closed["won_value"], closed["lost"]) == (2, "13000.50", 3)
@@ -150,3 +153,42 @@ def test_recipients_are_active_people_in_a_team(marketer, sales_rep, manager) ->
     both = UserFactory.create(username="both", roles=[Role.SALES, Role.MARKETING])
 
     assert set(digest_recipients()) == {marketer, sales_rep, manager, both}
+
+
+def test_the_meeting_agenda_reads_the_dashboards_figures_for_the_week(funnel, manager) -> None:
+    quarter = period_containing(this_week().period.last_day, kind=PeriodKind.QUARTER)
+    RevenueGoal.objects.create(
+        kind=PeriodKind.QUARTER,
+        starts_on=quarter.first_day,
+        ends_on=quarter.end_day,
+        amount=Decimal("100000"),
+        marketing_share=60,
+    )
+    funnel.mql("Just Qualified")
+    funnel.won("Big Win", value="12500")
+    funnel.recycled("Sent Back", why="no-budget")
+    funnel.lost("Too Pricey", why="price")
+    refresh_rollups()
+
+    figures = agenda(this_week())
+
+    assert figures["week"]["mqls"] == 4
+    assert figures["week"]["mqls_before"] == 0
+    assert figures["week"]["claims"] == 3
+    assert figures["week"]["won_value"] == "12500.00"
+    assert figures["goal"]["amount"] == "100000.00"
+    assert figures["goal"]["won"] == "12500.00"
+    assert figures["goal"]["deals"] == 1
+    assert figures["agreement"]["mqls_delivered"] == 4
+    assert figures["recycle_reasons"] == [
+        {"label": "No budget", "leads": 1, "new": 0, "mqls": 0, "won": 0, "revenue": "0"}
+    ]
+    assert [row["label"] for row in figures["lost_reasons"]] == ["Price too high"]
+    assert {"stage": "MQL", "entered": 4, "entered_before": 0} in figures["stages"]
+    [source] = figures["sources"]
+    assert (source["label"], source["mqls"], source["won"], source["revenue"]) == (
+        "Website",
+        4,
+        1,
+        "12500.00",
+    )
