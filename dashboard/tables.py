@@ -360,10 +360,9 @@ def headlines(d: Dashboard) -> Headlines:
         mqls_delivered=count(agreement.mqls_delivered, _target_url(d, mqls)),
         mqls_needed=count(agreement.mqls_needed),
         mqls_due=count(agreement.mqls_expected_by_now),
-        claims=count(
-            agreement.claims, leads_url(d, stage=d.funnel.by_slug("sql"), kind=ChangeKind.CLAIMED)
-        ),
+        # Claims, not leads (a lead claimed twice counts twice): no list to open.
+        claims=count(agreement.claims),
         claimed_in_time=share(agreement.claimed_in_time_share),
         touched_in_time=share(agreement.touched_in_time_share),
-        waiting_past_limit=count(agreement.waiting_past_limit, f"{reverse('mql_queue')}"),
+        waiting_past_limit=count(agreement.waiting_past_limit, reverse("mql_queue")),
     )

@@ -1,0 +1,126 @@
+"""The dashboard page, its CSV downloads and its drill-downs into the lead list."""
+
+import csv
+import io
+import re
+from dataclasses import fields
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from dashboard.periods import quarter
+from dashboard.rollup import refresh_rollups
+from dashboard.selectors import dashboard
+from dashboard.tables import Cell, Headlines, all_tables, headlines
+from leads.models import Lead
+from tests.dashboard.scenario import NOW, Clock, Story, at, build_story, log
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def story(clock: Clock, maria, sam, riley, manager) -> Story:
+    built = build_story(clock, maria=maria, sam=sam, riley=riley, manager=manager)
+    refresh_rollups()
+    return built
+
+
+@pytest.mark.parametrize("person", ["maria", "sam", "manager"])
+def test_everyone_sees_the_same_figures(client: Client, story: Story, request, person) -> None:
+    client.force_login(request.getfixturevalue(person))
+    page = client.get(reverse("dashboard"), {"period": "2026-Q4"}).content.decode()
+    assert "Dashboard · Q4 2026" in page
+    assert "12,000" in page  # revenue won
+    assert "100,000 goal" in page
+    assert "12,050" in page  # forecast
+    assert "Change the goal" in page if person == "manager" else "Change the goal" not in page
+
+
+def test_this_quarter_by_default_and_a_bad_period_is_explained(
+    client: Client, story, maria
+) -> None:
+    client.force_login(maria)
+    assert "Dashboard · Q4 2026" in client.get(reverse("dashboard")).content.decode()
+    page = client.get(reverse("dashboard"), {"period": "2026-Q9"}).content.decode()
+    assert "is not a month or a quarter; showing this quarter" in page
+    assert "Dashboard · Q4 2026" in page
+
+
+@pytest.mark.parametrize("extra_leads", [0, 30])
+def test_the_page_costs_the_same_queries_whatever_the_data(
+    client: Client, clock: Clock, story, maria, extra_leads, django_assert_num_queries
+) -> None:
+    for number in range(extra_leads):
+        log(clock, at(11, 2, 9, number), maria, email=f"more{number}@example.com")
+    refresh_rollups()
+    client.force_login(maria)
+    # Session and user (2), roles for the menu (1), then the dashboard's own queries: stages,
+    # goal, the period's and the trailing window's moves, moves per attribute, reasons,
+    # personas, people, wins per day, open pipeline per stage, MQLs past the limit, time in
+    # stage (12).
+    with django_assert_num_queries(15):
+        assert client.get(reverse("dashboard"), {"period": "2026-Q4"}).status_code == 200
+
+
+def test_each_table_downloads_as_csv(client: Client, story, maria) -> None:
+    client.force_login(maria)
+    response = client.get(reverse("dashboard_csv", args=["by_source"]), {"period": "2026-Q4"})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="smarketing-by_source-2026-Q4.csv"' in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == [
+        "Name",
+        "New leads",
+        "MQLs",
+        "Lead → MQL",
+        "Deals won",
+        "Revenue won",
+        "Recycled",
+    ]
+    assert ["Event", "1", "1", "1.0", "1", "12000", "0"] in rows
+    for key in all_tables(dashboard(period=quarter(2026, 4), now=NOW)):
+        assert client.get(reverse("dashboard_csv", args=[key])).status_code == 200
+    assert client.get(reverse("dashboard_csv", args=["nothing"])).status_code == 404
+
+
+def test_csv_cells_cannot_become_formulas(client: Client, clock: Clock, story, maria) -> None:
+    log(clock, at(11, 3), maria, email="x@example.com", campaign='=HYPERLINK("http://x")')
+    refresh_rollups()
+    client.force_login(maria)
+    response = client.get(reverse("dashboard_csv", args=["by_campaign"]), {"period": "2026-Q4"})
+    names = [row[0] for row in csv.reader(io.StringIO(response.content.decode()))]
+    assert '\'=HYPERLINK("http://x")' in names
+    assert not any(name.startswith("=") for name in names)
+
+
+def _linked_cells(story: Story) -> list[Cell]:
+    figures = dashboard(period=quarter(2026, 4), now=NOW)
+    cells = [cell for table in all_tables(figures).values() for row in table.rows for cell in row]
+    top: Headlines = headlines(figures)
+    cells += [getattr(top, field.name) for field in fields(top) if field.name != "on_pace"]
+    return [cell for cell in cells if cell.url and "/leads/" in cell.url]
+
+
+def test_every_number_opens_a_list_of_exactly_its_leads(client: Client, story, manager) -> None:
+    client.force_login(manager)
+    linked = _linked_cells(story)
+    assert len(linked) > 20
+    for cell in linked:
+        page = client.get(cell.url).content.decode()
+        shown = re.search(r'class="drill-down".*?<strong>([\d,]+) leads?</strong>', page, re.S)
+        assert shown, cell.url
+        assert int(shown[1].replace(",", "")) == cell.raw, cell.url
+
+
+def test_a_drill_down_lists_the_leads_themselves(client: Client, story, manager) -> None:
+    client.force_login(manager)
+    url = reverse("lead_list") + "?into=working&moved=recycled&period=2026-Q4&reason="
+    from funnel.models import Reason
+
+    page = client.get(url + str(Reason.objects.get(slug="no-budget").pk)).content.decode()
+    assert "1 lead</strong>" in page
+    assert "Leads recycled to Marketing in Q4 2026, reason: No budget" in page
+    assert ">Bob<" in page
+    assert ">Ada<" not in page
+    assert Lead.objects.count() == 4
