@@ -37,6 +37,7 @@ from smarketing.api import (
     error_response,
     form_errors,
     form_parameters,
+    optional_parameter,
     page_response,
     page_serializer,
 )
@@ -94,9 +95,10 @@ def duplicate_response(duplicate: DuplicateLead, request: Request) -> Response:
 @extend_schema_view(
     list=extend_schema(
         summary="Find leads: the lead list's search, filters and sort order, page by page",
+        operation_id="leads_list",
         parameters=[
             *form_parameters(LeadFilterForm),
-            OpenApiParameter("after", str, description="The `next_cursor` of the page before."),
+            optional_parameter("after", str, "The `next_cursor` of the page before."),
             OpenApiParameter(
                 "page_size",
                 {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
@@ -177,9 +179,7 @@ class LeadViewSet(viewsets.ViewSet):
 
     @extend_schema(
         summary="A lead's timeline, newest first: notes, calls, emails, meetings and moves",
-        parameters=[
-            OpenApiParameter("before", str, description="The `next_cursor` of the page before.")
-        ],
+        parameters=[optional_parameter("before", str, "The `next_cursor` of the page before.")],
         responses=page_serializer("TimelinePage", TimelineEntrySerializer),
     )
     @action(detail=True, methods=["get"])

@@ -1,5 +1,6 @@
 """The lead list's search box, filters and sort order, read from the query string."""
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -90,6 +91,9 @@ class LeadFilterForm(forms.Form):
         start, end = cleaned.get("created_from"), cleaned.get("created_to")
         if start and end and start > end:
             self.add_error("created_to", _("The end date is before the start date."))
+        if end == date.max:
+            # The list reads up to the start of the next day, and the calendar has none.
+            self.add_error("created_to", _("Pick an earlier end date."))
         if cleaned.get("into") and parse_period(cleaned.get("period") or "") is None:
             self.add_error("period", _("That is not a month, quarter or week."))
         reason_id = cleaned.get("reason")

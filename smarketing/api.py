@@ -142,6 +142,18 @@ ERRORS: dict[int, OpenApiResponse] = {
 }
 
 
+# Marks a query parameter that may be sent empty, meaning "not given" (as a form reads it):
+# OpenAPI's allowEmptyValue, which drf-spectacular has no argument for.
+EMPTY_IS_ABSENT = "x-empty-is-absent"
+
+
+def optional_parameter(name: str, schema: Any, description: str) -> OpenApiParameter:
+    """A query parameter that may be left out or sent empty."""
+    return OpenApiParameter(
+        name, schema, description=description, extensions={EMPTY_IS_ABSENT: True}
+    )
+
+
 class ApiSchema(AutoSchema):
     """drf-spectacular's schema, with the error answers every operation can give: 401, 403
     and 429 always; 404 where the path names an object; 400 where the request carries input.
@@ -163,10 +175,23 @@ class ApiSchema(AutoSchema):
                 )
         return bodies
 
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation: dict[str, Any] | None = super().get_operation(*args, **kwargs)
+        for parameter in (operation or {}).get("parameters", []):
+            if parameter.pop(EMPTY_IS_ABSENT, False):
+                parameter["allowEmptyValue"] = True
+        return operation
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        # A cursor page is one object holding the rows, not a list of pages.
+        shown = serializer if serializer is not None else self.get_response_serializers()
+        return not getattr(shown, "cursor_page", False) and super()._is_list_view(serializer)
+
 
 def _parameter_schema(field: forms.Field) -> dict[str, Any]:
     if isinstance(field, forms.BooleanField):
-        return {"type": "boolean"}
+        # As a checkbox in a query string: any value but false and 0 turns it on.
+        return {"type": "string", "example": "true"}
     if isinstance(field, forms.DateField):
         return {"type": "string", "format": "date"}
     if isinstance(field, forms.IntegerField) or (
@@ -187,7 +212,7 @@ def form_parameters(form_class: type[forms.Form]) -> list[OpenApiParameter]:
     passes its query string through the same form: a field added to the form is documented
     without a change here."""
     return [
-        OpenApiParameter(name, _parameter_schema(field), description=str(field.label or ""))
+        optional_parameter(name, _parameter_schema(field), str(field.label or ""))
         for name, field in form_class.base_fields.items()
     ]
 
@@ -228,6 +253,7 @@ def page_serializer(name: str, row: type[serializers.Serializer[Any]]) -> type[A
         name,
         (serializers.Serializer,),
         {
+            "cursor_page": True,
             "results": row(many=True),
             "next_cursor": serializers.CharField(allow_null=True),
             "next": serializers.URLField(allow_null=True),

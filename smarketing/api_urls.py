@@ -1,6 +1,7 @@
 """The REST API's routes, under /api/v1/ (namespace `api`): each app's endpoints, the OpenAPI
 schema and its browsable documentation."""
 
+from django.contrib.auth.decorators import login_required
 from django.urls import URLPattern, URLResolver, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
@@ -25,6 +26,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("me/", MeView.as_view(), name="me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The docs page is for people in a browser: signing in is asked as on any page.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
-    re_path(r"^.*$", NotFoundView.as_view(), name="not_found"),
+    path(
+        "docs/",
+        login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+    # Any path at all (newlines included) that nothing above matched.
+    re_path(r"^[\s\S]*$", NotFoundView.as_view(), name="not_found"),
 ]

@@ -1,0 +1,266 @@
+"""Every endpoint x method x role, and the answer each role gets: the same rules as the pages
+(leads.access, funnel.access, the admin's permissions for the funnel's configuration)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from accounts.roles import Role
+from accounts.tokens import create_token
+from funnel.models import Reason, ReasonKind, Stage
+from leads.models import Lead, Persona
+from tests.api.conftest import claimed, complete, opportunity, qualified
+from tests.factories import LeadFactory, PersonaFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "outsider", "marketing", "sales", "manager")
+
+
+@dataclass
+class World:
+    """Leads in each state, owned by the marketer and the sales rep of the matrix."""
+
+    people: dict[str, User]
+    new: Lead
+    complete: Lead
+    mql: Lead
+    sql: Lead
+    opportunity: Lead
+    persona: Persona
+
+    def reason(self, kind: ReasonKind) -> int:
+        return Reason.objects.filter(kind=kind).values_list("pk", flat=True).first()
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    people = {
+        "outsider": UserFactory.create(username="outsider"),
+        "marketing": UserFactory.create(username="marketer", roles=[Role.MARKETING]),
+        "sales": UserFactory.create(username="rep", roles=[Role.SALES]),
+        "manager": UserFactory.create(username="manager", roles=[Role.MANAGERS]),
+    }
+    marketer, rep = people["marketing"], people["sales"]
+    return World(
+        people=people,
+        new=LeadFactory.create(marketing_owner=marketer, company=""),
+        complete=complete(marketer),
+        mql=qualified(marketer),
+        sql=claimed(marketer, rep),
+        opportunity=opportunity(marketer, rep),
+        persona=PersonaFactory.create(name="Matrix persona"),
+    )
+
+
+def client(world: World, role: str) -> APIClient:
+    api = APIClient()
+    if role != "anonymous":
+        secret = create_token(user=world.people[role], name="matrix").secret
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return api
+
+
+Path = Callable[[World], str]
+Body = Callable[[World], dict[str, Any]]
+
+
+def lead(state: str, action: str = "") -> Path:
+    return lambda w: f"/api/v1/leads/{getattr(w, state).pk}/{action + '/' if action else ''}"
+
+
+def fixed(path: str) -> Path:
+    return lambda w: path
+
+
+def nothing(w: World) -> dict[str, Any]:
+    return {}
+
+
+def unique_name(w: World) -> dict[str, Any]:
+    return {"name": "Zeta"}
+
+
+def stage_body(w: World) -> dict[str, Any]:
+    return {
+        "slug": "nurture",
+        "name": "Nurture",
+        "position": 50,
+        "team": "marketing",
+        "probability": 2,
+    }
+
+
+EVERYONE = {"outsider": 200, "marketing": 200, "sales": 200, "manager": 200}
+TEAMS_CREATE = {"outsider": 403, "marketing": 201, "sales": 201, "manager": 201}
+MARKETING_WRITES = {"outsider": 403, "marketing": 200, "sales": 403, "manager": 200}
+OWNER_WRITES = {"outsider": 403, "marketing": 403, "sales": 200, "manager": 200}
+MANAGERS_ONLY = {"outsider": 403, "marketing": 403, "sales": 403, "manager": 200}
+
+# (what, method, path, body, answer per signed-in role); anonymous callers always get 401.
+MATRIX: list[tuple[str, str, Path, Body, dict[str, int]]] = [
+    ("me", "get", fixed("/api/v1/me/"), nothing, EVERYONE),
+    ("schema", "get", fixed("/api/v1/schema/"), nothing, EVERYONE),
+    ("list leads", "get", fixed("/api/v1/leads/"), nothing, EVERYONE),
+    (
+        "log a lead",
+        "post",
+        fixed("/api/v1/leads/"),
+        lambda w: {"full_name": "New", "email": "new@example.org", "source": "event"},
+        {"outsider": 403, "marketing": 201, "sales": 403, "manager": 201},
+    ),
+    ("read a lead", "get", lead("sql"), nothing, EVERYONE),
+    ("edit a marketing lead", "patch", lead("new"), lambda w: {"phone": "1"}, MARKETING_WRITES),
+    ("edit a sales lead", "patch", lead("sql"), lambda w: {"phone": "1"}, OWNER_WRITES),
+    ("read a timeline", "get", lead("sql", "timeline"), nothing, EVERYONE),
+    ("write a note", "post", lead("sql", "notes"), lambda w: {"body": "hi"}, TEAMS_CREATE),
+    ("allowed moves", "get", lead("sql", "moves"), nothing, EVERYONE),
+    ("qualify", "post", lead("complete", "qualify"), nothing, MARKETING_WRITES),
+    ("claim", "post", lead("mql", "claim"), nothing, {**OWNER_WRITES, "marketing": 403}),
+    (
+        "touch",
+        "post",
+        lead("sql", "touch"),
+        lambda w: {"kind": "call", "body": "Called"},
+        TEAMS_CREATE,
+    ),
+    (
+        "advance",
+        "post",
+        lead("sql", "advance"),
+        lambda w: {"value": "100", "close_date": "2031-01-01"},
+        OWNER_WRITES,
+    ),
+    ("win", "post", lead("opportunity", "win"), lambda w: {"amount": "90"}, OWNER_WRITES),
+    (
+        "lose",
+        "post",
+        lead("sql", "lose"),
+        lambda w: {"reason": w.reason(ReasonKind.LOST)},
+        OWNER_WRITES,
+    ),
+    (
+        "recycle a sales lead",
+        "post",
+        lead("sql", "recycle"),
+        lambda w: {"reason": w.reason(ReasonKind.RECYCLE)},
+        OWNER_WRITES,
+    ),
+    (
+        "recycle an MQL (both teams)",
+        "post",
+        lead("mql", "recycle"),
+        lambda w: {"reason": w.reason(ReasonKind.RECYCLE)},
+        {"outsider": 403, "marketing": 200, "sales": 200, "manager": 200},
+    ),
+    (
+        "reassign",
+        "post",
+        lead("sql", "reassign"),
+        lambda w: {"marketing_owner": UserFactory.create(roles=[Role.MARKETING]).pk},
+        MANAGERS_ONLY,
+    ),
+    (
+        "any move",
+        "post",
+        lead("new", "moves"),
+        lambda w: {"to_stage": Stage.objects.get(slug="working").pk},
+        MARKETING_WRITES,
+    ),
+    ("list stages", "get", fixed("/api/v1/stages/"), nothing, EVERYONE),
+    (
+        "read a stage",
+        "get",
+        lambda w: f"/api/v1/stages/{Stage.objects.get(slug='mql').pk}/",
+        nothing,
+        EVERYONE,
+    ),
+    (
+        "add a stage",
+        "post",
+        fixed("/api/v1/stages/"),
+        stage_body,
+        {**MANAGERS_ONLY, "manager": 201},
+    ),
+    (
+        "change a stage",
+        "patch",
+        lambda w: f"/api/v1/stages/{Stage.objects.get(slug='mql').pk}/",
+        lambda w: {"sla_hours": 12},
+        MANAGERS_ONLY,
+    ),
+    ("list reasons", "get", fixed("/api/v1/reasons/"), nothing, EVERYONE),
+    (
+        "add a reason",
+        "post",
+        fixed("/api/v1/reasons/"),
+        lambda w: {"kind": "lost", "slug": "gone", "label": "Gone quiet"},
+        {**MANAGERS_ONLY, "manager": 201},
+    ),
+    (
+        "retire a reason",
+        "patch",
+        lambda w: f"/api/v1/reasons/{w.reason(ReasonKind.LOST)}/",
+        lambda w: {"active": False},
+        MANAGERS_ONLY,
+    ),
+    ("list personas", "get", fixed("/api/v1/personas/"), nothing, EVERYONE),
+    ("read a persona", "get", lambda w: f"/api/v1/personas/{w.persona.pk}/", nothing, EVERYONE),
+    (
+        "add a persona",
+        "post",
+        fixed("/api/v1/personas/"),
+        unique_name,
+        {"outsider": 403, "marketing": 201, "sales": 403, "manager": 201},
+    ),
+    (
+        "change a persona",
+        "patch",
+        lambda w: f"/api/v1/personas/{w.persona.pk}/",
+        lambda w: {"pains": "Slow"},
+        MARKETING_WRITES,
+    ),
+    ("list own tokens", "get", fixed("/api/v1/tokens/"), nothing, EVERYONE),
+    (
+        "create a token with a token",
+        "post",
+        fixed("/api/v1/tokens/"),
+        unique_name,
+        dict.fromkeys(EVERYONE, 403),
+    ),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("what", "method", "path", "body", "answers"), MATRIX, ids=[row[0] for row in MATRIX]
+)
+def test_each_role_gets_the_pages_answer(
+    world: World,
+    role: str,
+    what: str,
+    method: str,
+    path: Path,
+    body: Body,
+    answers: dict[str, int],
+) -> None:
+    expected = 401 if role == "anonymous" else answers[role]
+
+    response = getattr(client(world, role), method)(path(world), body(world), format="json")
+
+    assert response.status_code == expected, (what, role, response.json())
+
+
+def test_a_token_revokes_itself_and_no_one_elses(world: World) -> None:
+    mine = create_token(user=world.people["sales"], name="mine")
+    theirs = create_token(user=world.people["marketing"], name="theirs")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {mine.secret}")
+
+    assert api.delete(f"/api/v1/tokens/{theirs.token.pk}/").status_code == 404
+    assert api.delete(f"/api/v1/tokens/{mine.token.pk}/").status_code == 204
+    assert api.get("/api/v1/me/").status_code == 401
