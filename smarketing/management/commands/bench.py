@@ -115,6 +115,7 @@ CASES: list[Case] = [
     Case("list: longest in stage", lambda: _lead_list(sort=LeadSort.LONGEST_IN_STAGE)),
     Case(f"lead page: {LONG_TIMELINE}-entry timeline", _long_timeline_lead, list_page=False),
     Case("funnel board", lambda: reverse("board")),
+    Case("home page", lambda: reverse("home"), list_page=False),
 ]
 
 
