@@ -37,7 +37,7 @@ from leads.capture import (
     thank_you_url,
 )
 from leads.forms import NOTE_MAX_LENGTH
-from leads.models import CaptureForm, Lead
+from leads.models import CaptureForm, Lead, Persona
 from smarketing.ratelimit import Limit, hit
 
 PUBLIC_TEMPLATE = "leads/capture/public.html"
@@ -77,6 +77,12 @@ class CaptureFormForm(forms.ModelForm[CaptureForm]):
             "https://www.example.com. Browsers on any other site are refused."
         ),
         error_messages={"required": gettext_lazy("Give at least one website the form is on.")},
+    )
+    persona = forms.ModelChoiceField(
+        label=gettext_lazy("Persona"),
+        queryset=Persona.objects.order_by("name"),
+        required=False,
+        empty_label=gettext_lazy("No persona"),
     )
     owner = forms.ModelChoiceField(
         label=gettext_lazy("Marketing owner of new leads"),
