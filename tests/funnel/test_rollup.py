@@ -3,6 +3,7 @@ kind of change, however the leads change, concurrently or not, and whenever they
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
@@ -10,12 +11,15 @@ from functools import partial
 from typing import Any
 
 import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Count, F, Sum
 from django.db.models.functions import Coalesce
 from django.test.utils import CaptureQueriesContext
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings as examples
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
@@ -25,10 +29,11 @@ from funnel import rollup
 from funnel.models import Reason, ReasonKind, Stage, StageTotal, StageTotalDelta
 from funnel.selectors import stage_summaries
 from funnel.services import AlreadyClaimed, claim_lead, move_lead
-from funnel.tasks import fold_stage_totals
+from funnel.tasks import fold_stage_totals as fold_task
 from leads.demo import seed_demo
 from leads.models import Lead, Persona
 from leads.services import add_details_to_lead, create_lead, update_lead
+from smarketing.celery import app
 from smarketing.errors import DomainError
 from tests.factories import LeadFactory, PersonaFactory, UserFactory
 
@@ -156,17 +161,38 @@ def test_folding_moves_the_pending_deltas_into_the_totals(marketer: User) -> Non
     waiting = pending()
     assert waiting >= 5 + 3
 
-    assert fold_stage_totals() == waiting
+    assert fold_task() == waiting
 
     assert pending() == 0
     assert_exact()
     assert StageTotal.objects.get(stage__slug="working").lead_count == 3
-    assert fold_stage_totals() == 0
+    assert fold_task() == 0
     assert_exact()
 
     move_lead(lead_id=leads[3].pk, to_stage_id=stage_id("working"), actor=marketer)
     assert_exact()
     rollup.fold()
+    assert_exact()
+
+
+def test_beat_folds_every_minute() -> None:
+    [entry] = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == fold_task.name]
+    assert entry["schedule"] == 60.0
+
+
+@pytest.mark.usefixtures("migrated_data")
+def test_a_real_worker_folds_the_pending_deltas() -> None:
+    LeadFactory.create_batch(3, expected_value=Decimal("10.00"))
+    assert pending() > 0
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        fold_task.delay()
+        deadline = time.monotonic() + 20
+        while pending():
+            assert time.monotonic() < deadline, "the worker folded nothing in time"
+            time.sleep(0.1)
+
+    assert StageTotal.objects.get(stage__slug="new").lead_count == 3
     assert_exact()
 
 
@@ -377,7 +403,7 @@ class TotalsMachine(RuleBasedStateMachine):
 def test_random_sequences_of_changes_keep_the_totals_exact() -> None:
     run_state_machine_as_test(
         TotalsMachine,
-        settings=settings(
+        settings=examples(
             max_examples=25,
             stateful_step_count=20,
             deadline=None,
