@@ -711,7 +711,7 @@ def trailing_window(*, now: datetime) -> Period:
 
 
 def dashboard(*, period: Period, now: datetime) -> Dashboard:
-    """Every figure of the dashboard for `period`. A fixed number of queries (eleven),
+    """Every figure of the dashboard for `period`. A fixed number of queries (twelve),
     whatever the number of leads or moves."""
     funnel = load_funnel()
     goal = goal_for(period)

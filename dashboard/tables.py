@@ -47,7 +47,9 @@ def count(value: int | None, url: str = "") -> Cell:
 def money(value: Decimal | None) -> Cell:
     if value is None:
         return Cell(None, "—")
-    return Cell(value, number_format(value, decimal_pos=0, force_grouping=True))
+    return Cell(
+        value.quantize(Decimal("0.01")), number_format(value, decimal_pos=0, force_grouping=True)
+    )
 
 
 def share(value: float | Decimal | None) -> Cell:
@@ -125,10 +127,10 @@ def reverse_funnel_table(d: Dashboard) -> Table:
 
 def _rate_basis(rate: Rate) -> str:
     if rate.uses_plan:
-        return _("Planning rate (too little history)")
+        return _("Plan (thin history)")
     if rate.thin:
-        return _("Too little history: no planning rate set")
-    return _("Last 180 days")
+        return _("Thin history, no plan")
+    return _("History")
 
 
 def rates_table(d: Dashboard) -> Table:
@@ -145,7 +147,8 @@ def rates_table(d: Dashboard) -> Table:
     return Table(
         key="rates",
         title=_("Conversion rates used"),
-        columns=[_("Rate"), _("Used"), _("Last 180 days"), _("Based on"), _("Source")],
+        columns=[_("Rate"), _("Used"), _("Seen"), _("Leads behind it"), _("Basis")],
+        note=_("Seen: over the last 180 days."),
         rows=rows,
     )
 

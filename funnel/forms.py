@@ -158,6 +158,7 @@ class GoalForm(forms.Form):
         decimal_places=2,
         min_value=Decimal("0.01"),
         widget=forms.NumberInput(attrs={"min": "0.01", "step": "0.01"}),
+        error_messages={"min_value": _("The goal must be an amount above zero.")},
     )
     marketing_share = forms.IntegerField(
         label=_("Share from marketing-sourced leads (%)"),

@@ -55,11 +55,10 @@ def test_the_page_costs_the_same_queries_whatever_the_data(
         log(clock, at(11, 2, 9, number), maria, email=f"more{number}@example.com")
     refresh_rollups()
     client.force_login(maria)
-    # Session and user (2), roles for the menu (1), then the dashboard's own queries: stages,
-    # goal, the period's and the trailing window's moves, moves per attribute, reasons,
-    # personas, people, wins per day, open pipeline per stage, MQLs past the limit, time in
-    # stage (12).
-    with django_assert_num_queries(15):
+    # The dashboard's own twelve (stages, goal, the period's and the trailing window's moves,
+    # moves per attribute, reasons, personas, people, wins per day, open pipeline per stage,
+    # MQLs past the limit, time in stage) and what every page costs: session, user, roles.
+    with django_assert_num_queries(18):
         assert client.get(reverse("dashboard"), {"period": "2026-Q4"}).status_code == 200
 
 
@@ -78,7 +77,8 @@ def test_each_table_downloads_as_csv(client: Client, story, maria) -> None:
         "Revenue won",
         "Recycled",
     ]
-    assert ["Event", "1", "1", "1.0", "1", "12000", "0"] in rows
+    assert ["Event", "1", "1", "1.0", "1", "12000.00", "0"] in rows
+    assert ["Website", "2", "1", "0.5", "0", "0.00", "1"] in rows
     for key in all_tables(dashboard(period=quarter(2026, 4), now=NOW)):
         assert client.get(reverse("dashboard_csv", args=[key])).status_code == 200
     assert client.get(reverse("dashboard_csv", args=["nothing"])).status_code == 404

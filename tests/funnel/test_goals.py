@@ -138,7 +138,7 @@ def test_the_form_sets_a_goal_and_opens_its_dashboard(client: Client, manager) -
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("amount", "0", "greater than or equal to 0.01"),
+        ("amount", "0", "The goal must be an amount above zero."),
         ("amount", "lots", "Enter a number"),
         ("marketing_share", "150", "less than or equal to 100"),
         ("planned_mql_to_sql", "0", "greater than or equal to 0.01"),
