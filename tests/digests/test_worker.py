@@ -100,7 +100,7 @@ def workers(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
 
 def _emails(folder: Path) -> list[EmailMessage]:
     return [
-        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         for path in sorted(folder.glob("*.eml"))
     ]
 
