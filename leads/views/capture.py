@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
@@ -108,10 +107,11 @@ class CaptureFormForm(forms.ModelForm[CaptureForm]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        owners = User.objects.filter(is_active=True).filter(
-            Q(groups__name=Role.MARKETING) | Q(groups__name=Role.MANAGERS)
-        )
-        self.fields["owner"].queryset = owners.distinct().order_by("first_name", "username")  # type: ignore[attr-defined]
+        # Marketers, as for a lead's marketing owner (funnel's reassignment offers the same).
+        owner: forms.ModelChoiceField = self.fields["owner"]  # type: ignore[assignment]
+        owner.queryset = User.objects.filter(
+            is_active=True, groups__name=Role.MARKETING.value
+        ).order_by("first_name", "last_name", "username")
 
 
 class CaptureSubmission(forms.ModelForm[Lead]):

@@ -185,3 +185,16 @@ def test_a_capture_appears_in_the_owners_mentions(marketer) -> None:
 
     assert "Your website form captured" in response.text
     assert "Grace Hopper" in response.text
+
+
+def test_only_marketers_may_own_a_forms_leads(manager, sales_rep, maria) -> None:
+    refused = logged_in(manager).post(
+        reverse("capture_form_create"), NEW_FORM | {"owner": str(sales_rep.pk)}
+    )
+    accepted = logged_in(manager).post(
+        reverse("capture_form_create"), NEW_FORM | {"name": "Demo", "owner": str(maria.pk)}
+    )
+
+    assert "Select a valid choice." in refused.text
+    assert accepted.status_code == 302
+    assert CaptureForm.objects.get().owner == maria
