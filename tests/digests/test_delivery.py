@@ -2,7 +2,6 @@
 server fails, never silently lost, never twice."""
 
 import threading
-from collections.abc import Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -28,15 +27,6 @@ UNREACHABLE_SMTP = {
         "OPTIONS": {"host": "127.0.0.1", "port": 1, "timeout": 2},
     }
 }
-
-
-@pytest.fixture
-def eager_tasks() -> Iterator[None]:
-    """Tasks queued by the job run in this process, at once: the job's logic, without a worker
-    (test_worker.py runs real ones)."""
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 @pytest.fixture
