@@ -38,7 +38,7 @@ def test_the_list_shows_this_weeks_digest_and_the_past_in_fixed_queries(
 
     assert page.status_code == 200
     text = page.content.decode()
-    assert "This week&#x27;s digest" in text
+    assert "This week's digest" in text
     assert "Your SQLs waiting for a first touch" in text
     assert text.count('href="/digests/20') == min(count, 20)
 
