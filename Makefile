@@ -57,7 +57,9 @@ test: install
 
 # The lead list's timings on a big database (DATABASE_URL, e.g. one filled by
 # `manage.py seed_demo --leads 1000000`); BENCH_ARGS="--repeat 50" for more requests per case.
+# The pages are served as in production, so their static files need the manifest.
 bench: install .data/secret_key
+	@$(BIN)/python manage.py collectstatic --noinput -v0
 	@SECRET_KEY="$${SECRET_KEY:-$$(cat .data/secret_key)}" HTTPS="$${HTTPS:-false}" \
 	  ALLOWED_HOSTS="$${ALLOWED_HOSTS:-localhost,127.0.0.1}" \
 	  $(WITH_DATABASE) $(BIN)/python manage.py bench $(BENCH_ARGS)

@@ -84,6 +84,7 @@ _DIMENSION_FLOW = (
            count(*), coalesce(sum(m.value), 0)
     FROM dated m
     JOIN leads_lead l ON l.id = m.lead_id
+    JOIN funnel_stage target ON target.id = m.to_stage_id
     CROSS JOIN LATERAL (VALUES
         ('source', l.source),
         ('campaign', l.campaign),
@@ -91,6 +92,10 @@ _DIMENSION_FLOW = (
         ('marketing_owner', coalesce(l.marketing_owner_id::text, '')),
         ('actor', coalesce(m.actor_id::text, ''))
     ) AS d (dimension, value)
+    -- Only what the tables per attribute and person show: new leads, MQLs, wins and recycles,
+    -- and who won the deals.
+    WHERE (m.kind IN ('created', 'won', 'recycled') OR (m.kind = 'moved' AND target.slug = 'mql'))
+      AND (d.dimension <> 'actor' OR m.kind = 'won')
     GROUP BY 1, 2, 3, 4, 5, 6
 """
 )
