@@ -133,6 +133,15 @@ class Journey:
     sales_owner_id: int | None
     touches: list[Touch]
 
+    def with_deal_value(self, value: Decimal, *, funnel: "DemoFunnel") -> list[Move]:
+        """The moves, with the deal's value on its move to Opportunity and its win."""
+        return [
+            move._replace(value=value)
+            if move.to_stage_id in (funnel.opportunity, funnel.won) and move.kind != "reopened"
+            else move
+            for move in self.moves
+        ]
+
     @property
     def stage_id(self) -> int:
         return self.moves[-1].to_stage_id
@@ -185,8 +194,10 @@ class _Walk:
     def journey(self, *, sales_owner_id: int | None) -> Journey:
         return Journey(moves=self.moves, sales_owner_id=sales_owner_id, touches=self.touches)
 
-    def touch(self, rng: random.Random, *, rep_id: int) -> None:
-        """Most reps call or email soon after a claim; some late, a few never."""
+    def touch(self, *, rep_id: int) -> None:
+        """Most reps call or email soon after a claim; some late, a few never. Drawn from a
+        generator of its own, so that the journeys stay what they were before touches."""
+        rng = random.Random(int(self.moves[-1].at.timestamp()) * 31 + rep_id)
         if rng.random() < 0.1:
             return
         at = self.moves[-1].at + timedelta(seconds=round(_hours(rng, median=6, spread=1.1)))
@@ -274,7 +285,6 @@ def simulate_journey(
     marketer_id: int,
     reps: Sequence[SalesRep],
     propensity: Propensity,
-    deal_value: Decimal,
 ) -> Journey:
     """Walk one lead down New -> Working -> MQL -> SQL -> Opportunity -> Won | Lost.
 
@@ -339,7 +349,7 @@ def simulate_journey(
             ):
                 continue
             return walk.journey(sales_owner_id=None)
-        walk.touch(rng, rep_id=rep.id)
+        walk.touch(rep_id=rep.id)
 
         # SQL: discovery leads to an opportunity, back to Marketing, or out.
         roll = rng.random()
@@ -355,7 +365,6 @@ def simulate_journey(
             to_stage_id=funnel.opportunity,
             actor_id=rep.id,
             after_seconds=_days(rng, median=5, spread=0.7),
-            value=deal_value,
         ):
             return walk.journey(sales_owner_id=rep.id)
 
@@ -368,7 +377,6 @@ def simulate_journey(
                 to_stage_id=funnel.won,
                 actor_id=rep.id,
                 after_seconds=_days(rng, median=21, spread=0.6),
-                value=deal_value,
             )
         elif roll < 0.9 or recycles == MAX_RECYCLES:
             _lose(rng, walk, funnel, rep.id, days=25)

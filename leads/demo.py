@@ -576,9 +576,6 @@ def build_demo_lead(*, index: int, seed: int, now: datetime, cast: DemoCast) -> 
     persona = DEMO_PERSONAS[persona_choice] if persona_choice < len(DEMO_PERSONAS) else None
     created_at = _creation_time(rng, now=now)
     marketer_id = cast.marketer_ids[source.marketer]
-    deal_size = persona.deal_size if persona else _NO_PERSONA_DEAL_SIZE
-    # Deal sizes are skewed like real ones: many near the persona's typical size, a few big.
-    expected_value = max(1_000, int(round(deal_size * rng.lognormvariate(0, 0.5), -2)))
     journey = simulate_journey(
         rng=rng,
         funnel=cast.funnel,
@@ -587,8 +584,10 @@ def build_demo_lead(*, index: int, seed: int, now: datetime, cast: DemoCast) -> 
         marketer_id=marketer_id,
         reps=cast.reps,
         propensity=_combined(source.propensity, persona.propensity) if persona else _UNQUALIFIABLE,
-        deal_value=Decimal(expected_value),
     )
+    deal_size = persona.deal_size if persona else _NO_PERSONA_DEAL_SIZE
+    # Deal sizes are skewed like real ones: many near the persona's typical size, a few big.
+    expected_value = max(1_000, int(round(deal_size * rng.lognormvariate(0, 0.5), -2)))
     return DemoLead(
         full_name=f"{first_name} {last_name}",
         email=(
@@ -604,7 +603,7 @@ def build_demo_lead(*, index: int, seed: int, now: datetime, cast: DemoCast) -> 
         persona_id=cast.persona_ids[persona_choice] if persona else None,
         expected_value=expected_value,
         marketing_owner_id=marketer_id,
-        journey_moves=journey.moves,
+        journey_moves=journey.with_deal_value(Decimal(expected_value), funnel=cast.funnel),
         touches=journey.touches,
         sales_owner_id=journey.sales_owner_id,
     )
