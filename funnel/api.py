@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.db import transaction
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -16,8 +17,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from funnel.access import can_reassign
-from funnel.models import ChangeKind, Reason, Stage, Transition
+from funnel.access import can_reassign, can_set_goals
+from funnel.forms import GoalForm
+from funnel.goals import change_revenue_goal, delete_revenue_goal, set_revenue_goal
+from funnel.models import ChangeKind, Reason, RevenueGoal, Stage, Transition
 from funnel.selectors import moves_for
 from funnel.serializers import (
     AdvanceSerializer,
@@ -26,6 +29,7 @@ from funnel.serializers import (
     ReasonedMoveSerializer,
     ReasonSerializer,
     ReassignSerializer,
+    RevenueGoalSerializer,
     StageSerializer,
     TouchSerializer,
     WinSerializer,
@@ -36,7 +40,7 @@ from leads.models import ActivityKind, Lead
 from leads.serializers import LeadSerializer, TimelineEntrySerializer
 from leads.services import add_activity
 from leads.timeline import activity_entry, lead_for_page
-from smarketing.api import ERRORS, caller
+from smarketing.api import ERRORS, caller, form_body, form_data, form_errors
 from smarketing.errors import NotAllowed
 
 MOVED = {200: LeadSerializer, 409: ERRORS[409]}
@@ -291,3 +295,72 @@ class StageViewSet(ConfigurationViewSet[Stage]):
 class ReasonViewSet(ConfigurationViewSet[Reason]):
     queryset = Reason.objects.order_by("kind", "position", "label")
     serializer_class = ReasonSerializer
+
+
+def _goal_form(request: Request, goal: RevenueGoal | None) -> GoalForm:
+    """The goal page's form over the JSON body: the same periods, amounts and rates."""
+    today = timezone.localdate()
+    if goal is None:
+        form = GoalForm(form_data(request), today=today)
+    else:
+        form = GoalForm.for_goal(goal, data=form_data(request), today=today)
+    if not form.is_valid():
+        raise form_errors(form)
+    return form
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Revenue goals, newest period first"),
+    retrieve=extend_schema(summary="A revenue goal"),
+    create=extend_schema(
+        summary="Set the goal of a month or quarter (managers)",
+        request={"application/json": form_body(GoalForm)},
+        responses={201: RevenueGoalSerializer, 409: ERRORS[409]},
+    ),
+    update=extend_schema(
+        summary="Change a goal: send all its terms (managers)",
+        request={"application/json": form_body(GoalForm)},
+        responses={200: RevenueGoalSerializer, 409: ERRORS[409]},
+    ),
+    destroy=extend_schema(summary="Remove a goal (managers)"),
+)
+class RevenueGoalViewSet(viewsets.GenericViewSet[RevenueGoal]):
+    """Thin views over funnel.goals, with the goal page's form for the body."""
+
+    queryset = RevenueGoal.objects.order_by("-starts_on", "kind")
+    serializer_class = RevenueGoalSerializer
+    lookup_value_converter = "int"
+    pagination_class = None
+
+    def list(self, request: Request) -> Response:
+        return Response(RevenueGoalSerializer(self.get_queryset(), many=True).data)
+
+    def retrieve(self, request: Request, pk: int) -> Response:
+        return Response(RevenueGoalSerializer(self.get_object()).data)
+
+    def create(self, request: Request) -> Response:
+        self._managers_only(request)
+        form = _goal_form(request, None)
+        goal = set_revenue_goal(
+            actor=caller(request), period=form.chosen_period(), terms=form.terms()
+        )
+        return Response(RevenueGoalSerializer(goal).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, pk: int) -> Response:
+        goal = self.get_object()
+        self._managers_only(request)
+        form = _goal_form(request, goal)
+        changed = change_revenue_goal(
+            goal_id=goal.pk, actor=caller(request), period=form.chosen_period(), terms=form.terms()
+        )
+        return Response(RevenueGoalSerializer(changed).data)
+
+    def destroy(self, request: Request, pk: int) -> Response:
+        goal = self.get_object()
+        delete_revenue_goal(goal_id=goal.pk, actor=caller(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _managers_only(self, request: Request) -> None:
+        # Before the body is read, as on the goal pages: a refusal says nothing of the input.
+        if not can_set_goals(caller(request)):
+            raise NotAllowed(_("Only managers set revenue goals."))

@@ -6,7 +6,8 @@ from typing import Any
 from rest_framework import serializers
 
 from funnel.admin import ENTRY_CRITERIA
-from funnel.models import Reason, ReasonKind, Stage
+from funnel.forms import goal_period
+from funnel.models import Reason, ReasonKind, RevenueGoal, Stage
 from funnel.selectors import TOUCHES, Move
 from leads.forms import NOTE_MAX_LENGTH
 
@@ -130,3 +131,33 @@ class AllowedMoveSerializer(serializers.Serializer[Any]):
 
     def get_needs_value(self, move: Move) -> bool:
         return move.is_opportunity or move.is_win
+
+
+class RevenueGoalSerializer(serializers.ModelSerializer[RevenueGoal]):
+    period = serializers.SerializerMethodField(help_text="2026-11 (a month) or 2026-Q4.")
+    period_label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RevenueGoal
+        fields = [
+            "id",
+            "period",
+            "period_label",
+            "kind",
+            "starts_on",
+            "ends_on",
+            "amount",
+            "marketing_share",
+            "average_deal",
+            "planned_lead_to_mql",
+            "planned_mql_to_sql",
+            "planned_sql_to_won",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_period(self, goal: RevenueGoal) -> str:
+        return goal_period(goal).key
+
+    def get_period_label(self, goal: RevenueGoal) -> str:
+        return goal_period(goal).label

@@ -217,6 +217,35 @@ def form_parameters(form_class: type[forms.Form]) -> list[OpenApiParameter]:
     ]
 
 
+def _body_schema(field: forms.Field) -> dict[str, Any]:
+    if isinstance(field, forms.DecimalField):
+        # JSON numbers lose cents to floating point: send amounts as strings.
+        return {"type": "string", "format": "decimal", "example": "1000.00"}
+    return _parameter_schema(field)
+
+
+def form_body(form_class: type[forms.Form]) -> dict[str, Any]:
+    """The JSON body a page's form reads, for the schema of an endpoint that validates its body
+    with that same form."""
+    return {
+        "type": "object",
+        "properties": {
+            name: {**_body_schema(field), "description": str(field.label or "")}
+            for name, field in form_class.base_fields.items()
+        },
+        "required": [name for name, field in form_class.base_fields.items() if field.required],
+    }
+
+
+def form_data(request: Request) -> Mapping[str, Any]:
+    """The JSON body as a page's form reads it: an object, or a 400."""
+    if not isinstance(request.data, Mapping):
+        raise exceptions.ValidationError(
+            {api_settings.NON_FIELD_ERRORS_KEY: [_("Send one JSON object.")]}
+        )
+    return request.data
+
+
 def form_errors(form: forms.Form) -> exceptions.ValidationError:
     """A form's errors as the API's 400 answer."""
     errors = form.errors.get_json_data()

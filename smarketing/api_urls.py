@@ -7,7 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import ApiTokenViewSet, MeView
-from funnel.api import LeadMoveViewSet, ReasonViewSet, StageViewSet
+from dashboard.api import DashboardView
+from digests.api import DigestViewSet
+from funnel.api import LeadMoveViewSet, ReasonViewSet, RevenueGoalViewSet, StageViewSet
 from leads.api import LeadViewSet, PersonaViewSet
 from smarketing.api import NotFoundView
 
@@ -20,10 +22,13 @@ router.register("personas", PersonaViewSet, basename="persona")
 router.register("stages", StageViewSet, basename="stage")
 router.register("reasons", ReasonViewSet, basename="reason")
 router.register("tokens", ApiTokenViewSet, basename="token")
+router.register("goals", RevenueGoalViewSet, basename="goal")
+router.register("digests", DigestViewSet, basename="digest")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,
     path("me/", MeView.as_view(), name="me"),
+    path("dashboard/", DashboardView.as_view(), name="dashboard"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The docs page is for people in a browser: signing in is asked as on any page.
     path(

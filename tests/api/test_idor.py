@@ -30,8 +30,8 @@ def test_the_url_cannot_reach_another_reps_lead(
     theirs, _ = leads
     before = snapshot(theirs)
     api = client_for(rep2)
-    lost = Reason.objects.filter(kind=ReasonKind.LOST).first()
-    recycle = Reason.objects.filter(kind=ReasonKind.RECYCLE).first()
+    lost = Reason.objects.filter(kind=ReasonKind.LOST)[0]
+    recycle = Reason.objects.filter(kind=ReasonKind.RECYCLE)[0]
     attempts = [
         api.patch(f"/api/v1/leads/{theirs.pk}/", {"company": "Mine now"}, format="json"),
         api.post(

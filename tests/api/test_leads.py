@@ -2,6 +2,7 @@
 the lead page's rules, their timelines read and written; personas."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -50,8 +51,10 @@ def test_the_list_pages_by_cursor(client_for: ClientFor, marketer: User) -> None
         LeadFactory.create(full_name=f"Lead {number}", created_at=timezone.now())
     api = client_for(marketer)
 
-    first = api.get(LEADS, {"page_size": 2, "sort": "name"}).json()
-    second = api.get(LEADS, {"page_size": 2, "sort": "name", "after": first["next_cursor"]}).json()
+    first = api.get(LEADS, {"page_size": "2", "sort": "name"}).json()
+    second = api.get(
+        LEADS, {"page_size": "2", "sort": "name", "after": first["next_cursor"]}
+    ).json()
     by_link = api.get(first["next"]).json()
 
     assert [lead["full_name"] for lead in first["results"]] == ["Lead 0", "Lead 1"]
@@ -72,7 +75,7 @@ def test_the_list_pages_by_cursor(client_for: ClientFor, marketer: User) -> None
     ],
 )
 def test_a_filter_the_list_cannot_read_is_a_field_error(
-    client_for: ClientFor, marketer: User, query: dict[str, object], field: str
+    client_for: ClientFor, marketer: User, query: dict[str, Any], field: str
 ) -> None:
     response = client_for(marketer).get(LEADS, query)
 
@@ -194,7 +197,7 @@ def test_updating_ignores_the_fields_people_do_not_type(
     client_for: ClientFor, marketer: User, sales_rep: User, manager: User
 ) -> None:
     lead = LeadFactory.create(marketing_owner=marketer)
-    before = Lead.objects.filter(pk=lead.pk).values().get()
+    before = dict(Lead.objects.filter(pk=lead.pk).values().get())
     sent = {
         **PROTECTED,
         "stage": stage("won").pk,
@@ -206,7 +209,7 @@ def test_updating_ignores_the_fields_people_do_not_type(
     response = client_for(manager).patch(lead_url(lead), sent, format="json")
 
     assert response.status_code == 200
-    after = Lead.objects.filter(pk=lead.pk).values().get()
+    after = dict(Lead.objects.filter(pk=lead.pk).values().get())
     assert after["company"] == "Renamed Inc."
     changed = {field for field in after if after[field] != before[field]}
     assert changed == {"company", "search_text", "updated_at"}

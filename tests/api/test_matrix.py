@@ -14,6 +14,7 @@ from accounts.tokens import create_token
 from funnel.models import Reason, ReasonKind, Stage
 from leads.models import Lead, Persona
 from tests.api.conftest import claimed, complete, opportunity, qualified
+from tests.api.test_goals_dashboard_digests import this_quarter
 from tests.factories import LeadFactory, PersonaFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ class World:
     persona: Persona
 
     def reason(self, kind: ReasonKind) -> int:
-        return Reason.objects.filter(kind=kind).values_list("pk", flat=True).first()
+        return Reason.objects.filter(kind=kind).values_list("pk", flat=True)[0]
 
 
 @pytest.fixture
@@ -224,6 +225,16 @@ MATRIX: list[tuple[str, str, Path, Body, dict[str, int]]] = [
         lambda w: {"pains": "Slow"},
         MARKETING_WRITES,
     ),
+    ("list goals", "get", fixed("/api/v1/goals/"), nothing, EVERYONE),
+    (
+        "set a goal",
+        "post",
+        fixed("/api/v1/goals/"),
+        lambda w: {"period": this_quarter(), "amount": "1000", "marketing_share": 100},
+        {**MANAGERS_ONLY, "manager": 201},
+    ),
+    ("dashboard figures", "get", fixed("/api/v1/dashboard/"), nothing, EVERYONE),
+    ("own digests", "get", fixed("/api/v1/digests/"), nothing, EVERYONE),
     ("list own tokens", "get", fixed("/api/v1/tokens/"), nothing, EVERYONE),
     (
         "create a token with a token",

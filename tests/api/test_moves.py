@@ -19,7 +19,7 @@ def url(lead: Lead, move: str) -> str:
 
 
 def reason(kind: ReasonKind) -> Reason:
-    return Reason.objects.filter(kind=kind, active=True).first()
+    return Reason.objects.filter(kind=kind, active=True).order_by("position")[0]
 
 
 def history(lead: Lead) -> list[str]:

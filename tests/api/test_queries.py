@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.tokens import create_token
 from funnel.models import Reason
+from leads.models import ActivityKind
 from leads.services import add_activity
 from tests.api.conftest import claimed, complete
 from tests.factories import LeadFactory, PersonaFactory
@@ -52,7 +53,7 @@ def stages(count: int, marketer: User, rep: User) -> str:
 def timeline(count: int, marketer: User, rep: User) -> str:
     lead = claimed(marketer, rep)
     for number in range(count):
-        add_activity(lead=lead, kind="note", body=f"@rep note {number}", author=marketer)
+        add_activity(lead=lead, kind=ActivityKind.NOTE, body=f"@rep note {number}", author=marketer)
     return f"/api/v1/leads/{lead.pk}/timeline/"
 
 

@@ -46,7 +46,9 @@ def test_a_token_created_on_the_settings_page_is_shown_once_and_stored_hashed(
     )
 
     assert response.status_code == 200
-    secret = re.search(r"smk_[0-9a-f]{12}_[\w-]+", response.content.decode()).group(0)
+    shown = re.search(r"smk_[0-9a-f]{12}_[\w-]+", response.content.decode())
+    assert shown is not None
+    secret = shown.group(0)
     token = ApiToken.objects.get(user=marketer)
     assert token.name == "nightly import"
     assert secret.startswith(f"smk_{token.prefix}_")
@@ -61,11 +63,13 @@ def test_a_token_created_on_the_settings_page_is_shown_once_and_stored_hashed(
 
 def test_the_settings_page_creates_and_revokes_with_htmx(marketer: User) -> None:
     page = signed_in(marketer)
-    htmx = {"HTTP_HX_REQUEST": "true"}
+    htmx = {"HX-Request": "true"}
 
-    created = page.post(reverse("api_token_create"), {"name": "ci", "lifetime_days": 7}, **htmx)
+    created = page.post(
+        reverse("api_token_create"), {"name": "ci", "lifetime_days": 7}, headers=htmx
+    )
     token = ApiToken.objects.get(user=marketer)
-    revoked = page.post(reverse("api_token_revoke", args=[token.pk]), **htmx)
+    revoked = page.post(reverse("api_token_revoke", args=[token.pk]), headers=htmx)
 
     assert created.status_code == 200
     assert 'id="api-tokens"' in created.content.decode()
@@ -191,6 +195,7 @@ def test_last_used_is_written_at_most_once_a_minute(marketer: User) -> None:
     third = ApiToken.objects.get(pk=new.token.pk).last_used_at
 
     assert first is not None
+    assert third is not None
     assert second == first
     assert third > first
 
