@@ -14,14 +14,17 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from funnel.access import can_reassign, can_set_goals
+from funnel.board import BoardCard, board_columns
 from funnel.forms import GoalForm
 from funnel.goals import change_revenue_goal, delete_revenue_goal, set_revenue_goal
 from funnel.models import ChangeKind, Reason, RevenueGoal, Stage, Transition
-from funnel.selectors import moves_for
+from funnel.selectors import moves_for, mql_queue_page
 from funnel.serializers import (
     AdvanceSerializer,
     AllowedMoveSerializer,
@@ -30,18 +33,29 @@ from funnel.serializers import (
     ReasonSerializer,
     ReassignSerializer,
     RevenueGoalSerializer,
+    StageRefSerializer,
     StageSerializer,
     TouchSerializer,
     WinSerializer,
 )
 from funnel.services import MoveNotAllowed, claim_lead, move_lead, reassign_lead
-from leads.api import lead_body
+from leads.api import lead_body, with_clock
 from leads.models import ActivityKind, Lead
 from leads.serializers import LeadSerializer, TimelineEntrySerializer
 from leads.services import add_activity
 from leads.timeline import activity_entry, lead_for_page
-from smarketing.api import ERRORS, caller, form_body, form_data, form_errors
+from smarketing.api import (
+    ERRORS,
+    caller,
+    form_body,
+    form_data,
+    form_errors,
+    optional_parameter,
+    page_response,
+    page_serializer,
+)
 from smarketing.errors import NotAllowed
+from smarketing.pagination import InvalidCursor
 
 MOVED = {200: LeadSerializer, 409: ERRORS[409]}
 
@@ -226,6 +240,80 @@ class LeadMoveViewSet(viewsets.ViewSet):
             close_date=given.get("close_date"),
         )
         return Response(lead_body(lead_for_page(moved.pk)))
+
+
+class WaitingMqlSerializer(serializers.Serializer[Any]):
+    """An unclaimed MQL, how long it has waited, and against which claim limit."""
+
+    lead = LeadSerializer()
+    waited_seconds = serializers.IntegerField()
+    limit_hours = serializers.IntegerField(allow_null=True)
+    past_sla = serializers.BooleanField()
+
+
+class QueueView(APIView):
+    """MQLs waiting for Sales, longest waiting first: the "MQLs waiting" page."""
+
+    @extend_schema(
+        summary="Unclaimed MQLs, longest waiting first",
+        parameters=[optional_parameter("after", str, "The `next_cursor` of the page before.")],
+        responses=page_serializer("QueuePage", WaitingMqlSerializer),
+    )
+    def get(self, request: Request) -> Response:
+        after = request.query_params.get("after") or None
+        try:
+            page = mql_queue_page(after=after, now=timezone.now())
+        except InvalidCursor:
+            raise ValidationError(
+                {"after": [_("This cursor is not one this list wrote: start from the top.")]}
+            ) from None
+        rows = [
+            {
+                "lead": with_clock(row.lead),
+                "waited_seconds": int(row.waited.total_seconds()),
+                "limit_hours": row.limit_hours,
+                "past_sla": row.past_sla,
+            }
+            for row in page.rows
+        ]
+        data = WaitingMqlSerializer(rows, many=True).data
+        return page_response(data, next_cursor=page.next_cursor, request=request)
+
+
+class BoardCardSerializer(serializers.Serializer[Any]):
+    lead = LeadSerializer()
+    in_stage_seconds = serializers.IntegerField()
+    past_sla = serializers.BooleanField()
+
+
+class BoardColumnSerializer(serializers.Serializer[Any]):
+    stage = StageRefSerializer()
+    count = serializers.IntegerField()
+    value = serializers.DecimalField(max_digits=16, decimal_places=2)
+    cards = BoardCardSerializer(many=True, help_text="The leads that have waited longest.")
+
+
+def _card(card: BoardCard) -> dict[str, Any]:
+    card.lead.past_sla = card.past_sla  # type: ignore[attr-defined]
+    in_stage = int(card.in_stage.total_seconds())
+    return {"lead": card.lead, "in_stage_seconds": in_stage, "past_sla": card.past_sla}
+
+
+class BoardView(APIView):
+    """The funnel as a board: each stage's count and value, and its longest-waiting leads."""
+
+    @extend_schema(summary="The funnel board", responses=BoardColumnSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        columns = [
+            {
+                "stage": column.stage,
+                "count": column.count,
+                "value": column.value,
+                "cards": [_card(card) for card in column.cards],
+            }
+            for column in board_columns(now=timezone.now())
+        ]
+        return Response(BoardColumnSerializer(columns, many=True).data)
 
 
 class ConfigurationPermission(permissions.DjangoModelPermissions):

@@ -7,17 +7,24 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from accounts.api import PersonSerializer
 from funnel.serializers import NoteSerializer
 from leads.access import can_create_lead, can_edit_lead, can_manage_personas
 from leads.filters import LeadFilterForm
-from leads.models import ActivityKind, Lead, Persona
+from leads.models import ActivityKind, Lead, Mention, Persona
 from leads.personas import persona_conversion, personas_with_lead_counts
 from leads.selectors import LIST_PAGE_SIZE, lead_list_options, lead_list_page
 from leads.serializers import (
@@ -29,8 +36,22 @@ from leads.serializers import (
     PersonaSerializer,
     TimelineEntrySerializer,
 )
-from leads.services import DuplicateLead, add_activity, create_lead, save_persona, update_lead
-from leads.timeline import Cursor, activity_entry, lead_for_page, lead_timeline, stage_clock
+from leads.services import (
+    DuplicateLead,
+    add_activity,
+    create_lead,
+    mark_mentions_seen,
+    save_persona,
+    update_lead,
+)
+from leads.timeline import (
+    Cursor,
+    activity_entry,
+    lead_for_page,
+    lead_timeline,
+    mentions_of,
+    stage_clock,
+)
 from smarketing.api import (
     ApiErrorSerializer,
     caller,
@@ -73,10 +94,15 @@ class TimelineQuerySerializer(serializers.Serializer[Any]):
             raise ValidationError(_("This cursor is not one the timeline wrote.")) from None
 
 
+def with_clock(lead: Lead) -> Lead:
+    """The lead with `past_sla`, which the list's query annotates and LeadSerializer shows."""
+    lead.past_sla = stage_clock(lead).past_sla  # type: ignore[attr-defined]
+    return lead
+
+
 def lead_body(lead: Lead) -> dict[str, Any]:
     """The lead as the API shows it, with whether it is past its stage's time limit."""
-    lead.past_sla = stage_clock(lead).past_sla  # type: ignore[attr-defined]
-    return dict(LeadSerializer(lead).data)
+    return dict(LeadSerializer(with_clock(lead)).data)
 
 
 def duplicate_response(duplicate: DuplicateLead, request: Request) -> Response:
@@ -210,6 +236,47 @@ class LeadViewSet(viewsets.ViewSet):
         )
         body = TimelineEntrySerializer(activity_entry(activity)).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class MentionSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    seen_at = serializers.DateTimeField(allow_null=True)
+    lead = serializers.SerializerMethodField()
+    author = PersonSerializer(source="activity.author", allow_null=True)
+    kind = serializers.CharField(source="activity.kind")
+    body = serializers.CharField(source="activity.body")
+
+    def get_lead(self, mention: Mention) -> dict[str, Any]:
+        lead = mention.activity.lead
+        return {"id": lead.pk, "full_name": lead.full_name}
+
+
+class MentionsView(APIView):
+    """Where colleagues named you with @username, newest first."""
+
+    @extend_schema(
+        summary="Your mentions, newest first (reading them here does not mark them seen)",
+        parameters=[optional_parameter("before", str, "The `next_cursor` of the page before.")],
+        responses=page_serializer("MentionPage", MentionSerializer),
+    )
+    def get(self, request: Request) -> Response:
+        query = TimelineQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = mentions_of(user=caller(request), before=query.validated_data.get("before"))
+        older = str(page.older) if page.older is not None else None
+        rows = MentionSerializer(page.mentions, many=True).data
+        return page_response(rows, next_cursor=older, request=request, parameter="before")
+
+
+class MentionsSeenView(APIView):
+    @extend_schema(
+        summary="Mark all your mentions seen, as opening the mentions page does",
+        request=None,
+        responses=inline_serializer("MentionsSeen", {"marked": serializers.IntegerField()}),
+    )
+    def post(self, request: Request) -> Response:
+        return Response({"marked": mark_mentions_seen(user=caller(request))})
 
 
 @extend_schema_view(

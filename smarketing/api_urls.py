@@ -9,8 +9,15 @@ from rest_framework.routers import SimpleRouter
 from accounts.api import ApiTokenViewSet, MeView
 from dashboard.api import DashboardView
 from digests.api import DigestViewSet
-from funnel.api import LeadMoveViewSet, ReasonViewSet, RevenueGoalViewSet, StageViewSet
-from leads.api import LeadViewSet, PersonaViewSet
+from funnel.api import (
+    BoardView,
+    LeadMoveViewSet,
+    QueueView,
+    ReasonViewSet,
+    RevenueGoalViewSet,
+    StageViewSet,
+)
+from leads.api import LeadViewSet, MentionsSeenView, MentionsView, PersonaViewSet
 from smarketing.api import NotFoundView
 
 app_name = "api"
@@ -29,6 +36,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,
     path("me/", MeView.as_view(), name="me"),
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
+    path("queue/", QueueView.as_view(), name="queue"),
+    path("board/", BoardView.as_view(), name="board"),
+    path("mentions/", MentionsView.as_view(), name="mentions"),
+    path("mentions/seen/", MentionsSeenView.as_view(), name="mentions_seen"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The docs page is for people in a browser: signing in is asked as on any page.
     path(

@@ -10,7 +10,7 @@ from accounts.tokens import create_token
 from funnel.models import Reason
 from leads.models import ActivityKind
 from leads.services import add_activity
-from tests.api.conftest import claimed, complete
+from tests.api.conftest import claimed, complete, qualified
 from tests.factories import LeadFactory, PersonaFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +67,24 @@ def tokens(count: int, marketer: User, rep: User) -> str:
     return "/api/v1/tokens/"
 
 
+def queue(count: int, marketer: User, rep: User) -> str:
+    for number in range(count):
+        qualified(marketer, email=f"w{number}@example.org")
+    return "/api/v1/queue/"
+
+
+def board(count: int, marketer: User, rep: User) -> str:
+    leads(count, marketer, rep)
+    return "/api/v1/board/"
+
+
+def mentions(count: int, marketer: User, rep: User) -> str:
+    lead = complete(marketer)
+    for number in range(count):
+        add_activity(lead=lead, kind=ActivityKind.NOTE, body=f"@rep {number}", author=marketer)
+    return "/api/v1/mentions/"
+
+
 def single_lead(count: int, marketer: User, rep: User) -> str:
     return f"/api/v1/leads/{complete(marketer).pk}/"
 
@@ -82,6 +100,9 @@ LISTS: list[tuple[Callable[[int, User, User], str], int]] = [
     (moves, 3),  # the lead, the moves, their reasons
     (tokens, 1),
     (single_lead, 1),
+    (queue, 1),
+    (board, 2),  # stage totals, the longest-waiting cards
+    (mentions, 1),
 ]
 
 

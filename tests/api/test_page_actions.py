@@ -1,0 +1,106 @@
+"""The API does what the pages do: each page route of the apps, with the endpoint that does the
+same thing, or why there is none. A new page without an entry here fails this test."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from drf_spectacular.generators import SchemaGenerator
+
+# Page route name -> the API operations ("METHOD /api/v1/path") that do what it does.
+PAGE_TO_API: dict[str, list[str]] = {
+    "home": ["GET /api/v1/board/", "GET /api/v1/queue/", "GET /api/v1/leads/"],
+    "dashboard": ["GET /api/v1/dashboard/", "GET /api/v1/goals/"],
+    "dashboard_csv": ["GET /api/v1/dashboard/"],
+    "preferences": ["GET /api/v1/me/", "GET /api/v1/tokens/"],
+    "api_token_create": ["POST /api/v1/tokens/"],
+    "api_token_revoke": ["DELETE /api/v1/tokens/{id}/"],
+    "lead_list": ["GET /api/v1/leads/"],
+    "lead_detail": ["GET /api/v1/leads/{id}/", "GET /api/v1/leads/{id}/moves/"],
+    "lead_edit": ["PATCH /api/v1/leads/{id}/"],
+    "lead_add_activity": ["POST /api/v1/leads/{id}/notes/", "POST /api/v1/leads/{id}/touch/"],
+    "lead_timeline": ["GET /api/v1/leads/{id}/timeline/"],
+    "mentions": ["GET /api/v1/mentions/", "POST /api/v1/mentions/seen/"],
+    "lead_create": ["POST /api/v1/leads/"],
+    "persona_list": ["GET /api/v1/personas/"],
+    "persona_create": ["POST /api/v1/personas/"],
+    "persona_detail": ["GET /api/v1/personas/{id}/"],
+    "persona_edit": ["PATCH /api/v1/personas/{id}/"],
+    "mql_queue": ["GET /api/v1/queue/"],
+    "board": ["GET /api/v1/board/"],
+    "board_move": ["POST /api/v1/leads/{id}/moves/"],
+    "lead_claim": ["POST /api/v1/leads/{id}/claim/"],
+    "lead_move": [
+        "POST /api/v1/leads/{id}/moves/",
+        "POST /api/v1/leads/{id}/qualify/",
+        "POST /api/v1/leads/{id}/advance/",
+        "POST /api/v1/leads/{id}/win/",
+        "POST /api/v1/leads/{id}/lose/",
+        "POST /api/v1/leads/{id}/recycle/",
+    ],
+    "lead_reassign": ["POST /api/v1/leads/{id}/reassign/"],
+    "goal_list": ["GET /api/v1/goals/"],
+    "goal_create": ["POST /api/v1/goals/"],
+    "goal_edit": ["GET /api/v1/goals/{id}/", "PUT /api/v1/goals/{id}/"],
+    "goal_delete": ["DELETE /api/v1/goals/{id}/"],
+    "digest_list": ["GET /api/v1/digests/"],
+    "digest_detail": ["GET /api/v1/digests/{week}/"],
+}
+
+# Page routes with no endpoint, and why.
+NOT_IN_THE_API = {
+    "login": "signing in with a password is for people; scripts use a token",
+    "logout": "a token is revoked instead (DELETE /api/v1/tokens/{id}/)",
+    "password_change": "a password is changed by its person, in the browser",
+    "password_change_done": "the page after changing a password",
+    "capture_form_list": "website capture forms are configured by managers in the browser",
+    "capture_form_create": "website capture forms are configured by managers in the browser",
+    "capture_form_detail": "website capture forms are configured by managers in the browser",
+    "capture_form_edit": "website capture forms are configured by managers in the browser",
+    "capture": "the website capture endpoint is itself public HTTP, with its own key",
+    "digest_email": "the weekly email's on/off switch is a personal preference of the page",
+    "digest_preview": "a manager's preview is emailed to them from the page",
+    "healthz": "a probe for the load balancer, not a product action",
+}
+
+APPS = ("accounts", "leads", "funnel", "dashboard", "digests", "smarketing.health")
+
+
+def _page_routes(patterns: list[URLPattern | URLResolver]) -> set[str]:
+    names = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace not in ("admin", "api"):
+                names |= _page_routes(pattern.url_patterns)
+        elif pattern.callback.__module__.startswith(APPS) or pattern.name in NOT_IN_THE_API:
+            names.add(pattern.name)
+    return names
+
+
+@pytest.fixture(scope="module")
+def operations() -> set[str]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return {
+        f"{method.upper()} {path}"
+        for path, item in schema["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+
+
+def test_every_page_action_is_accounted_for() -> None:
+    pages = _page_routes(get_resolver().url_patterns)
+
+    unaccounted = pages - set(PAGE_TO_API) - set(NOT_IN_THE_API)
+
+    assert not unaccounted, f"Pages with no API endpoint listed here: {sorted(unaccounted)}"
+    assert not (set(PAGE_TO_API) | set(NOT_IN_THE_API)) - pages, "entries for pages that are gone"
+
+
+def test_the_endpoint_for_each_page_action_exists(operations: set[str]) -> None:
+    missing = {
+        page: endpoint
+        for page, endpoints in PAGE_TO_API.items()
+        for endpoint in endpoints
+        if endpoint not in operations
+    }
+
+    assert not missing
