@@ -411,12 +411,18 @@ def reverse_funnel(
     mqls = trailing.entries(mql.pk) if mql else 0
     sqls = trailing.entries(sql.pk) if sql else 0
     wins = trailing.leads(kind=ChangeKind.WON, stage_id=won.pk) if won else 0
+    plan = [
+        goal.planned_lead_to_mql if goal else None,
+        goal.planned_mql_to_sql if goal else None,
+        goal.planned_sql_to_won if goal else None,
+    ]
     rates = [
-        Rate(str(_("Lead → MQL")), mqls, created, _planned(goal and goal.planned_lead_to_mql)),
-        Rate(str(_("MQL → SQL")), sqls, mqls, _planned(goal and goal.planned_mql_to_sql)),
-        Rate(str(_("SQL → won")), wins, sqls, _planned(goal and goal.planned_sql_to_won)),
+        Rate(str(_("Lead → MQL")), mqls, created, _planned(plan[0])),
+        Rate(str(_("MQL → SQL")), sqls, mqls, _planned(plan[1])),
+        Rate(str(_("SQL → won")), wins, sqls, _planned(plan[2])),
     ]
     won_moves = trailing.moves(kind=ChangeKind.WON)
+    average: Decimal | None
     if goal is not None and goal.average_deal is not None:
         average, planned_average = goal.average_deal, True
     else:

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from accounts.models import User
 from accounts.roles import Role
@@ -139,13 +140,16 @@ def goal_periods(*, around: date) -> list[tuple[str, list[tuple[str, str]]]]:
     return [(str(_("Quarters")), quarters), (str(_("Months")), months)]
 
 
-_RATE = {
-    "required": False,
-    "max_digits": 5,
-    "decimal_places": 2,
-    "min_value": Decimal("0.01"),
-    "max_value": Decimal(100),
-}
+def _rate_field(label: StrOrPromise) -> forms.DecimalField:
+    """A percentage a manager plans with: optional, above 0, at most 100."""
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal(100),
+    )
 
 
 class GoalForm(forms.Form):
@@ -174,9 +178,9 @@ class GoalForm(forms.Form):
         min_value=Decimal("0.01"),
         help_text=_("Empty: the average of the deals won in the last 180 days."),
     )
-    planned_lead_to_mql = forms.DecimalField(label=_("Planned lead → MQL rate (%)"), **_RATE)
-    planned_mql_to_sql = forms.DecimalField(label=_("Planned MQL → SQL rate (%)"), **_RATE)
-    planned_sql_to_won = forms.DecimalField(label=_("Planned SQL → won rate (%)"), **_RATE)
+    planned_lead_to_mql = _rate_field(_("Planned lead → MQL rate (%)"))
+    planned_mql_to_sql = _rate_field(_("Planned MQL → SQL rate (%)"))
+    planned_sql_to_won = _rate_field(_("Planned SQL → won rate (%)"))
 
     def __init__(
         self, data: Any = None, *, today: date, current: Period | None = None, **kwargs: Any

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import (
@@ -28,6 +29,9 @@ from leads.access import MARKETING_OWNED, SALES_OWNED
 from leads.models import Lead, Persona, Source
 from leads.search import search_condition
 from smarketing.pagination import Keyset, Page, paginate
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 LIST_PAGE_SIZE = 50
 
@@ -113,7 +117,7 @@ def _campaigns_in_use() -> list[str]:
 
 
 _ENTERED_SENTENCE = _("Leads that entered %(stage)s in %(period)s")
-_MOVED_SENTENCES = {
+_MOVED_SENTENCES: dict[str, "StrOrPromise"] = {
     ChangeKind.CREATED: _("New leads in %(period)s"),
     ChangeKind.CLAIMED: _("Leads claimed in %(period)s"),
     ChangeKind.RECYCLED: _("Leads recycled to Marketing in %(period)s"),
