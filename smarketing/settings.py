@@ -269,6 +269,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "digests.tasks.send_weekly_digests",
         "schedule": crontab(minute="0", hour="8", day_of_week="mon"),
     },
+    # The dashboard's daily rollups follow the history within a minute (dashboard/rollup.py).
+    "refresh-dashboard-rollups": {
+        "task": "dashboard.tasks.refresh_dashboard_rollups",
+        "schedule": 60.0,
+    },
     # Keeps the board's pending stage-total changes few (funnel/rollup.py).
     "fold-stage-totals": {
         "task": "funnel.tasks.fold_stage_totals",

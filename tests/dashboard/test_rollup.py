@@ -1,18 +1,23 @@
 """The daily rollups always rebuild to exactly what a full recomputation gives."""
 
 import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.db import connection
 
-from dashboard.models import RollupDirtyHour
+from dashboard.models import RollupDirtyHour, StageFlowDay
 from dashboard.rollup import ROLLUPS, Rollup, rebuild_all, recomputed, refresh_rollups
+from dashboard.tasks import refresh_dashboard_rollups as refresh_task
 from funnel.models import Stage
 from funnel.services import claim_lead, move_lead
 from leads.models import Activity, ActivityKind, Lead, Source
 from leads.services import add_activity, update_lead
+from smarketing.celery import app as celery_app
 from tests.dashboard.scenario import Clock, at, build_story, log
 from tests.factories import PersonaFactory
 
@@ -150,3 +155,26 @@ def test_moves_committed_while_refreshing_are_never_lost(migrated_data, maria, s
         thread.join()
     assert errors == []
     assert_exact()
+
+
+def test_beat_refreshes_every_minute() -> None:
+    [entry] = [
+        entry
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == refresh_task.name
+    ]
+    assert entry["schedule"] == 60.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_brings_the_dashboard_up_to_date(migrated_data, maria) -> None:
+    log(Clock(), at(10, 1), maria, email="worker@example.com")
+    assert RollupDirtyHour.objects.exists()
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        refresh_task.delay()
+        deadline = time.monotonic() + 20
+        while RollupDirtyHour.objects.exists():
+            assert time.monotonic() < deadline, "the worker refreshed nothing in time"
+            time.sleep(0.1)
+    assert_exact()
+    assert StageFlowDay.objects.filter(kind="created").count() == 1
