@@ -176,7 +176,7 @@ def stages_table(d: Dashboard) -> Table:
             _("Went forward"),
             _("Conversion"),
             _("Median time in stage"),
-            _("90% left within"),
+            _("90th percentile in stage"),
         ],
         rows=rows,
     )
