@@ -8,6 +8,8 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.api import PersonSerializer
+from accounts.models import User
+from funnel.models import Stage
 from funnel.serializers import ReasonRefSerializer, StageRefSerializer
 from leads.forms import NOTE_MAX_LENGTH
 from leads.models import Lead, Persona
@@ -50,6 +52,58 @@ class LeadSerializer(serializers.ModelSerializer[Lead]):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, lead: Lead) -> dict[str, Any]:
+        """The same answer as DRF's field by field walk (a test holds them equal), written out
+        because the list shows fifty leads at a time and the walk cost more than the query."""
+        when = _DATETIME.to_representation
+        return {
+            "id": lead.pk,
+            "full_name": lead.full_name,
+            "email": lead.email,
+            "phone": lead.phone,
+            "company": lead.company,
+            "job_title": lead.job_title,
+            "country": lead.country,
+            "source": lead.source,
+            "campaign": lead.campaign,
+            "expected_value": _MONEY.to_representation(lead.expected_value),
+            "persona": (
+                {"id": lead.persona.pk, "name": lead.persona.name}
+                if lead.persona is not None
+                else None
+            ),
+            "expected_close_date": (
+                lead.expected_close_date.isoformat() if lead.expected_close_date else None
+            ),
+            "stage": _stage(lead.stage),
+            "stage_entered_at": when(lead.stage_entered_at),
+            "past_sla": bool(lead.past_sla),  # type: ignore[attr-defined]
+            "marketing_owner": _person(lead.marketing_owner),
+            "sales_owner": _person(lead.sales_owner),
+            "created_at": when(lead.created_at),
+            "updated_at": when(lead.updated_at),
+        }
+
+
+_DATETIME = serializers.DateTimeField()
+_MONEY = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+def _stage(stage: Stage) -> dict[str, Any]:
+    return {
+        "id": stage.pk,
+        "slug": stage.slug,
+        "name": stage.name,
+        "team": stage.team,
+        "outcome": stage.outcome,
+    }
+
+
+def _person(user: User | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "username": user.username, "name": str(user)}
 
 
 class LeadWriteSerializer(serializers.ModelSerializer[Lead]):

@@ -6,10 +6,12 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from rest_framework import serializers
 
 from accounts.models import User
 from funnel.models import StageChange
 from leads.models import Activity, Lead, Persona
+from leads.serializers import LeadSerializer
 from tests.api.conftest import ClientFor, claimed, stage
 from tests.factories import LeadFactory, PersonaFactory
 
@@ -372,3 +374,17 @@ def test_personas_are_read_by_all_and_written_by_marketing(
     assert renamed.json()["pains"] == "Slow releases"
     assert duplicate.status_code == 400
     assert Persona.objects.count() == 2
+
+
+def test_the_written_out_lead_answer_is_drfs_own(marketer: User, sales_rep: User) -> None:
+    """LeadSerializer writes its answer out for speed; it must equal DRF's field by field walk
+    over the same declared fields, for every kind of value (nulls, owners, dates, money)."""
+    bare = LeadFactory.create(persona=None, marketing_owner=None)
+    full = claimed(marketer, sales_rep, expected_value=Decimal("1234.5"))
+    Lead.objects.filter(pk=full.pk).update(expected_close_date="2031-02-03")
+    for lead in (bare, full):
+        lead.refresh_from_db()
+        lead.past_sla = True  # type: ignore[attr-defined]
+        fast = LeadSerializer(lead).data
+        walked = serializers.ModelSerializer.to_representation(LeadSerializer(lead), lead)
+        assert fast == walked
