@@ -70,7 +70,9 @@ def _page_routes(patterns: list[URLPattern | URLResolver]) -> set[str]:
         if isinstance(pattern, URLResolver):
             if pattern.namespace not in ("admin", "api"):
                 names |= _page_routes(pattern.url_patterns)
-        elif pattern.callback.__module__.startswith(APPS) or pattern.name in NOT_IN_THE_API:
+        elif pattern.name and (
+            pattern.callback.__module__.startswith(APPS) or pattern.name in NOT_IN_THE_API
+        ):
             names.add(pattern.name)
     return names
 
