@@ -13,7 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.http import AuthenticatedHttpRequest
 from funnel.access import can_claim
-from funnel.board import board_columns
+from funnel.board import board_page_columns
 from funnel.forms import MoveForm
 from funnel.models import ChangeKind
 from funnel.selectors import Move, moves_for, mql_queue_page, unclaimed_mql_queue
@@ -162,7 +162,7 @@ def board_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 def _board(refusal: str) -> dict[str, object]:
     now = timezone.now()
-    return {"columns": board_columns(now=now), "now": now, "refusal": refusal}
+    return {"columns": board_page_columns(now=now), "now": now, "refusal": refusal}
 
 
 def _details_needed(lead: Lead, kind: str, stage: str) -> str:

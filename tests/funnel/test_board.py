@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from funnel import services
-from funnel.board import board_columns
+from funnel.board import board_columns, board_page_columns
 from funnel.models import Reason, ReasonKind, Stage, StageChange
 from leads.models import Lead, Persona
-from tests.factories import LeadFactory, PersonaFactory
+from tests.factories import LeadFactory, PersonaFactory, UserFactory
 from tests.funnel.test_queue import clock_at, stage
 
 pytestmark = pytest.mark.django_db
@@ -138,6 +138,66 @@ def test_each_column_has_its_exact_count_and_sum_and_its_longest_waiting_cards(
     assert new.cards[0].owner == marketer
 
 
+def test_the_page_cards_show_what_the_leads_and_their_owners_say(
+    funnel: Funnel, marketer: User, sales_rep: User
+) -> None:
+    nameless = UserFactory.create(username="kim", first_name="", last_name="")
+    funnel.lead_in("sql", hours_ago=30, company="Engines")
+    funnel.lead_in("new", hours_ago=60)
+    bare = funnel.lead_in("new", hours_ago=3)
+    Lead.objects.filter(pk=bare.pk).update(persona=None, marketing_owner=None, company="")
+    by_kim = funnel.lead_in("working", hours_ago=2)
+    Lead.objects.filter(pk=by_kim.pk).update(marketing_owner=nameless)
+    now = timezone.now()
+
+    shown = board_page_columns(now=now)
+
+    # What the API's cards say of their leads, the page's cards say with plain values.
+    assert [
+        [
+            (c.lead_id, c.full_name, c.company, c.persona, c.owner, c.stage_entered_at, c.past_sla)
+            for c in column.cards
+        ]
+        for column in shown
+    ] == [
+        [
+            (
+                card.lead.pk,
+                card.lead.full_name,
+                card.lead.company,
+                str(card.lead.persona or ""),
+                str(card.owner or ""),
+                card.lead.stage_entered_at,
+                card.past_sla,
+            )
+            for card in column.cards
+        ]
+        for column in board_columns(now=now)
+    ]
+    owners = {card.lead_id: card.owner for column in shown for card in column.cards}
+    assert owners[bare.pk] == ""
+    assert owners[by_kim.pk] == "kim"
+    assert str(sales_rep) in owners.values()
+    assert [c.stage.slug for c in shown if c.cards] == ["new", "working", "sql"]
+
+
+def test_a_card_without_owner_company_or_persona_says_so(
+    client: Client, funnel: Funnel, marketer: User
+) -> None:
+    bare = funnel.lead_in("new", hours_ago=3, full_name="Ada <b>Bare</b>")
+    Lead.objects.filter(pk=bare.pk).update(persona=None, marketing_owner=None, company="")
+    client.force_login(marketer)
+
+    page = client.get(reverse("board")).content.decode()
+
+    card = page[page.index(f'data-lead="{bare.pk}"') :].split("</li>")[0]
+    assert "Ada &lt;b&gt;Bare&lt;/b&gt;</a>" in card
+    assert card.count('class="board-card-line">—</span>') == 1
+    assert card.count('class="board-card-line muted">—</span>') == 1
+    assert '<span class="board-card-owner">No owner</span>' in card
+    assert f'data-move-url="{reverse("board_move", args=[bare.pk])}"' in card
+
+
 def board_queries(client: Client) -> tuple[int, int]:
     """The queries of the board's columns, and of the whole page."""
     with CaptureQueriesContext(connection) as columns:
@@ -184,7 +244,7 @@ def test_the_page_shows_columns_cards_and_a_link_to_the_rest(
 
     funnel.lead_in("new", hours_ago=2)
     one_card_each = mock.patch(
-        "funnel.views.board_columns", lambda now: board_columns(now=now, per_stage=1)
+        "funnel.views.board_page_columns", lambda now: board_page_columns(now=now, per_stage=1)
     )
 
     with one_card_each:
