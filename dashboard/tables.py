@@ -341,6 +341,7 @@ class Headlines:
     mqls_delivered: Cell
     mqls_needed: Cell
     mqls_due: Cell
+    mqls_on_pace: bool
     claims: Cell
     claimed_in_time: Cell
     touched_in_time: Cell
@@ -363,6 +364,8 @@ def headlines(d: Dashboard) -> Headlines:
         mqls_delivered=count(agreement.mqls_delivered, _target_url(d, mqls)),
         mqls_needed=count(agreement.mqls_needed),
         mqls_due=count(agreement.mqls_expected_by_now),
+        mqls_on_pace=agreement.mqls_expected_by_now is None
+        or agreement.mqls_delivered >= agreement.mqls_expected_by_now,
         # Claims, not leads (a lead claimed twice counts twice): no list to open.
         claims=count(agreement.claims),
         claimed_in_time=share(agreement.claimed_in_time_share),

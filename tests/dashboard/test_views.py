@@ -98,7 +98,11 @@ def _linked_cells(story: Story) -> list[Cell]:
     figures = dashboard(period=quarter(2026, 4), now=NOW)
     cells = [cell for table in all_tables(figures).values() for row in table.rows for cell in row]
     top: Headlines = headlines(figures)
-    cells += [getattr(top, field.name) for field in fields(top) if field.name != "on_pace"]
+    cells += [
+        getattr(top, field.name)
+        for field in fields(top)
+        if isinstance(getattr(top, field.name), Cell)
+    ]
     return [cell for cell in cells if cell.url and "/leads/" in cell.url]
 
 

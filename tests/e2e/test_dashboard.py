@@ -120,7 +120,8 @@ def test_a_marketer_reads_the_dashboard_with_its_charts_and_downloads_a_table(
         # Chart.js draws on the canvas: it has been given a size and pixels.
         canvas = page.locator(f"#chart-{chart}")
         expect(canvas).to_be_visible()
-        assert page.evaluate(f"!!window.Chart.getChart('chart-{chart}')")
+        # Deferred scripts run after the page is parsed: wait for the chart, do not race it.
+        page.wait_for_function(f"() => !!(window.Chart && window.Chart.getChart('chart-{chart}'))")
     by_source = page.locator("#table-by_source")
     expect(by_source.get_by_role("row", name=re.compile("^Event 3 "))).to_be_visible()
     with page.expect_download() as download_info:
