@@ -1,8 +1,14 @@
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from leads.models import ActivityKind, Lead, Persona
+from accounts.models import User
+from accounts.roles import Role
+from leads.capture import normalise_origin
+from leads.models import ActivityKind, CaptureForm, Lead, Persona
 from leads.services import EDITABLE_FIELDS
 
 NOTE_MAX_LENGTH = 10_000
@@ -82,3 +88,74 @@ class ActivityForm(forms.Form):
         help_text=_("Mention a colleague with @username."),
         error_messages={"required": _("Write something before adding it.")},
     )
+
+
+class OriginsField(forms.CharField):
+    """One origin per line (scheme://host[:port]); kept normalised, as browsers send them."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "spellcheck": "false"})
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        origins: list[str] = []
+        for line in str(super().to_python(value)).splitlines():
+            if not line.strip():
+                continue
+            try:
+                origin = normalise_origin(line)
+            except ValueError:
+                raise forms.ValidationError(
+                    gettext("“%(line)s” is not an origin. Write it as https://www.example.com.")
+                    % {"line": line.strip()}
+                ) from None
+            if origin not in origins:
+                origins.append(origin)
+        return origins
+
+
+class CaptureFormForm(forms.ModelForm[CaptureForm]):
+    allowed_origins = OriginsField(
+        label=_("Allowed origins"),
+        help_text=_(
+            "The websites that may send this form, one per line, such as "
+            "https://www.example.com. Browsers on any other site are refused."
+        ),
+        error_messages={"required": _("Give at least one website the form is on.")},
+    )
+    persona = forms.ModelChoiceField(
+        label=_("Persona"),
+        queryset=Persona.objects.order_by("name"),
+        required=False,
+        empty_label=_("No persona"),
+    )
+    owner = forms.ModelChoiceField(
+        label=_("Marketing owner of new leads"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+        help_text=_("Told of every capture, under Mentions and by email."),
+    )
+
+    class Meta:
+        model = CaptureForm
+        fields = [
+            "name",
+            "source",
+            "campaign",
+            "persona",
+            "owner",
+            "allowed_origins",
+            "per_minute",
+            "per_address_per_minute",
+            "enabled",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Marketers, as for a lead's marketing owner (funnel's reassignment offers the same).
+        owner: forms.ModelChoiceField = self.fields["owner"]  # type: ignore[assignment]
+        owner.queryset = User.objects.filter(
+            is_active=True, groups__name=Role.MARKETING.value
+        ).order_by("first_name", "last_name", "username")

@@ -19,8 +19,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.client_address import client_address
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import User
-from accounts.roles import Role
 from leads.access import can_manage_capture_forms, can_view_capture_forms
 from leads.capture import (
     HONEYPOT,
@@ -29,89 +27,17 @@ from leads.capture import (
     capture_lead,
     enabled_capture_form,
     latest_captures,
-    normalise_origin,
     origin_allowed,
     save_capture_form,
     snippets,
     thank_you_url,
 )
-from leads.forms import NOTE_MAX_LENGTH
-from leads.models import CaptureForm, Lead, Persona
+from leads.forms import NOTE_MAX_LENGTH, CaptureFormForm
+from leads.models import CaptureForm, Lead
 from smarketing.ratelimit import Limit, hit
 
 PUBLIC_TEMPLATE = "leads/capture/public.html"
 PREFLIGHT_MAX_AGE = 600
-
-
-class OriginsField(forms.CharField):
-    """One origin per line (scheme://host[:port]); kept normalised, as browsers send them."""
-
-    widget = forms.Textarea(attrs={"rows": 3, "spellcheck": "false"})
-
-    def prepare_value(self, value: Any) -> Any:
-        return "\n".join(value) if isinstance(value, list) else value
-
-    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        origins: list[str] = []
-        for line in str(super().to_python(value)).splitlines():
-            if not line.strip():
-                continue
-            try:
-                origin = normalise_origin(line)
-            except ValueError:
-                raise forms.ValidationError(
-                    _("“%(line)s” is not an origin. Write it as https://www.example.com.")
-                    % {"line": line.strip()}
-                ) from None
-            if origin not in origins:
-                origins.append(origin)
-        return origins
-
-
-class CaptureFormForm(forms.ModelForm[CaptureForm]):
-    allowed_origins = OriginsField(
-        label=gettext_lazy("Allowed origins"),
-        help_text=gettext_lazy(
-            "The websites that may send this form, one per line, such as "
-            "https://www.example.com. Browsers on any other site are refused."
-        ),
-        error_messages={"required": gettext_lazy("Give at least one website the form is on.")},
-    )
-    persona = forms.ModelChoiceField(
-        label=gettext_lazy("Persona"),
-        queryset=Persona.objects.order_by("name"),
-        required=False,
-        empty_label=gettext_lazy("No persona"),
-    )
-    owner = forms.ModelChoiceField(
-        label=gettext_lazy("Marketing owner of new leads"),
-        queryset=User.objects.none(),
-        required=False,
-        empty_label=gettext_lazy("Nobody"),
-        help_text=gettext_lazy("Told of every capture, under Mentions and by email."),
-    )
-
-    class Meta:
-        model = CaptureForm
-        fields = [
-            "name",
-            "source",
-            "campaign",
-            "persona",
-            "owner",
-            "allowed_origins",
-            "per_minute",
-            "per_address_per_minute",
-            "enabled",
-        ]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Marketers, as for a lead's marketing owner (funnel's reassignment offers the same).
-        owner: forms.ModelChoiceField = self.fields["owner"]  # type: ignore[assignment]
-        owner.queryset = User.objects.filter(
-            is_active=True, groups__name=Role.MARKETING.value
-        ).order_by("first_name", "last_name", "username")
 
 
 class CaptureSubmission(forms.ModelForm[Lead]):
