@@ -22,12 +22,28 @@ from rest_framework.views import APIView
 
 from accounts.api import PersonSerializer
 from funnel.serializers import NoteSerializer
-from leads.access import can_create_lead, can_edit_lead, can_manage_personas
+from leads.access import (
+    can_create_lead,
+    can_edit_lead,
+    can_manage_capture_forms,
+    can_manage_personas,
+    can_view_capture_forms,
+)
+from leads.capture import (
+    capture_forms_with_counts,
+    latest_captures,
+    save_capture_form,
+    snippets,
+)
 from leads.filters import LeadFilterForm
-from leads.models import ActivityKind, Lead, Mention, Persona
+from leads.forms import CaptureFormForm
+from leads.models import ActivityKind, CaptureForm, Lead, Mention, Persona
 from leads.personas import persona_conversion, personas_with_lead_counts
 from leads.selectors import LIST_PAGE_SIZE, lead_list_options, lead_list_page
 from leads.serializers import (
+    CaptureFormDetailSerializer,
+    CaptureFormSerializer,
+    CaptureFormWriteSerializer,
     ExistingLeadSerializer,
     LeadSerializer,
     LeadWriteSerializer,
@@ -317,3 +333,87 @@ class PersonaViewSet(viewsets.GenericViewSet[Persona]):
         saved = save_persona(persona=persona, actor=caller(request))
         body = PersonaSerializer(personas_with_lead_counts().get(pk=saved.pk)).data
         return Response(body, status=answer)
+
+
+def _capture_forms() -> Any:
+    return capture_forms_with_counts().select_related("persona", "owner")
+
+
+def _capture_form_body(pk: int) -> dict[str, Any]:
+    form = _capture_forms().get(pk=pk)
+    form.snippets = snippets(form)  # type: ignore[attr-defined]
+    form.latest_captures = latest_captures(form)  # type: ignore[attr-defined]
+    return dict(CaptureFormDetailSerializer(form).data)
+
+
+def _capture_form_form(request: Request, capture_form: CaptureForm) -> CaptureFormForm:
+    """The form page's form over the JSON body, on top of the form's current values (or a new
+    form's defaults), so that a change sends only what changes."""
+    given = CaptureFormWriteSerializer(data=request.data, partial=True)
+    given.is_valid(raise_exception=True)
+    data = {**CaptureFormForm(instance=capture_form).initial, **given.validated_data}
+    data["allowed_origins"] = "\n".join(data["allowed_origins"])
+    form = CaptureFormForm(data, instance=capture_form)
+    if not form.is_valid():
+        raise form_errors(form)
+    return form
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Website forms, by name, with their captures (Marketing and managers)",
+        responses=CaptureFormSerializer(many=True),
+    ),
+    retrieve=extend_schema(
+        summary="A website form, its snippets and latest captures (Marketing and managers)",
+        responses=CaptureFormDetailSerializer,
+    ),
+    create=extend_schema(
+        summary="Set up a website form (managers); it gets its public key",
+        request=CaptureFormWriteSerializer,
+        responses={201: CaptureFormDetailSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change, disable or enable a website form (managers)",
+        request=CaptureFormWriteSerializer,
+        responses=CaptureFormDetailSerializer,
+    ),
+)
+class CaptureFormViewSet(viewsets.ViewSet):
+    """Thin views over leads.capture, with the form page's form for the body."""
+
+    lookup_value_converter = "int"
+
+    def list(self, request: Request) -> Response:
+        self._viewers_only(request)
+        return Response(CaptureFormSerializer(_capture_forms(), many=True).data)
+
+    def retrieve(self, request: Request, pk: int) -> Response:
+        self._viewers_only(request)
+        return Response(_capture_form_body(pk))
+
+    def create(self, request: Request) -> Response:
+        self._managers_only(request)
+        form = _capture_form_form(request, CaptureForm())
+        saved = save_capture_form(form=form.save(commit=False), actor=caller(request))
+        location = reverse("api:capture-form-detail", args=[saved.pk])
+        return Response(
+            _capture_form_body(saved.pk),
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
+
+    def partial_update(self, request: Request, pk: int) -> Response:
+        self._managers_only(request)
+        form = _capture_form_form(request, CaptureForm.objects.get(pk=pk))
+        save_capture_form(form=form.save(commit=False), actor=caller(request))
+        return Response(_capture_form_body(pk))
+
+    def _viewers_only(self, request: Request) -> None:
+        if not can_view_capture_forms(caller(request)):
+            raise NotAllowed(_("Only Marketing and managers see the website forms."))
+
+    def _managers_only(self, request: Request) -> None:
+        # Before the body is read, as on the form pages: a refusal says nothing of the input.
+        if not can_manage_capture_forms(caller(request)):
+            raise NotAllowed(_("Only managers set up website forms."))

@@ -151,9 +151,14 @@ class Snippets:
     fetch: str
 
 
+def capture_endpoint(form: CaptureForm) -> str:
+    """The absolute address the website posts the form to."""
+    return settings.SITE_URL.rstrip("/") + reverse("capture", args=[form.public_key])
+
+
 def snippets(form: CaptureForm) -> Snippets:
     """The HTML to paste into the website: a plain form, and the same form sent with fetch()."""
-    endpoint = settings.SITE_URL.rstrip("/") + reverse("capture", args=[form.public_key])
+    endpoint = capture_endpoint(form)
     origin = form.allowed_origins[0] if form.allowed_origins else "https://www.example.com"
     context = {"endpoint": endpoint, "honeypot": HONEYPOT, "thank_you": f"{origin}/thank-you"}
     return Snippets(

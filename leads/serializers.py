@@ -11,8 +11,9 @@ from accounts.api import PersonSerializer
 from accounts.models import User
 from funnel.models import Stage
 from funnel.serializers import ReasonRefSerializer, StageRefSerializer
+from leads.capture import capture_endpoint
 from leads.forms import NOTE_MAX_LENGTH
-from leads.models import Lead, Persona
+from leads.models import Capture, CaptureForm, Lead, Persona, Source
 from leads.personas import Conversion, ConversionStep
 from leads.services import EDITABLE_FIELDS
 from leads.timeline import TimelineEntry
@@ -202,3 +203,101 @@ class PersonaDetailSerializer(PersonaSerializer):
 
     class Meta(PersonaSerializer.Meta):
         fields = [*PersonaSerializer.Meta.fields, "conversion"]
+
+
+class CaptureFormSerializer(serializers.ModelSerializer[CaptureForm]):
+    """A website form as the list of forms shows it. Every field is read-only here."""
+
+    persona = PersonaRefSerializer(allow_null=True)
+    owner = PersonSerializer(allow_null=True, help_text="Told of every capture.")
+    endpoint = serializers.SerializerMethodField(
+        help_text="Where the website posts the form: POST /capture/<public_key>."
+    )
+    capture_count = serializers.IntegerField()
+    last_capture_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        model = CaptureForm
+        fields = [
+            "id",
+            "name",
+            "public_key",
+            "endpoint",
+            "enabled",
+            "source",
+            "campaign",
+            "persona",
+            "owner",
+            "allowed_origins",
+            "per_minute",
+            "per_address_per_minute",
+            "created_at",
+            "capture_count",
+            "last_capture_at",
+        ]
+        read_only_fields = fields
+
+    def get_endpoint(self, form: CaptureForm) -> str:
+        return capture_endpoint(form)
+
+
+class SnippetsSerializer(serializers.Serializer[Any]):
+    html = serializers.CharField(help_text="A plain HTML form to paste into a page.")
+    fetch = serializers.CharField(help_text="The same form, sent with fetch().")
+
+
+class CapturedLeadSerializer(serializers.ModelSerializer[Lead]):
+    class Meta:
+        model = Lead
+        fields = ["id", "full_name"]
+        read_only_fields = fields
+
+
+class CaptureSerializer(serializers.ModelSerializer[Capture]):
+    lead = CapturedLeadSerializer()
+
+    class Meta:
+        model = Capture
+        fields = ["id", "at", "created_lead", "lead"]
+        read_only_fields = fields
+
+
+class CaptureFormDetailSerializer(CaptureFormSerializer):
+    """A website form with its snippets and latest captures, as its page shows it."""
+
+    snippets = SnippetsSerializer()
+    latest_captures = CaptureSerializer(many=True, help_text="The newest first.")
+
+    class Meta(CaptureFormSerializer.Meta):
+        fields = [*CaptureFormSerializer.Meta.fields, "snippets", "latest_captures"]
+        read_only_fields = fields
+
+
+class CaptureFormWriteSerializer(serializers.Serializer[Any]):
+    """What a manager sends to set up or change a website form (a change sends only what
+    changes). Only the JSON types are read here: what is acceptable is decided by the form page's
+    own form (leads.forms.CaptureFormForm). The key, the dates and the counts are never read."""
+
+    name = serializers.CharField(help_text="Required for a new form; unique.")
+    source = serializers.ChoiceField(choices=Source.choices, required=False)
+    campaign = serializers.CharField(allow_blank=True, required=False)
+    persona = serializers.IntegerField(
+        allow_null=True, required=False, help_text="A persona's id, or null."
+    )
+    owner = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        help_text="A marketer's id, told of every capture; or null.",
+    )
+    allowed_origins = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Required for a new form: the websites that may send it, "
+        "such as https://www.example.com.",
+    )
+    per_minute = serializers.IntegerField(required=False, help_text="Submissions per minute.")
+    per_address_per_minute = serializers.IntegerField(
+        required=False, help_text="Submissions per minute from one address."
+    )
+    enabled = serializers.BooleanField(
+        required=False, help_text="Whether the form accepts submissions."
+    )

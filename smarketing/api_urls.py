@@ -17,7 +17,13 @@ from funnel.api import (
     RevenueGoalViewSet,
     StageViewSet,
 )
-from leads.api import LeadViewSet, MentionsSeenView, MentionsView, PersonaViewSet
+from leads.api import (
+    CaptureFormViewSet,
+    LeadViewSet,
+    MentionsSeenView,
+    MentionsView,
+    PersonaViewSet,
+)
 from smarketing.api import NotFoundView
 
 app_name = "api"
@@ -26,6 +32,7 @@ router = SimpleRouter(use_regex_path=False)
 router.register("leads", LeadViewSet, basename="lead")
 router.register("leads", LeadMoveViewSet, basename="lead-move")
 router.register("personas", PersonaViewSet, basename="persona")
+router.register("capture-forms", CaptureFormViewSet, basename="capture-form")
 router.register("stages", StageViewSet, basename="stage")
 router.register("reasons", ReasonViewSet, basename="reason")
 router.register("tokens", ApiTokenViewSet, basename="token")
