@@ -1,20 +1,35 @@
 """A person's own weekly digests, as the API gives them: newest week first, each with the
-figures it was built with."""
+figures it was built with; their email switch; and, for managers, a preview of someone's
+digest by email, as on the Digests page."""
 
 from datetime import date
+from typing import Any
 
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from digests.access import can_read
+from accounts.api import PersonSerializer
+from digests.access import can_preview, can_read
+from digests.forms import PreviewForm
 from digests.models import Digest
 from digests.selectors import digest_page
-from smarketing.api import caller, optional_parameter, page_response, page_serializer
+from digests.services import request_preview, set_digest_email, wants_digest_email
+from digests.weeks import last_complete_week
+from smarketing.api import (
+    caller,
+    form_errors,
+    optional_parameter,
+    page_response,
+    page_serializer,
+)
+from smarketing.errors import NotAllowed
 from smarketing.pagination import InvalidCursor
 
 
@@ -25,6 +40,22 @@ class DigestSerializer(serializers.ModelSerializer[Digest]):
         model = Digest
         fields = ["week", "role", "built_at", "status", "sent_at", "content"]
         read_only_fields = fields
+
+
+class DigestPreferenceSerializer(serializers.Serializer[Any]):
+    email = serializers.BooleanField(
+        help_text="Whether your weekly digest comes by email; it stays readable here either way."
+    )
+
+
+class DigestPreviewSerializer(serializers.Serializer[Any]):
+    user = serializers.IntegerField(help_text="The person whose digest you want to see.")
+
+
+class DigestPreviewQueuedSerializer(serializers.Serializer[Any]):
+    week = serializers.DateField(help_text="The Monday of the last whole week.")
+    user = PersonSerializer(help_text="Whose digest it is.")
+    to = serializers.EmailField(allow_blank=True, help_text="Your address, where it is sent.")
 
 
 @extend_schema_view(
@@ -67,3 +98,44 @@ class DigestViewSet(viewsets.ViewSet):
         if digest is None or not can_read(caller(request), digest):
             raise Http404
         return Response(DigestSerializer(digest).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Whether you get your weekly digest by email",
+        responses=DigestPreferenceSerializer,
+    )
+    @extend_schema(
+        methods=["PUT"],
+        summary="Turn your weekly digest email on or off",
+        request=DigestPreferenceSerializer,
+        responses=DigestPreferenceSerializer,
+    )
+    @action(detail=False, methods=["get", "put"])
+    def preference(self, request: Request) -> Response:
+        if request.method == "PUT":
+            given = DigestPreferenceSerializer(data=request.data)
+            given.is_valid(raise_exception=True)
+            set_digest_email(user=caller(request), enabled=given.validated_data["email"])
+        return Response({"email": wants_digest_email(caller(request))})
+
+    @extend_schema(
+        summary="Email yourself this week's digest of one person (managers)",
+        request=DigestPreviewSerializer,
+        responses={202: DigestPreviewQueuedSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def preview(self, request: Request) -> Response:
+        manager = caller(request)
+        # Before the body is read, as on the page: a refusal says nothing of the input.
+        if not can_preview(manager):
+            raise NotAllowed(_("Only managers send digest previews."))
+        given = DigestPreviewSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        form = PreviewForm(given.validated_data)
+        if not form.is_valid():
+            raise form_errors(form)
+        week = last_complete_week(timezone.now()).first_day
+        person = form.cleaned_data["user"]
+        request_preview(manager=manager, user_id=person.pk, week=week)
+        body = {"week": week, "user": person, "to": manager.email}
+        return Response(DigestPreviewQueuedSerializer(body).data, status=status.HTTP_202_ACCEPTED)
