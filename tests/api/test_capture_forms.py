@@ -80,9 +80,7 @@ def test_marketers_read_forms_and_sales_does_not(
     assert by_rep.json()["code"] == "not_allowed"
 
 
-def test_a_marketer_may_not_create_or_change_a_form(
-    client_for: ClientFor, marketer: User
-) -> None:
+def test_a_marketer_may_not_create_or_change_a_form(client_for: ClientFor, marketer: User) -> None:
     form = CaptureFormFactory.create()
     api = client_for(marketer)
 
@@ -128,9 +126,7 @@ def test_only_a_marketer_may_own_a_forms_leads(
     assert not CaptureForm.objects.exists()
 
 
-def test_a_name_in_use_is_refused_and_changes_nothing(
-    client_for: ClientFor, manager: User
-) -> None:
+def test_a_name_in_use_is_refused_and_changes_nothing(client_for: ClientFor, manager: User) -> None:
     taken = CaptureFormFactory.create(name="Contact us")
     other = CaptureFormFactory.create(name="Newsletter")
 

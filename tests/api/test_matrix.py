@@ -12,10 +12,10 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.tokens import create_token
 from funnel.models import Reason, ReasonKind, Stage
-from leads.models import Lead, Persona
+from leads.models import CaptureForm, Lead, Persona
 from tests.api.conftest import claimed, complete, opportunity, qualified
 from tests.api.test_goals_dashboard_digests import this_quarter
-from tests.factories import LeadFactory, PersonaFactory, UserFactory
+from tests.factories import CaptureFormFactory, LeadFactory, PersonaFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +33,7 @@ class World:
     sql: Lead
     opportunity: Lead
     persona: Persona
+    capture_form: CaptureForm
 
     def reason(self, kind: ReasonKind) -> int:
         return Reason.objects.filter(kind=kind).values_list("pk", flat=True)[0]
@@ -55,6 +56,7 @@ def world(db: None) -> World:
         sql=claimed(marketer, rep),
         opportunity=opportunity(marketer, rep),
         persona=PersonaFactory.create(name="Matrix persona"),
+        capture_form=CaptureFormFactory.create(),
     )
 
 
@@ -101,6 +103,7 @@ TEAMS_CREATE = {"outsider": 403, "marketing": 201, "sales": 201, "manager": 201}
 MARKETING_WRITES = {"outsider": 403, "marketing": 200, "sales": 403, "manager": 200}
 OWNER_WRITES = {"outsider": 403, "marketing": 403, "sales": 200, "manager": 200}
 MANAGERS_ONLY = {"outsider": 403, "marketing": 403, "sales": 403, "manager": 200}
+MARKETING_READS = {"outsider": 403, "marketing": 200, "sales": 403, "manager": 200}
 
 # (what, method, path, body, answer per signed-in role); anonymous callers always get 401.
 MATRIX: list[tuple[str, str, Path, Body, dict[str, int]]] = [
@@ -235,6 +238,43 @@ MATRIX: list[tuple[str, str, Path, Body, dict[str, int]]] = [
     ),
     ("dashboard figures", "get", fixed("/api/v1/dashboard/"), nothing, EVERYONE),
     ("own digests", "get", fixed("/api/v1/digests/"), nothing, EVERYONE),
+    ("own digest email", "get", fixed("/api/v1/digests/preference/"), nothing, EVERYONE),
+    (
+        "switch own digest email",
+        "put",
+        fixed("/api/v1/digests/preference/"),
+        lambda w: {"email": False},
+        EVERYONE,
+    ),
+    (
+        "preview a digest",
+        "post",
+        fixed("/api/v1/digests/preview/"),
+        lambda w: {"user": w.people["sales"].pk},
+        {**MANAGERS_ONLY, "manager": 202},
+    ),
+    ("list website forms", "get", fixed("/api/v1/capture-forms/"), nothing, MARKETING_READS),
+    (
+        "read a website form",
+        "get",
+        lambda w: f"/api/v1/capture-forms/{w.capture_form.pk}/",
+        nothing,
+        MARKETING_READS,
+    ),
+    (
+        "set up a website form",
+        "post",
+        fixed("/api/v1/capture-forms/"),
+        lambda w: {"name": "Matrix form", "allowed_origins": ["https://www.example.com"]},
+        {**MANAGERS_ONLY, "manager": 201},
+    ),
+    (
+        "disable a website form",
+        "patch",
+        lambda w: f"/api/v1/capture-forms/{w.capture_form.pk}/",
+        lambda w: {"enabled": False},
+        MANAGERS_ONLY,
+    ),
     ("list own tokens", "get", fixed("/api/v1/tokens/"), nothing, EVERYONE),
     (
         "create a token with a token",

@@ -43,6 +43,12 @@ PAGE_TO_API: dict[str, list[str]] = {
     "goal_delete": ["DELETE /api/v1/goals/{id}/"],
     "digest_list": ["GET /api/v1/digests/"],
     "digest_detail": ["GET /api/v1/digests/{week}/"],
+    "digest_email": ["GET /api/v1/digests/preference/", "PUT /api/v1/digests/preference/"],
+    "digest_preview": ["POST /api/v1/digests/preview/"],
+    "capture_form_list": ["GET /api/v1/capture-forms/"],
+    "capture_form_create": ["POST /api/v1/capture-forms/"],
+    "capture_form_detail": ["GET /api/v1/capture-forms/{id}/"],
+    "capture_form_edit": ["GET /api/v1/capture-forms/{id}/", "PATCH /api/v1/capture-forms/{id}/"],
 }
 
 # Page routes with no endpoint, and why.
@@ -51,13 +57,7 @@ NOT_IN_THE_API = {
     "logout": "a token is revoked instead (DELETE /api/v1/tokens/{id}/)",
     "password_change": "a password is changed by its person, in the browser",
     "password_change_done": "the page after changing a password",
-    "capture_form_list": "website capture forms are configured by managers in the browser",
-    "capture_form_create": "website capture forms are configured by managers in the browser",
-    "capture_form_detail": "website capture forms are configured by managers in the browser",
-    "capture_form_edit": "website capture forms are configured by managers in the browser",
     "capture": "the website capture endpoint is itself public HTTP, with its own key",
-    "digest_email": "the weekly email's on/off switch is a personal preference of the page",
-    "digest_preview": "a manager's preview is emailed to them from the page",
     "healthz": "a probe for the load balancer, not a product action",
 }
 

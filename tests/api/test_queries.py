@@ -11,7 +11,7 @@ from funnel.models import Reason
 from leads.models import ActivityKind
 from leads.services import add_activity
 from tests.api.conftest import claimed, complete, qualified
-from tests.factories import LeadFactory, PersonaFactory
+from tests.factories import CaptureFormFactory, LeadFactory, PersonaFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +89,12 @@ def single_lead(count: int, marketer: User, rep: User) -> str:
     return f"/api/v1/leads/{complete(marketer).pk}/"
 
 
+def capture_forms(count: int, marketer: User, rep: User) -> str:
+    for _ in range(count):
+        CaptureFormFactory.create(persona=PersonaFactory.create(), owner=marketer)
+    return "/api/v1/capture-forms/"
+
+
 # How many queries each list costs: what it reads, plus the caller's roles where a rule asks.
 LISTS: list[tuple[Callable[[int, User, User], str], int]] = [
     (leads, 5),  # stages, personas, owners, campaigns, the page
@@ -103,7 +109,10 @@ LISTS: list[tuple[Callable[[int, User, User], str], int]] = [
     (queue, 1),
     (board, 2),  # stage totals, the longest-waiting cards
     (mentions, 1),
+    (capture_forms, 2),  # the caller's roles, the forms with their counts
 ]
+# Lists Sales may not read, read by the marketer instead.
+MARKETING_LISTS = {capture_forms}
 
 
 @pytest.mark.parametrize("rows", [5, 50])
@@ -117,7 +126,7 @@ def test_a_list_costs_the_same_queries_whatever_its_length(
     rows: int,
 ) -> None:
     url = listing(rows, marketer, sales_rep)
-    client = signed_in(sales_rep)
+    client = signed_in(marketer if listing in MARKETING_LISTS else sales_rep)
 
     with django_assert_num_queries(queries):
         response = client.get(url)
