@@ -23,6 +23,7 @@ from digests.selectors import digest_page
 from digests.services import request_preview, set_digest_email, wants_digest_email
 from digests.weeks import last_complete_week
 from smarketing.api import (
+    StrictBooleanField,
     caller,
     form_errors,
     optional_parameter,
@@ -43,7 +44,7 @@ class DigestSerializer(serializers.ModelSerializer[Digest]):
 
 
 class DigestPreferenceSerializer(serializers.Serializer[Any]):
-    email = serializers.BooleanField(
+    email = StrictBooleanField(
         help_text="Whether your weekly digest comes by email; it stays readable here either way."
     )
 

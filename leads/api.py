@@ -4,6 +4,7 @@ Thin views over the same forms, selectors, services and access rules as the page
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -335,7 +336,7 @@ class PersonaViewSet(viewsets.GenericViewSet[Persona]):
         return Response(body, status=answer)
 
 
-def _capture_forms() -> Any:
+def _capture_forms() -> QuerySet[CaptureForm]:
     return capture_forms_with_counts().select_related("persona", "owner")
 
 

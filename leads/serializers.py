@@ -17,6 +17,7 @@ from leads.models import Capture, CaptureForm, Lead, Persona, Source
 from leads.personas import Conversion, ConversionStep
 from leads.services import EDITABLE_FIELDS
 from leads.timeline import TimelineEntry
+from smarketing.api import StrictBooleanField
 
 
 class PersonaRefSerializer(serializers.ModelSerializer[Persona]):
@@ -279,7 +280,10 @@ class CaptureFormWriteSerializer(serializers.Serializer[Any]):
     own form (leads.forms.CaptureFormForm). The key, the dates and the counts are never read."""
 
     name = serializers.CharField(help_text="Required for a new form; unique.")
-    source = serializers.ChoiceField(choices=Source.choices, required=False)
+    # DRF collects declared fields by name, so this one may shadow Field.source.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=Source.choices, required=False
+    )
     campaign = serializers.CharField(allow_blank=True, required=False)
     persona = serializers.IntegerField(
         allow_null=True, required=False, help_text="A persona's id, or null."
@@ -298,6 +302,4 @@ class CaptureFormWriteSerializer(serializers.Serializer[Any]):
     per_address_per_minute = serializers.IntegerField(
         required=False, help_text="Submissions per minute from one address."
     )
-    enabled = serializers.BooleanField(
-        required=False, help_text="Whether the form accepts submissions."
-    )
+    enabled = StrictBooleanField(required=False, help_text="Whether the form accepts submissions.")

@@ -54,6 +54,16 @@ class ApiErrorSerializer(serializers.Serializer[Any]):
     )
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """JSON's true or false only: DRF's BooleanField also takes 1, "yes", "on" and the like,
+    which a boolean in the schema does not allow."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
 def error_response(
     http_status: int,
     *,
@@ -246,7 +256,7 @@ def form_data(request: Request) -> Mapping[str, Any]:
     return request.data
 
 
-def form_errors(form: forms.Form) -> exceptions.ValidationError:
+def form_errors(form: forms.BaseForm) -> exceptions.ValidationError:
     """A form's errors as the API's 400 answer."""
     errors = form.errors.get_json_data()
     return exceptions.ValidationError(

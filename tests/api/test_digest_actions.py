@@ -33,7 +33,9 @@ def test_a_person_turns_their_own_digest_email_off_and_on(
     assert wants_digest_email(marketer)
 
 
-@pytest.mark.parametrize("body", [{}, {"email": "sometimes"}, {"email": None}, ["x"]])
+@pytest.mark.parametrize(
+    "body", [{}, {"email": "sometimes"}, {"email": None}, {"email": 0}, {"email": "on"}, ["x"]]
+)
 def test_a_bad_switch_is_refused_and_changes_nothing(
     client_for: ClientFor, marketer: User, body: object
 ) -> None:
