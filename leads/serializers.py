@@ -12,7 +12,7 @@ from accounts.models import User
 from funnel.models import Stage
 from funnel.serializers import ReasonRefSerializer, StageRefSerializer
 from leads.capture import capture_endpoint
-from leads.forms import NOTE_MAX_LENGTH
+from leads.forms import NOTE_MAX_LENGTH, CaptureFormForm
 from leads.models import Capture, CaptureForm, Lead, Persona, Source
 from leads.personas import Conversion, ConversionStep
 from leads.services import EDITABLE_FIELDS
@@ -221,17 +221,9 @@ class CaptureFormSerializer(serializers.ModelSerializer[CaptureForm]):
         model = CaptureForm
         fields = [
             "id",
-            "name",
             "public_key",
             "endpoint",
-            "enabled",
-            "source",
-            "campaign",
-            "persona",
-            "owner",
-            "allowed_origins",
-            "per_minute",
-            "per_address_per_minute",
+            *CaptureFormForm.Meta.fields,
             "created_at",
             "capture_count",
             "last_capture_at",
