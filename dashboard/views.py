@@ -1,4 +1,3 @@
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -24,16 +23,12 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     roles = roles_of(user)
     context: dict[str, object] = {"funnel": stage_summaries()}
     if Role.MARKETING in roles:
-        context["my_marketing_funnel"] = stage_summaries(
-            leads_filter=Q(leads__marketing_owner=user)
-        )
+        context["my_marketing_funnel"] = stage_summaries(marketing_owner=user)
         context["my_recent_leads"] = recent_leads_owned_by(marketer=user)
     if Role.SALES in roles or Role.MANAGERS in roles:
         context["mql_queue"] = unclaimed_mql_queue()
     if Role.SALES in roles:
-        context["my_sales_funnel"] = stage_summaries(
-            leads_filter=Q(leads__sales_owner=user), teams=[Team.SALES]
-        )
+        context["my_sales_funnel"] = stage_summaries(sales_owner=user, teams=[Team.SALES])
     return render(request, "dashboard/home.html", context)
 
 

@@ -5,14 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Expression, Min, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import ngettext
 
 from accounts.models import User
 from funnel.access import can_make_move
-from funnel.models import ChangeKind, Reason, ReasonKind, Stage, StageChange, Transition
-from funnel.rollup import stage_totals
+from funnel.models import ChangeKind, Reason, ReasonKind, Stage, StageChange, Team, Transition
+from funnel.rollup import owner_stage_totals, stage_totals
 from leads.models import Activity, ActivityKind, Lead
 from smarketing.pagination import Keyset, paginate
 
@@ -25,27 +25,47 @@ class StageSummary:
 
 
 def stage_summaries(
-    *, leads_filter: Q | None = None, teams: Collection[str] | None = None
+    *,
+    leads_filter: Q | None = None,
+    teams: Collection[str] | None = None,
+    marketing_owner: User | None = None,
+    sales_owner: User | None = None,
 ) -> list[StageSummary]:
     """The stages in order (all, or those owned by `teams`), with the number and summed expected
-    value of their leads.
+    value of their leads: all of them, those `marketing_owner` or `sales_owner` owns, or those
+    `leads_filter` selects (at most one of the three).
 
-    `leads_filter` narrows the leads counted, written from the stage (`leads__sales_owner=...`).
-    One query. Without a filter, the totals the database keeps per stage (funnel.rollup), which
-    are exact and cost the same whatever the number of leads; with one, a count over the leads
-    it selects.
+    `leads_filter` narrows the leads counted, written from the stage (`leads__persona=...`).
+    One query. Without a filter, the totals the database keeps per stage or per owner
+    (funnel.rollup), which are exact and cost the same whatever the number of leads; with one,
+    a count over the leads it selects.
     """
-    if leads_filter is None:
-        lead_count, lead_value = stage_totals()
-    else:
-        lead_count = Count("leads", filter=leads_filter)
-        lead_value = Coalesce(Sum("leads__expected_value", filter=leads_filter), Decimal(0))
+    lead_count, lead_value = _lead_totals(leads_filter, marketing_owner, sales_owner)
     stages = Stage.objects.filter(team__in=teams) if teams is not None else Stage.objects.all()
     stages = stages.annotate(lead_count=lead_count, lead_value=lead_value).order_by("position")
     return [
         StageSummary(stage=stage, count=stage.lead_count, value=stage.lead_value)
         for stage in stages
     ]
+
+
+def _lead_totals(
+    leads_filter: Q | None, marketing_owner: User | None, sales_owner: User | None
+) -> tuple[Expression, Expression]:
+    """A stage's lead count and value as `stage_summaries` asks for them."""
+    chosen = [leads_filter, marketing_owner, sales_owner]
+    if len(chosen) - chosen.count(None) > 1:
+        raise ValueError("Count the leads of one filter or one owner, not several.")
+    if marketing_owner is not None:
+        return owner_stage_totals(team=Team.MARKETING, owner=marketing_owner)
+    if sales_owner is not None:
+        return owner_stage_totals(team=Team.SALES, owner=sales_owner)
+    if leads_filter is not None:
+        return (
+            Count("leads", filter=leads_filter),
+            Coalesce(Sum("leads__expected_value", filter=leads_filter), Decimal(0)),
+        )
+    return stage_totals()
 
 
 @dataclass(frozen=True)
