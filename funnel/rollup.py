@@ -54,9 +54,19 @@ def owner_stage_totals(*, team: Team, owner: User) -> tuple[Expression, Expressi
     """The number and summed expected value of the leads `owner` owns for `team` (as marketing
     or as sales owner) in a stage, as expressions to annotate a Stage queryset with, like
     `stage_totals`: the owner's total plus their pending deltas."""
-    rows = {"stage": OuterRef("pk"), "team": team, "owner": owner}
-    total_count, total_value = _summed(OwnerStageTotal.objects.filter(**rows))
-    pending_count, pending_value = _summed(OwnerStageTotalDelta.objects.filter(**rows))
+    return _owned(team=team, owner=owner)
+
+
+def owned_stage_totals(*, team: Team) -> tuple[Expression, Expression]:
+    """Like `owner_stage_totals`, for the leads that anyone owns for `team`."""
+    return _owned(team=team)
+
+
+def _owned(**rows: object) -> tuple[Expression, Expression]:
+    total_count, total_value = _summed(OwnerStageTotal.objects.filter(stage=OuterRef("pk"), **rows))
+    pending_count, pending_value = _summed(
+        OwnerStageTotalDelta.objects.filter(stage=OuterRef("pk"), **rows)
+    )
     return total_count + pending_count, total_value + pending_value
 
 

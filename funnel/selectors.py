@@ -5,14 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Expression, Min, Q, Sum
+from django.db.models import Count, Expression, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import ngettext
 
 from accounts.models import User
 from funnel.access import can_make_move
 from funnel.models import ChangeKind, Reason, ReasonKind, Stage, StageChange, Team, Transition
-from funnel.rollup import owner_stage_totals, stage_totals
+from funnel.rollup import owned_stage_totals, owner_stage_totals, stage_totals
 from leads.models import Activity, ActivityKind, Lead
 from smarketing.pagination import Keyset, paginate
 
@@ -75,12 +75,26 @@ class Queue:
 
 
 def unclaimed_mql_queue() -> Queue:
-    """MQLs that no sales rep has claimed yet, and since when the oldest has waited."""
-    waiting = Stage.objects.filter(slug="mql").aggregate(
-        count=Count("leads", filter=Q(leads__sales_owner__isnull=True)),
-        oldest=Min("leads__stage_entered_at", filter=Q(leads__sales_owner__isnull=True)),
+    """MQLs that no sales rep has claimed yet, and since when the oldest has waited.
+
+    One query, whatever the number of leads: the MQL stage's kept total less its leads with a
+    sales owner (funnel.rollup), and the oldest waiting lead first in the (stage, entered)
+    index."""
+    all_leads, _ = stage_totals()
+    claimed, _ = owned_stage_totals(team=Team.SALES)
+    waiting = Lead.objects.filter(stage=OuterRef("pk"), sales_owner__isnull=True)
+    queue = (
+        Stage.objects.filter(slug="mql")
+        .annotate(
+            waiting=all_leads - claimed,
+            oldest=Subquery(waiting.order_by("stage_entered_at").values("stage_entered_at")[:1]),
+        )
+        .values("waiting", "oldest")
+        .first()
     )
-    return Queue(count=waiting["count"], oldest_since=waiting["oldest"])
+    if queue is None:
+        return Queue(count=0, oldest_since=None)
+    return Queue(count=queue["waiting"], oldest_since=queue["oldest"])
 
 
 # A page of the "MQLs waiting" queue: longest waiting first, then by id for a total order.

@@ -3,7 +3,7 @@ Marketing and for Sales, per stage) equal a GROUP BY over the leads after every 
 concurrently or not, folded or not; the home page reads them."""
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -27,7 +27,7 @@ from funnel.models import (
     Stage,
     Team,
 )
-from funnel.selectors import stage_summaries
+from funnel.selectors import stage_summaries, unclaimed_mql_queue
 from funnel.services import AlreadyClaimed, claim_lead, move_lead, reassign_lead
 from leads.models import Lead, Persona
 from leads.services import add_details_to_lead, create_lead, update_lead
@@ -38,6 +38,7 @@ from tests.funnel.test_rollup import _at_once
 # (team, owner id, stage slug) -> (leads, summed expected value); keys with no leads left out.
 Totals = dict[tuple[str, int, str], tuple[int, Decimal]]
 CLOSE = date(2031, 6, 30)
+EARLIER = timedelta(days=3)
 OWNER_FIELDS = {Team.MARKETING: "marketing_owner", Team.SALES: "sales_owner"}
 
 
@@ -428,3 +429,27 @@ def test_concurrent_claims_reassignments_moves_edits_and_folds_end_exact() -> No
     rollup.fold()
     assert owner_pending() == 0
     assert_exact()
+
+
+@pytest.mark.django_db
+def test_the_mql_queue_counts_the_unclaimed_mqls_from_the_kept_totals(
+    sales_rep: User, persona: Persona
+) -> None:
+    mql = Stage.objects.get(slug="mql")
+    leads = LeadFactory.create_batch(4, stage=mql, persona=persona)
+    Lead.objects.filter(pk=leads[0].pk).update(stage_entered_at=F("stage_entered_at") - EARLIER)
+    # A rep owning a lead still in MQL (as a bulk update may leave it) does not make it wait.
+    Lead.objects.filter(pk=leads[1].pk).update(
+        sales_owner=sales_rep, stage_entered_at=F("stage_entered_at") - EARLIER * 2
+    )
+    claim_lead(lead_id=leads[2].pk, rep=sales_rep)
+    rollup.fold()
+    LeadFactory.create(stage=mql, persona=persona)  # pending, not folded
+
+    with CaptureQueriesContext(connection) as queries:
+        queue = unclaimed_mql_queue()
+
+    assert len(queries) == 1
+    waiting = Lead.objects.filter(stage=mql, sales_owner__isnull=True)
+    assert queue.count == waiting.count() == 3
+    assert queue.oldest_since == Lead.objects.get(pk=leads[0].pk).stage_entered_at
