@@ -2,6 +2,7 @@
 Marketing and for Sales, per stage) equal a GROUP BY over the leads after every kind of change,
 concurrently or not, folded or not; the home page reads them."""
 
+import contextlib
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
@@ -15,6 +16,10 @@ from django.db.models import Count, F, Q, Sum
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import HealthCheck
+from hypothesis import settings as examples
+from hypothesis import strategies as st
+from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 
 from accounts.models import User
 from accounts.roles import Role, roles_of
@@ -33,7 +38,7 @@ from leads.models import Lead, Persona
 from leads.services import add_details_to_lead, create_lead, update_lead
 from smarketing.errors import DomainError
 from tests.factories import LeadFactory, PersonaFactory, UserFactory
-from tests.funnel.test_rollup import _at_once
+from tests.funnel.test_rollup import TotalsMachine, _at_once
 
 # (team, owner id, stage slug) -> (leads, summed expected value); keys with no leads left out.
 Totals = dict[tuple[str, int, str], tuple[int, Decimal]]
@@ -453,3 +458,63 @@ def test_the_mql_queue_counts_the_unclaimed_mqls_from_the_kept_totals(
     waiting = Lead.objects.filter(stage=mql, sales_owner__isnull=True)
     assert queue.count == waiting.count() == 3
     assert queue.oldest_since == Lead.objects.get(pk=leads[0].pk).stage_entered_at
+
+
+# Random sequences of changes, with owners, the totals checked after every step.
+
+
+class OwnerTotalsMachine(TotalsMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.marketers = [UserFactory.create(roles=[Role.MARKETING]) for _ in range(2)]
+        self.reps = [UserFactory.create(roles=[Role.SALES]) for _ in range(2)]
+
+    @rule(data=st.data(), value=st.integers(min_value=0, max_value=10_000))
+    def create_owned(self, data: st.DataObject, value: int) -> None:
+        lead = LeadFactory.create(
+            persona=self.persona,
+            marketing_owner=data.draw(st.sampled_from(self.marketers)),
+            expected_value=Decimal(value),
+        )
+        self.leads.append(lead.pk)
+
+    @rule(data=st.data(), rep=st.integers(0, 1))
+    def claim(self, data: st.DataObject, rep: int) -> None:
+        if self.leads:
+            with contextlib.suppress(DomainError):
+                claim_lead(lead_id=data.draw(st.sampled_from(self.leads)), rep=self.reps[rep])
+
+    @rule(data=st.data(), marketer=st.integers(0, 1), rep=st.integers(0, 1))
+    def reassign(self, data: st.DataObject, marketer: int, rep: int) -> None:
+        if self.leads:
+            with contextlib.suppress(DomainError):
+                reassign_lead(
+                    lead_id=data.draw(st.sampled_from(self.leads)),
+                    actor=self.manager,
+                    marketing_owner_id=self.marketers[marketer].pk,
+                    sales_owner_id=self.reps[rep].pk,
+                )
+
+    @rule(marketer=st.sampled_from([0, 1, None]))
+    def bulk_hand_over(self, marketer: int | None) -> None:
+        owner = None if marketer is None else self.marketers[marketer]
+        Lead.objects.filter(pk__in=self.leads[1::2]).update(marketing_owner=owner, sales_owner=None)
+
+    @invariant()
+    def owner_totals_are_exact(self) -> None:
+        assert_exact()
+
+
+@pytest.mark.django_db
+def test_random_sequences_of_changes_keep_each_owner_s_totals_exact() -> None:
+    run_state_machine_as_test(
+        OwnerTotalsMachine,
+        settings=examples(
+            max_examples=8,
+            stateful_step_count=20,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        ),
+    )
