@@ -351,14 +351,13 @@ class StageTotalDelta(models.Model):
 OWNER_TEAMS = [(team.value, team.label) for team in (Team.MARKETING, Team.SALES)]
 
 
-class OwnerStageTotal(models.Model):
-    """The number and summed expected value of the leads one person owns for one team (their
-    marketing owner or their sales owner) in one stage, as of the last fold.
+class OwnerStageCounts(models.Model):
+    """The leads one person owns for one team (as their marketing owner or as their sales owner)
+    in one stage: how many, their summed expected value.
 
-    With the matching pending OwnerStageTotalDelta rows added, it equals a count over the leads
-    at every moment: see funnel.rollup. The owner is a plain reference, not a constraint: when
-    a user is deleted, their leads lose their owner (an update the triggers see, which brings
-    the person's totals to zero) and the next fold drops the rows left at zero."""
+    The owner is a plain reference, not a constraint: when a user is deleted, their leads lose
+    their owner (an update the triggers see, which brings the person's totals to zero) and the
+    next fold drops the rows left at zero."""
 
     team = models.CharField(_("team"), max_length=12, choices=OWNER_TEAMS)
     owner = models.ForeignKey(
@@ -376,6 +375,15 @@ class OwnerStageTotal(models.Model):
     value = models.DecimalField(_("expected value"), max_digits=20, decimal_places=2)
 
     class Meta:
+        abstract = True
+
+
+class OwnerStageTotal(OwnerStageCounts):
+    """An owner's totals in a stage as of the last fold. With the matching pending
+    OwnerStageTotalDelta rows added, they equal a count over the leads at every moment: see
+    funnel.rollup."""
+
+    class Meta:
         verbose_name = _("owner's stage total")
         verbose_name_plural = _("owners' stage totals")
         constraints = [
@@ -386,24 +394,9 @@ class OwnerStageTotal(models.Model):
         return f"{self.team} {self.owner_id} {self.stage_id}: {self.lead_count}, {self.value}"
 
 
-class OwnerStageTotalDelta(models.Model):
-    """A change to an owner's stage totals, appended by the same triggers as StageTotalDelta
-    and folded with them; only appended and deleted."""
-
-    team = models.CharField(_("team"), max_length=12, choices=OWNER_TEAMS)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-        verbose_name=_("owner"),
-    )
-    stage = models.ForeignKey(
-        Stage, on_delete=models.CASCADE, related_name="+", verbose_name=_("stage")
-    )
-    lead_count = models.BigIntegerField(_("leads"))
-    value = models.DecimalField(_("expected value"), max_digits=20, decimal_places=2)
+class OwnerStageTotalDelta(OwnerStageCounts):
+    """A change to an owner's totals in a stage, appended by the same triggers as
+    StageTotalDelta and folded with them; only appended and deleted."""
 
     class Meta:
         verbose_name = _("owner's stage total change")
