@@ -128,7 +128,7 @@ def recompute() -> None:
     deltas.
 
     Writers to the leads wait meanwhile (a SHARE lock on the table), so the totals equal the
-    leads when it commits; about half a second at a million leads."""
+    leads when it commits; under a second at a million leads."""
     lead, delta, total = (
         Lead._meta.db_table,
         StageTotalDelta._meta.db_table,
