@@ -12,10 +12,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dashboard.periods import Period, parse_period, period_containing
 from dashboard.selectors import dashboard
 from dashboard.tables import Headlines, all_tables, headlines
 from funnel.models import PeriodKind
+from funnel.periods import Period, parse_period, period_containing
 
 
 class CellSerializer(serializers.Serializer[Any]):

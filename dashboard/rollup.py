@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dashboard.periods import local_midnight
+from funnel.periods import local_midnight
 from leads.models import ActivityKind
 
 # Any fixed number: two refreshes must not rebuild the same days at once.

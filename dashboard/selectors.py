@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from dashboard.periods import Period
 from funnel.models import ChangeKind, Outcome, Reason, RevenueGoal, Stage
+from funnel.periods import Period
 from funnel.selectors import stage_summaries
 from leads.models import Lead, Persona, Source
 

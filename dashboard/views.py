@@ -7,12 +7,12 @@ from django.views.decorators.http import require_GET
 from accounts.http import AuthenticatedHttpRequest
 from accounts.roles import Role, roles_of
 from dashboard.export import table_csv
-from dashboard.periods import Period, parse_period, period_containing
 from dashboard.selectors import MIN_SAMPLE, dashboard
 from dashboard.tables import all_tables, chart_data, headlines
 from funnel.access import can_set_goals
 from funnel.forms import goal_periods
 from funnel.models import PeriodKind, Team
+from funnel.periods import Period, parse_period, period_containing
 from funnel.selectors import stage_summaries, unclaimed_mql_queue
 from leads.selectors import recent_leads_owned_by
 

@@ -15,7 +15,6 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from accounts.models import User
 from accounts.roles import Role
-from dashboard.periods import Period, period_containing, week
 from dashboard.selectors import (
     Breakdown,
     dashboard,
@@ -29,6 +28,7 @@ from dashboard.selectors import (
 )
 from digests.models import Digest, DigestRole
 from funnel.models import ChangeKind, PeriodKind, Stage, StageChange, Team
+from funnel.periods import Period, period_containing, week
 from funnel.selectors import TOUCHES, mql_queue_page, unclaimed_mql_queue
 from leads.models import Activity, Lead
 from leads.selectors import past_sla

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from dashboard.periods import Period, week
+from funnel.periods import Period, week
 
 
 def last_complete_week(now: datetime) -> Period:

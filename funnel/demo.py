@@ -14,7 +14,6 @@ from typing import NamedTuple
 from django.db.models import Sum
 from django.utils import timezone
 
-from dashboard.periods import period_containing
 from funnel.models import (
     ChangeKind,
     PeriodKind,
@@ -24,6 +23,7 @@ from funnel.models import (
     Stage,
     StageChange,
 )
+from funnel.periods import period_containing
 from leads.models import ActivityKind
 
 # Notes a rep writes when sending a lead back, by recycle reason; the recycle report is only

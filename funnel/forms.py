@@ -12,9 +12,9 @@ from django_stubs_ext import StrOrPromise
 
 from accounts.models import User
 from accounts.roles import Role
-from dashboard.periods import Period, parse_period, period_containing
 from funnel.goals import GoalTerms
 from funnel.models import PeriodKind, RevenueGoal, Team
+from funnel.periods import Period, parse_period, period_containing
 from funnel.selectors import Move
 from leads.forms import NOTE_MAX_LENGTH
 from leads.models import Lead

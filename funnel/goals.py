@@ -7,9 +7,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from dashboard.periods import Period
 from funnel.access import can_set_goals
 from funnel.models import PeriodKind, RevenueGoal
+from funnel.periods import Period
 from smarketing.errors import Conflict, DomainError, NotAllowed
 
 

@@ -8,8 +8,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from dashboard.periods import parse_period
 from funnel.models import ChangeKind, Reason, Team
+from funnel.periods import parse_period
 from leads.models import Source
 from leads.selectors import LeadFilters, LeadListOptions, LeadSort, MovedFilter
 

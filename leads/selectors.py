@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import Role
-from dashboard.periods import Period, local_midnight
 from funnel.models import ChangeKind, Reason, Stage, StageChange, Team
+from funnel.periods import Period, local_midnight
 from leads.access import MARKETING_OWNED, SALES_OWNED
 from leads.models import Lead, Persona, Source
 from leads.search import search_condition

@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from dashboard.periods import period_containing
 from digests.services import build_digest
 from funnel.models import PeriodKind, RevenueGoal
+from funnel.periods import period_containing
 from tests.api.conftest import ClientFor
 
 pytestmark = pytest.mark.django_db

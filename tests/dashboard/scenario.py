@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from dashboard.periods import quarter
 from funnel.goals import GoalTerms, set_revenue_goal
 from funnel.models import Reason, RevenueGoal, Stage
+from funnel.periods import quarter
 from funnel.services import claim_lead, move_lead
 from leads.models import Activity, ActivityKind, Lead, Persona, Source
 from leads.services import add_activity, create_lead

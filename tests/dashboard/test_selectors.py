@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from dashboard.periods import month, quarter
 from dashboard.rollup import refresh_rollups
 from dashboard.selectors import Dashboard, dashboard
 from funnel.goals import GoalTerms, change_revenue_goal
+from funnel.periods import month, quarter
 from leads.models import Persona
 from tests.dashboard.scenario import NOW, Clock, Story, at, build_story, claim, log, move
 

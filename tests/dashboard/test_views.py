@@ -9,10 +9,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from dashboard.periods import quarter
 from dashboard.rollup import refresh_rollups
 from dashboard.selectors import dashboard
 from dashboard.tables import Cell, Headlines, all_tables, headlines
+from funnel.periods import quarter
 from leads.models import Lead
 from tests.dashboard.scenario import NOW, Clock, Story, at, build_story, log
 

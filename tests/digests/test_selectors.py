@@ -7,7 +7,6 @@ import pytest
 from django.db.models import Q
 
 from accounts.roles import Role
-from dashboard.periods import period_containing
 from dashboard.rollup import refresh_rollups
 from digests.models import DigestRole
 from digests.selectors import (
@@ -21,6 +20,7 @@ from digests.selectors import (
     untouched_sqls,
 )
 from funnel.models import PeriodKind, RevenueGoal, Team
+from funnel.periods import period_containing
 from leads.models import ActivityKind
 from tests.digests.steps import Funnel, this_week
 from tests.factories import UserFactory

@@ -14,9 +14,9 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
-from dashboard.periods import PeriodKind, period_containing
 from dashboard.rollup import refresh_rollups
 from funnel.models import Stage
+from funnel.periods import PeriodKind, period_containing
 from funnel.services import claim_lead, move_lead
 from leads.models import Source
 from leads.services import create_lead

@@ -18,7 +18,6 @@ from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
 from accounts.roles import Role
-from dashboard.periods import period_containing
 from dashboard.rollup import refresh_rollups
 from digests.emails import digest_message
 from digests.models import Digest, SendStatus
@@ -26,6 +25,7 @@ from digests.services import build_digest
 from digests.tasks import send_digest
 from digests.weeks import last_complete_week
 from funnel.models import PeriodKind, RevenueGoal
+from funnel.periods import period_containing
 from leads.models import Lead
 from smarketing.celery import app
 from tests.digests.steps import Funnel

@@ -9,9 +9,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
-from dashboard.periods import month, quarter
 from funnel.goals import GoalTerms, change_revenue_goal, delete_revenue_goal, set_revenue_goal
 from funnel.models import RevenueGoal
+from funnel.periods import month, quarter
 from smarketing.errors import Conflict, DomainError, NotAllowed
 from tests.factories import UserFactory
 

@@ -1,5 +1,6 @@
-"""The periods the dashboard and the digest report on: calendar months, quarters and weeks, in
-the organisation's time zone (a lead won at 23:30 local time on the last day counts in it)."""
+"""The periods revenue goals are set for and the dashboard and the digest report on: calendar
+months, quarters and weeks, in the organisation's time zone (a lead won at 23:30 local time on
+the last day counts in it)."""
 
 import re
 from dataclasses import dataclass
