@@ -12,7 +12,7 @@ from accounts.models import User
 from funnel.models import Stage
 from funnel.serializers import ReasonRefSerializer, StageRefSerializer
 from leads.capture import capture_endpoint
-from leads.forms import NOTE_MAX_LENGTH, CaptureFormForm
+from leads.forms import NOTE_MAX_LENGTH, CaptureFormForm, PersonaForm
 from leads.models import Capture, CaptureForm, Lead, Persona, Source
 from leads.personas import Conversion, ConversionStep
 from leads.services import EDITABLE_FIELDS
@@ -61,14 +61,7 @@ class LeadSerializer(serializers.ModelSerializer[Lead]):
         when = _DATETIME.to_representation
         return {
             "id": lead.pk,
-            "full_name": lead.full_name,
-            "email": lead.email,
-            "phone": lead.phone,
-            "company": lead.company,
-            "job_title": lead.job_title,
-            "country": lead.country,
-            "source": lead.source,
-            "campaign": lead.campaign,
+            **{field: getattr(lead, field) for field in _TEXT_FIELDS},
             "expected_value": _MONEY.to_representation(lead.expected_value),
             "persona": (
                 {"id": lead.persona.pk, "name": lead.persona.name}
@@ -88,6 +81,8 @@ class LeadSerializer(serializers.ModelSerializer[Lead]):
         }
 
 
+# The editable details shown as they are stored.
+_TEXT_FIELDS = [field for field in EDITABLE_FIELDS if field not in ("persona", "expected_value")]
 _DATETIME = serializers.DateTimeField()
 _MONEY = serializers.DecimalField(max_digits=12, decimal_places=2)
 
@@ -169,18 +164,7 @@ class PersonaSerializer(serializers.ModelSerializer[Persona]):
 
     class Meta:
         model = Persona
-        fields = [
-            "id",
-            "name",
-            "description",
-            "pains",
-            "goals",
-            "channels",
-            "objections",
-            "typical_job_titles",
-            "lead_count",
-            "created_at",
-        ]
+        fields = ["id", *PersonaForm.Meta.fields, "lead_count", "created_at"]
         read_only_fields = ["id", "lead_count", "created_at"]
 
 
