@@ -25,7 +25,12 @@ class GoalTerms:
     planned_sql_to_won: Decimal | None = None
 
 
+# The exclusion constraint on RevenueGoal that keeps periods of a kind from overlapping.
+_OVERLAP = "goal_periods_do_not_overlap"
+
+
 def _check(actor: User, period: Period, terms: GoalTerms) -> None:
+    """Every rule the database would refuse, as a sentence, bar the overlap it alone can see."""
     if not can_set_goals(actor):
         raise NotAllowed(_("Only managers set revenue goals."))
     if period.kind not in PeriodKind.values:
@@ -34,21 +39,22 @@ def _check(actor: User, period: Period, terms: GoalTerms) -> None:
         raise DomainError(_("The goal must be an amount above zero."))
     if not 0 <= terms.marketing_share <= 100:
         raise DomainError(_("Marketing's share is a percentage from 0 to 100."))
+    if terms.average_deal is not None and terms.average_deal <= 0:
+        raise DomainError(_("The average won deal must be an amount above zero."))
+    rates = (terms.planned_lead_to_mql, terms.planned_mql_to_sql, terms.planned_sql_to_won)
+    if any(rate is not None and not 0 < rate <= 100 for rate in rates):
+        raise DomainError(_("A planned rate is a percentage above 0, at most 100."))
 
 
 def _save(goal: RevenueGoal, period: Period) -> RevenueGoal:
-    """Save, turning the database's refusal of an overlapping period into a sentence."""
-    taken = RevenueGoal.objects.filter(kind=period.kind, starts_on=period.first_day)
-    if taken.exclude(pk=goal.pk).exists():
-        raise Conflict(
-            _("There is already a goal for %(period)s; change that one instead.")
-            % {"period": period.label}
-        )
+    """Save; the database refuses a period that overlaps another goal's of the same kind, also
+    one saved by another manager a moment earlier, and that refusal becomes a sentence."""
     try:
         with transaction.atomic():
             goal.save()
     except IntegrityError as error:
-        # Another manager saved a goal for the same period a moment earlier.
+        if getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) != _OVERLAP:
+            raise
         raise Conflict(
             _("There is already a goal for %(period)s; change that one instead.")
             % {"period": period.label}

@@ -58,6 +58,9 @@ def test_the_database_refuses_overlapping_periods_of_a_kind(manager) -> None:
         (GoalTerms(amount=Decimal(0)), "above zero"),
         (GoalTerms(amount=Decimal(-5)), "above zero"),
         (GoalTerms(amount=Decimal(10), marketing_share=101), "0 to 100"),
+        (GoalTerms(amount=Decimal(10), average_deal=Decimal(0)), "average won deal"),
+        (GoalTerms(amount=Decimal(10), planned_mql_to_sql=Decimal(150)), "at most 100"),
+        (GoalTerms(amount=Decimal(10), planned_sql_to_won=Decimal(0)), "above 0"),
     ],
 )
 def test_bad_terms_are_refused(manager, terms: GoalTerms, message: str) -> None:
