@@ -112,18 +112,12 @@ class ReassignForm(forms.Form):
             sales.queryset = _others(people, Role.SALES, lead.sales_owner_id)
         else:
             del self.fields["sales_owner"]
-        for field in self.fields.values():
-            field.label_from_instance = _person_label  # type: ignore[attr-defined]
 
 
 def _others(people: QuerySet[User], role: Role, owner_id: int | None) -> QuerySet[User]:
     """Members of `role` other than the current owner: the people a lead may go to."""
     members = people.filter(groups__name=role.value)
     return members if owner_id is None else members.exclude(pk=owner_id)
-
-
-def _person_label(user: User) -> str:
-    return user.get_full_name() or user.username
 
 
 def goal_periods(*, around: date) -> list[tuple[str, list[tuple[str, str]]]]:

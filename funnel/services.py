@@ -34,10 +34,9 @@ class AlreadyClaimed(Conflict):
     code = "already_claimed"
 
     def __init__(self, claimed_by: User | None) -> None:
-        name = (claimed_by.get_full_name() or claimed_by.username) if claimed_by else None
         super().__init__(
-            _("%(name)s claimed this lead a moment earlier.") % {"name": name}
-            if name
+            _("%(name)s claimed this lead a moment earlier.") % {"name": claimed_by}
+            if claimed_by
             else _("This lead is no longer waiting to be claimed.")
         )
         self.claimed_by = claimed_by
@@ -330,13 +329,13 @@ def reassign_lead(
         _("%(role)s: %(old)s → %(new)s (@%(username)s).")
         % {
             "role": role,
-            "old": _person(old) if old is not None else _("nobody"),
-            "new": _person(new),
+            "old": str(old) if old is not None else _("nobody"),
+            "new": str(new),
             "username": new.username,
         }
         for role, old, new in changes
     ]
-    body = "\n".join([_("Reassigned by %(who)s.") % {"who": _person(actor)}, *lines])
+    body = "\n".join([_("Reassigned by %(who)s.") % {"who": actor}, *lines])
     add_activity(lead=lead, kind=ActivityKind.DETAILS, body=body, author=actor)
     return lead
 
@@ -349,7 +348,3 @@ def _team_member(user_id: int, role: Role) -> User:
             % {"team": Team.SALES.label if role is Role.SALES else Team.MARKETING.label}
         )
     return member
-
-
-def _person(user: User) -> str:
-    return user.get_full_name() or user.username
