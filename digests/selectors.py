@@ -119,18 +119,13 @@ def _lead_row(lead: Lead, *, now: datetime, limit_hours: int | None) -> Section:
     }
 
 
-def mql_queue(week: Week) -> Section:
+def mql_queue(week: Week, *, late: int) -> Section:
     """The shared queue of MQLs no rep has claimed: its size, how many have waited past the
-    claim limit, and the longest waiting. Three queries."""
+    claim limit (`late`, which the dashboard's agreement has read already), and the longest
+    waiting. Two queries."""
     queue = unclaimed_mql_queue()
     rows = mql_queue_page(after=None, now=week.now, per_page=QUEUE_ROWS).rows
     mql = week.stage("mql")
-    late_condition = past_sla([mql], now=week.now) if mql is not None else Q()
-    late = (
-        Lead.objects.filter(late_condition, sales_owner__isnull=True).count()
-        if late_condition
-        else 0
-    )
     return {
         "count": queue.count,
         "late": late,
@@ -376,9 +371,10 @@ def agenda(week: Week) -> Section:
 
 def team_sections(week: Week) -> Section:
     """What everyone's digest shares about the team: the same for every person in a week."""
+    figures = agenda(week)
     return {
-        **agenda(week),
-        "queue": mql_queue(week),
+        **figures,
+        "queue": mql_queue(week, late=figures["agreement"]["waiting_past_limit"]),
         "untouched": untouched_sqls(week),
         "stuck": stuck_leads(week),
     }
