@@ -10,10 +10,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.roles import Role
-from accounts.tokens import create_token
 from funnel.models import Reason, ReasonKind, Stage
 from leads.models import CaptureForm, Lead, Persona
-from tests.api.conftest import claimed, complete, opportunity, qualified
+from tests.api.conftest import ClientFor, claimed, complete, opportunity, qualified
 from tests.api.test_goals_dashboard_digests import this_quarter
 from tests.factories import CaptureFormFactory, LeadFactory, PersonaFactory, UserFactory
 
@@ -58,14 +57,6 @@ def world(db: None) -> World:
         persona=PersonaFactory.create(name="Matrix persona"),
         capture_form=CaptureFormFactory.create(),
     )
-
-
-def client(world: World, role: str) -> APIClient:
-    api = APIClient()
-    if role != "anonymous":
-        secret = create_token(user=world.people[role], name="matrix").secret
-        api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    return api
 
 
 Path = Callable[[World], str]
@@ -292,6 +283,7 @@ MATRIX: list[tuple[str, str, Path, Body, dict[str, int]]] = [
 )
 def test_each_role_gets_the_pages_answer(
     world: World,
+    client_for: ClientFor,
     role: str,
     what: str,
     method: str,
@@ -301,17 +293,8 @@ def test_each_role_gets_the_pages_answer(
 ) -> None:
     expected = 401 if role == "anonymous" else answers[role]
 
-    response = getattr(client(world, role), method)(path(world), body(world), format="json")
+    api = APIClient() if role == "anonymous" else client_for(world.people[role])
+
+    response = getattr(api, method)(path(world), body(world), format="json")
 
     assert response.status_code == expected, (what, role, response.json())
-
-
-def test_a_token_revokes_itself_and_no_one_elses(world: World) -> None:
-    mine = create_token(user=world.people["sales"], name="mine")
-    theirs = create_token(user=world.people["marketing"], name="theirs")
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {mine.secret}")
-
-    assert api.delete(f"/api/v1/tokens/{theirs.token.pk}/").status_code == 404
-    assert api.delete(f"/api/v1/tokens/{mine.token.pk}/").status_code == 204
-    assert api.get("/api/v1/me/").status_code == 401

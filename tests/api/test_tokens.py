@@ -100,6 +100,16 @@ def test_nobody_revokes_someone_elses_token(marketer: User, sales_rep: User) -> 
     assert bearer(theirs.secret).get(ME).status_code == 200
 
 
+def test_a_token_revokes_itself_and_no_one_elses(marketer: User, sales_rep: User) -> None:
+    mine = create_token(user=sales_rep, name="mine")
+    theirs = create_token(user=marketer, name="theirs")
+    api = bearer(mine.secret)
+
+    assert api.delete(f"{TOKENS}{theirs.token.pk}/").status_code == 404
+    assert api.delete(f"{TOKENS}{mine.token.pk}/").status_code == 204
+    assert api.get(ME).status_code == 401
+
+
 @pytest.mark.parametrize(
     ("data", "problem"),
     [
