@@ -25,7 +25,6 @@ from leads.models import Lead, Persona, Source
 MIN_SAMPLE = 20
 TRAILING_DAYS = 180
 
-FIRST_STAGE_KIND = ChangeKind.CREATED
 # The dimensions of the rollup whose values are people's ids.
 PEOPLE = frozenset({"marketing_owner", "actor"})
 
@@ -407,7 +406,7 @@ def reverse_funnel(
         funnel.by_slug("sql"),
         funnel.won(),
     )
-    created = trailing.leads(kind=FIRST_STAGE_KIND, stage_id=first.pk)
+    created = trailing.leads(kind=ChangeKind.CREATED, stage_id=first.pk)
     mqls = trailing.entries(mql.pk) if mql else 0
     sqls = trailing.entries(sql.pk) if sql else 0
     wins = trailing.leads(kind=ChangeKind.WON, stage_id=won.pk) if won else 0
@@ -431,7 +430,7 @@ def reverse_funnel(
     marketing_revenue = goal.amount * goal.marketing_share / 100 if goal is not None else None
     needed = _needed(marketing_revenue, average, [rate.used for rate in rates])
     delivered = [
-        flow_in_period.leads(kind=FIRST_STAGE_KIND, stage_id=first.pk),
+        flow_in_period.leads(kind=ChangeKind.CREATED, stage_id=first.pk),
         flow_in_period.entries(mql.pk) if mql else 0,
         flow_in_period.entries(sql.pk) if sql else 0,
         flow_in_period.leads(kind=ChangeKind.WON, stage_id=won.pk) if won else 0,
@@ -659,7 +658,7 @@ def dimension_table(
         if t.dimension != dimension:
             continue
         tally = tallies[t.value]
-        if t.kind == FIRST_STAGE_KIND and t.to_stage_id == first.pk:
+        if t.kind == ChangeKind.CREATED and t.to_stage_id == first.pk:
             tally.new += t.leads
         elif mql and t.kind == ChangeKind.MOVED and t.to_stage_id == mql.pk:
             tally.mqls += t.leads
@@ -701,10 +700,6 @@ class Dashboard:
     by_persona: list[Breakdown]
     reps: list[Breakdown]
     marketers: list[Breakdown]
-
-    @property
-    def recycled(self) -> int:
-        return sum(row.leads for row in self.recycled_by_reason)
 
 
 def trailing_window(*, now: datetime) -> Period:

@@ -23,7 +23,6 @@ class Cell:
     raw: Raw
     text: str
     url: str = ""
-    number: bool = True
 
     def as_number(self) -> float | None:
         return float(self.raw) if isinstance(self.raw, int | float | Decimal) else None
@@ -59,7 +58,7 @@ def share(value: float | Decimal | None) -> Cell:
 
 
 def label(text: str) -> Cell:
-    return Cell(text, text, number=False)
+    return Cell(text, text)
 
 
 def duration(seconds: int | None) -> Cell:

@@ -59,7 +59,7 @@ def dashboard_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         "now": now,
         "periods": goal_periods(around=timezone.localdate()),
         "previous": period.previous(),
-        "next": period_containing(period.end_day, kind=period.kind),
+        "next": period.next(),
         "can_set_goals": can_set_goals(request.user),
     }
     return render(request, "dashboard/dashboard.html", context)

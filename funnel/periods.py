@@ -75,6 +75,9 @@ class Period:
     def previous(self) -> "Period":
         return period_containing(self.first_day - timedelta(days=1), kind=self.kind)
 
+    def next(self) -> "Period":
+        return period_containing(self.end_day, kind=self.kind)
+
 
 def month(year: int, number: int) -> Period:
     first = date(year, number, 1)
@@ -99,10 +102,6 @@ def period_containing(day: date, *, kind: str) -> Period:
     if kind == PeriodKind.QUARTER:
         return quarter(day.year, (day.month - 1) // 3 + 1)
     return week(day)
-
-
-def today() -> date:
-    return timezone.localdate()
 
 
 _KEYS = (
