@@ -206,42 +206,45 @@ def _money(value: Decimal | None) -> str:
     return str(value if value is not None else Decimal("0.00"))
 
 
-def closed_deals(week: Week, *, rep: User) -> Section:
-    """What a rep won and lost in the week, with the reasons for the losses. Two queries."""
-    changes = StageChange.objects.filter(
-        kind__in=[ChangeKind.WON, ChangeKind.LOST],
-        at__gte=week.start,
-        at__lt=week.end,
-        lead__sales_owner=rep,
-    )
-    totals = changes.aggregate(
-        won=Count("pk", filter=Q(kind=ChangeKind.WON)),
-        won_value=Sum("value", filter=Q(kind=ChangeKind.WON)),
-        lost=Count("pk", filter=Q(kind=ChangeKind.LOST)),
-    )
-    reasons = (
-        changes.filter(kind=ChangeKind.LOST)
+_WON = Q(kind=ChangeKind.WON)
+
+
+def _changes_in(week: Week, *, owner: Q) -> QuerySet[StageChange]:
+    """The week's stage changes of the leads `owner` selects (lead__sales_owner=...)."""
+    return StageChange.objects.filter(owner, at__gte=week.start, at__lt=week.end)
+
+
+def _reason_counts(changes: QuerySet[StageChange], *, kind: str) -> list[Section]:
+    """The changes of `kind` per reason, most first. One query."""
+    rows = (
+        changes.filter(kind=kind)
         .order_by()
         .values("reason__label")
         .annotate(count=Count("pk"))
         .order_by("-count", "reason__label")
     )
+    return [{"reason": row["reason__label"] or "", "count": row["count"]} for row in rows]
+
+
+def closed_deals(week: Week, *, rep: User) -> Section:
+    """What a rep won and lost in the week, with the reasons for the losses. Two queries."""
+    changes = _changes_in(week, owner=Q(lead__sales_owner=rep))
+    totals = changes.aggregate(
+        won=Count("pk", filter=_WON),
+        won_value=Sum("value", filter=_WON),
+        lost=Count("pk", filter=Q(kind=ChangeKind.LOST)),
+    )
     return {
-        "won": totals["won"],
+        **totals,
         "won_value": _money(totals["won_value"]),
-        "lost": totals["lost"],
-        "lost_reasons": [
-            {"reason": row["reason__label"] or "", "count": row["count"]} for row in reasons
-        ],
+        "lost_reasons": _reason_counts(changes, kind=ChangeKind.LOST),
     }
 
 
 def handed_over(week: Week, *, marketer: User) -> Section:
     """What happened in the week to the leads a marketer owns: how many became MQLs, and what
     Sales did with them (claimed, sent back and why, won). Two queries."""
-    changes = StageChange.objects.filter(
-        lead__marketing_owner=marketer, at__gte=week.start, at__lt=week.end
-    )
+    changes = _changes_in(week, owner=Q(lead__marketing_owner=marketer))
     mql = week.stage("mql")
     totals = changes.aggregate(
         qualified=Count(
@@ -249,22 +252,13 @@ def handed_over(week: Week, *, marketer: User) -> Section:
         ),
         claimed=Count("pk", filter=Q(kind=ChangeKind.CLAIMED)),
         recycled=Count("pk", filter=Q(kind=ChangeKind.RECYCLED)),
-        won=Count("pk", filter=Q(kind=ChangeKind.WON)),
-        won_value=Sum("value", filter=Q(kind=ChangeKind.WON)),
-    )
-    reasons = (
-        changes.filter(kind=ChangeKind.RECYCLED)
-        .order_by()
-        .values("reason__label")
-        .annotate(count=Count("pk"))
-        .order_by("-count", "reason__label")
+        won=Count("pk", filter=_WON),
+        won_value=Sum("value", filter=_WON),
     )
     return {
         **totals,
         "won_value": _money(totals["won_value"]),
-        "recycle_reasons": [
-            {"reason": row["reason__label"] or "", "count": row["count"]} for row in reasons
-        ],
+        "recycle_reasons": _reason_counts(changes, kind=ChangeKind.RECYCLED),
     }
 
 
