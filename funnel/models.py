@@ -108,6 +108,10 @@ class ChangeKind(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
 
 
+# The kind of reason each move that needs one takes.
+REASON_KINDS = {ChangeKind.RECYCLED: ReasonKind.RECYCLE, ChangeKind.LOST: ReasonKind.LOST}
+
+
 class StageChange(models.Model):
     """The immutable history of a lead's moves. A lead's stage is always its last change's."""
 
@@ -210,6 +214,16 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_stage} -> {self.to_stage}"
+
+    @property
+    def reason_kind(self) -> ReasonKind | None:
+        """The kind of reason this move takes: recycling and losing a lead need one."""
+        return REASON_KINDS.get(ChangeKind(self.kind))
+
+    @property
+    def makes_opportunity(self) -> bool:
+        """Becoming an opportunity takes an expected value and a close date."""
+        return self.kind == ChangeKind.MOVED and self.to_stage.slug == "opportunity"
 
 
 class DateRange(Func):

@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from funnel.access import can_make_move
-from funnel.models import ChangeKind, Reason, ReasonKind, Stage, StageChange, Team, Transition
+from funnel.models import ChangeKind, Reason, Stage, StageChange, Team, Transition
 from funnel.rollup import owned_stage_totals, owner_stage_totals, stage_totals
 from leads.models import Activity, ActivityKind, Lead
 from smarketing.pagination import Keyset, paginate
@@ -172,10 +172,6 @@ def in_one_unit(delta: timedelta) -> str:
     return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
 
 
-# The kind of reason each move that needs one takes.
-_REASON_KINDS = {ChangeKind.RECYCLED: ReasonKind.RECYCLE, ChangeKind.LOST: ReasonKind.LOST}
-
-
 @dataclass(frozen=True)
 class Move:
     """A move the signed-in person may make on a lead, with what its form asks for."""
@@ -193,12 +189,11 @@ class Move:
 
     @property
     def reason_kind(self) -> str | None:
-        return _REASON_KINDS.get(ChangeKind(self.kind))
+        return self.transition.reason_kind
 
     @property
     def is_opportunity(self) -> bool:
-        """Becoming an opportunity takes an expected value and a close date."""
-        return self.kind == ChangeKind.MOVED and self.to_stage.slug == "opportunity"
+        return self.transition.makes_opportunity
 
     @property
     def is_win(self) -> bool:
@@ -226,18 +221,12 @@ def moves_for(lead: Lead, user: User) -> list[Move]:
         if can_make_move(user, lead, transition)
         and not (transition.kind == ChangeKind.CLAIMED and lead.sales_owner_id is not None)
     ]
-    kinds = {
-        _REASON_KINDS[ChangeKind(t.kind)] for t in allowed if ChangeKind(t.kind) in _REASON_KINDS
-    }
+    kinds = {t.reason_kind for t in allowed if t.reason_kind is not None}
     reasons = list(Reason.objects.filter(kind__in=kinds, active=True)) if kinds else []
     return [
         Move(
             transition=transition,
-            reasons=tuple(
-                reason
-                for reason in reasons
-                if reason.kind == _REASON_KINDS.get(ChangeKind(transition.kind))
-            ),
+            reasons=tuple(reason for reason in reasons if reason.kind == transition.reason_kind),
         )
         for transition in allowed
     ]

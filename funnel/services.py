@@ -15,11 +15,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role
 from funnel.access import can_claim, can_make_move, can_reassign
-from funnel.models import ChangeKind, Reason, ReasonKind, Stage, StageChange, Team, Transition
+from funnel.models import ChangeKind, Reason, Stage, StageChange, Team, Transition
 from leads.models import ActivityKind, Lead
 from smarketing.errors import Conflict, DomainError, NotAllowed
 
-REASON_KINDS = {ChangeKind.RECYCLED: ReasonKind.RECYCLE, ChangeKind.LOST: ReasonKind.LOST}
 # What the money columns (Lead.expected_value, StageChange.value: 12 digits, 2 after the point)
 # store exactly; anything else would be rounded or refused by the database.
 CENT = Decimal("0.01")
@@ -173,7 +172,7 @@ def _transition(lead: Lead, to_stage_id: int) -> Transition:
 
 
 def _reason(transition: Transition, reason_id: int | None) -> Reason | None:
-    kind = REASON_KINDS.get(ChangeKind(transition.kind))
+    kind = transition.reason_kind
     if kind is None:
         return None
     reason = (
@@ -195,7 +194,7 @@ def _apply_deal_details(
             raise DetailsRequired(_("Enter the amount the deal was won for."))
         lead.expected_value = value
         return value
-    if transition.to_stage.slug == "opportunity" and transition.kind == ChangeKind.MOVED:
+    if transition.makes_opportunity:
         if not _is_money(value) or close_date is None:
             raise DetailsRequired(
                 _("An opportunity needs an expected value above zero and a close date.")
