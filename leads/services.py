@@ -1,7 +1,8 @@
 """Creating and changing lead records, personas and timelines. Stage moves live in funnel."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -83,14 +84,8 @@ def enter_new_lead(*, details: Mapping[str, Any], owner: User | None, actor: Use
     no person). Raises DuplicateLead when the email is taken, whatever its case."""
     lead = Lead(**_editable(details), marketing_owner=owner)
     lead.email = normalise_email(lead.email)
-    try:
-        with transaction.atomic():
-            enter_funnel(lead=lead, actor=actor)
-    except IntegrityError:
-        existing = find_lead_by_email(lead.email)
-        if existing is None:
-            raise
-        raise DuplicateLead(existing) from None
+    with _email_taken_as_duplicate(lead):
+        enter_funnel(lead=lead, actor=actor)
     return lead
 
 
@@ -153,14 +148,8 @@ def update_lead(*, lead: Lead, details: Mapping[str, Any], actor: User) -> Lead:
         return lead
     for field, value in changes.items():
         setattr(lead, field, value)
-    try:
-        with transaction.atomic():
-            lead.save()
-    except IntegrityError:
-        existing = find_lead_by_email(lead.email)
-        if existing is None:
-            raise
-        raise DuplicateLead(existing) from None
+    with _email_taken_as_duplicate(lead):
+        lead.save()
     add_activity(
         lead=lead,
         kind=ActivityKind.DETAILS,
@@ -210,6 +199,20 @@ def save_persona(*, persona: Persona, actor: User) -> Persona:
 
 def _editable(details: Mapping[str, Any]) -> dict[str, Any]:
     return {field: details[field] for field in EDITABLE_FIELDS if field in details}
+
+
+@contextmanager
+def _email_taken_as_duplicate(lead: Lead) -> Iterator[None]:
+    """Save `lead` inside; a violation of the unique email index becomes DuplicateLead with
+    the lead that holds the email. A savepoint, so the caller's transaction goes on."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        existing = find_lead_by_email(lead.email)
+        if existing is None:
+            raise
+        raise DuplicateLead(existing) from None
 
 
 def _locked(lead: Lead) -> Lead:
