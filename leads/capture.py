@@ -19,8 +19,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from leads.access import can_manage_capture_forms
-from leads.models import Activity, ActivityKind, Capture, CaptureForm, Lead, Mention
-from leads.services import DuplicateLead, enter_new_lead, find_lead_by_email, fold_in_details
+from leads.models import Activity, ActivityKind, Capture, CaptureForm, Mention
+from leads.services import (
+    DuplicateLead,
+    enter_new_lead,
+    find_lead_by_email,
+    fold_in_details,
+    locked_lead,
+)
 from leads.tasks import send_mention_email
 from smarketing.errors import NotAllowed
 
@@ -116,7 +122,7 @@ def capture_lead(*, form: CaptureForm, details: dict[str, Any], message: str = "
     lines = [_("Captured from the website form “%(form)s”.") % {"form": form.name}]
     if not created:
         # The row lock makes concurrent captures and edits of this lead apply one after another.
-        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        lead = locked_lead(lead)
         # The form's source is left alone: the lead's first source is the one reports count.
         given = visitor | {"campaign": form.campaign, "persona": form.persona}
         merged = fold_in_details(lead=lead, details=given)

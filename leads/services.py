@@ -95,7 +95,7 @@ def add_details_to_lead(
 ) -> Lead:
     """Fold a second capture of a known email into its lead: fill the fields it lacks, keep
     the ones it has, and say on the timeline what was added and what differed."""
-    lead = _locked(lead)
+    lead = locked_lead(lead)
     if not can_edit_lead(actor, lead):
         raise NotAllowed(_("You may not edit this lead in its current stage."))
     lines = [
@@ -137,7 +137,7 @@ def fold_in_details(*, lead: Lead, details: Mapping[str, Any]) -> list[str]:
 @transaction.atomic
 def update_lead(*, lead: Lead, details: Mapping[str, Any], actor: User) -> Lead:
     """Change a lead's details; the timeline records which fields changed."""
-    lead = _locked(lead)
+    lead = locked_lead(lead)
     if not can_edit_lead(actor, lead):
         raise NotAllowed(_("You may not edit this lead in its current stage."))
     wanted = _editable(details)
@@ -215,7 +215,7 @@ def _email_taken_as_duplicate(lead: Lead) -> Iterator[None]:
         raise DuplicateLead(existing) from None
 
 
-def _locked(lead: Lead) -> Lead:
+def locked_lead(lead: Lead) -> Lead:
     """The lead re-read under a row lock, so concurrent edits apply one after the other.
 
     The row alone, without joins: after waiting for a lock PostgreSQL re-checks the joined rows,
