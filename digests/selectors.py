@@ -16,6 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from accounts.models import User
 from accounts.roles import Role
 from dashboard.selectors import (
+    PEOPLE,
     Breakdown,
     dashboard,
     dimension_table,
@@ -293,13 +294,13 @@ def agenda(week: Week) -> Section:
     """The meeting's figures, all from the dashboard's selectors: goal progress and forecast
     for the month or quarter the week belongs to (as of now), both sides of the agreement, the
     funnel of the week against the week before, why leads came back or were lost, and which
-    sources and personas turned into MQLs and revenue. Nineteen queries at most (fewer in a
-    week in which nobody moved a lead: no people to name)."""
+    sources and personas turned into MQLs and revenue. Eighteen queries."""
     goal_period = _goal_period(week)
     figures = dashboard(period=goal_period, now=week.now)
     in_week, before = flow(week.period), flow(week.period.previous())
     totals = dimension_totals(week.period)
-    names = load_names(totals)
+    # The week's tables name reasons, sources and personas, never people: read no people.
+    names = load_names(t for t in totals if t.dimension not in PEOPLE)
     progress, promise, mql = figures.progress, figures.agreement, figures.funnel.by_slug("mql")
 
     def converted(dimension: str) -> list[Section]:
