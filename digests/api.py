@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -31,7 +30,6 @@ from smarketing.api import (
     page_serializer,
 )
 from smarketing.errors import NotAllowed
-from smarketing.pagination import InvalidCursor
 
 
 class DigestSerializer(serializers.ModelSerializer[Digest]):
@@ -79,14 +77,7 @@ class DigestViewSet(viewsets.ViewSet):
     lookup_value_converter = "str"
 
     def list(self, request: Request) -> Response:
-        try:
-            page = digest_page(
-                user=caller(request), after=request.query_params.get("after") or None
-            )
-        except InvalidCursor:
-            raise ValidationError(
-                {"after": [_("This cursor is not one this list wrote: start from the top.")]}
-            ) from None
+        page = digest_page(user=caller(request), after=request.query_params.get("after") or None)
         rows = DigestSerializer(page.rows, many=True).data
         return page_response(rows, next_cursor=page.next_cursor, request=request)
 

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -55,7 +54,6 @@ from smarketing.api import (
     page_serializer,
 )
 from smarketing.errors import NotAllowed
-from smarketing.pagination import InvalidCursor
 
 MOVED = {200: LeadSerializer, 409: ERRORS[409]}
 
@@ -261,12 +259,7 @@ class QueueView(APIView):
     )
     def get(self, request: Request) -> Response:
         after = request.query_params.get("after") or None
-        try:
-            page = mql_queue_page(after=after, now=timezone.now())
-        except InvalidCursor:
-            raise ValidationError(
-                {"after": [_("This cursor is not one this list wrote: start from the top.")]}
-            ) from None
+        page = mql_queue_page(after=after, now=timezone.now())
         rows = [
             {
                 "lead": with_clock(row.lead),

@@ -80,7 +80,6 @@ from smarketing.api import (
     page_serializer,
 )
 from smarketing.errors import NotAllowed
-from smarketing.pagination import InvalidCursor
 
 MAX_PAGE_SIZE = 100
 
@@ -172,19 +171,14 @@ class LeadViewSet(viewsets.ViewSet):
         if not form.is_valid():
             raise form_errors(form)
         paging.is_valid(raise_exception=True)
-        try:
-            page = lead_list_page(
-                filters=form.filters(),
-                sort=form.sort_order(),
-                after=paging.validated_data.get("after") or None,
-                options=options,
-                now=timezone.now(),
-                per_page=paging.validated_data["page_size"],
-            )
-        except InvalidCursor:
-            raise ValidationError(
-                {"after": [_("This cursor is not one this list wrote: start from the top.")]}
-            ) from None
+        page = lead_list_page(
+            filters=form.filters(),
+            sort=form.sort_order(),
+            after=paging.validated_data.get("after") or None,
+            options=options,
+            now=timezone.now(),
+            per_page=paging.validated_data["page_size"],
+        )
         rows = LeadSerializer(page.rows, many=True).data
         return page_response(rows, next_cursor=page.next_cursor, request=request)
 

@@ -26,6 +26,7 @@ from rest_framework.views import APIView, set_rollback
 from accounts.models import User
 from smarketing.api_auth import TokenAuthentication
 from smarketing.errors import DomainError
+from smarketing.pagination import InvalidCursor
 
 # Stable codes of the errors DRF itself raises.
 _DRF_CODES: dict[type[exceptions.APIException], str] = {
@@ -93,11 +94,17 @@ def _field_errors(detail: Any) -> dict[str, list[str]]:
 
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
     """Every refusal as the one error shape. Domain errors keep their code and HTTP status;
-    a missing object is a 404, whoever asks. Anything else is a bug, left to Django's 500."""
+    a missing object is a 404, whoever asks; a cursor no list wrote is a 400 on `after`.
+    Anything else is a bug, left to Django's 500."""
     if isinstance(exc, DomainError):
         set_rollback()
         return error_response(exc.http_status, code=exc.code, message=exc.message)
-    if isinstance(exc, Http404 | ObjectDoesNotExist):
+    if isinstance(exc, InvalidCursor):
+        # Every keyset-paged list of the API takes its cursor as `after`.
+        exc = exceptions.ValidationError(
+            {"after": [_("This cursor is not one this list wrote: start from the top.")]}
+        )
+    elif isinstance(exc, Http404 | ObjectDoesNotExist):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()

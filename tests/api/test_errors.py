@@ -102,3 +102,15 @@ def test_the_end_of_the_calendar_is_a_field_error_not_a_crash(
 
     assert response.status_code == 400
     assert list(response.json()["fields"]) == ["created_to"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/leads/", "/api/v1/queue/", "/api/v1/digests/"])
+def test_a_forged_cursor_is_a_field_error_on_after(
+    client_for: ClientFor, manager: User, path: str
+) -> None:
+    response = client_for(manager).get(path, {"after": "forged"})
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {
+        "after": ["This cursor is not one this list wrote: start from the top."]
+    }
