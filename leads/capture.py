@@ -6,7 +6,6 @@ says which form captured it, and the form's owner is told after the commit, by t
 """
 
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,15 +18,15 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from leads.access import can_manage_capture_forms
-from leads.models import Activity, ActivityKind, Capture, CaptureForm, Mention
+from leads.models import Activity, ActivityKind, Capture, CaptureForm
 from leads.services import (
     DuplicateLead,
     enter_new_lead,
     find_lead_by_email,
     fold_in_details,
     locked_lead,
+    mention_users,
 )
-from leads.tasks import send_mention_email
 from smarketing.errors import NotAllowed
 
 # What a visitor may send besides the email: anything else in a submission is ignored, so stage,
@@ -142,12 +141,8 @@ def capture_lead(*, form: CaptureForm, details: dict[str, Any], message: str = "
 def _tell_owner(form: CaptureForm, activity: Activity) -> None:
     """The form's owner finds the capture under Mentions and gets an email, sent by the worker
     once the capture is committed, so the visitor's answer never waits for the mail server."""
-    if form.owner is None or not form.owner.is_active:
-        return
-    mention = Mention.objects.create(
-        activity=activity, user=form.owner, created_at=activity.created_at
-    )
-    transaction.on_commit(partial(send_mention_email.delay, mention.pk))
+    if form.owner is not None and form.owner.is_active:
+        mention_users(activity=activity, users=[form.owner])
 
 
 @dataclass(frozen=True)

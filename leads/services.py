@@ -165,16 +165,18 @@ def add_activity(*, lead: Lead, kind: ActivityKind, body: str, author: User) -> 
     if not can_add_activity(author):
         raise NotAllowed(_("Only members of Marketing, Sales or the managers write on leads."))
     activity = Activity.objects.create(lead=lead, kind=kind, body=body.strip(), author=author)
-    mentioned = mentioned_users(body, author=author)
+    mention_users(activity=activity, users=mentioned_users(body, author=author))
+    return activity
+
+
+def mention_users(*, activity: Activity, users: list[User]) -> None:
+    """Each of `users` finds `activity` under Mentions and gets an email, sent by the worker
+    once the transaction commits, so nobody waits for the mail server."""
     mentions = Mention.objects.bulk_create(
-        [
-            Mention(activity=activity, user=user, created_at=activity.created_at)
-            for user in mentioned
-        ]
+        [Mention(activity=activity, user=user, created_at=activity.created_at) for user in users]
     )
     for mention in mentions:
         transaction.on_commit(partial(send_mention_email.delay, mention.pk))
-    return activity
 
 
 def mentioned_users(text: str, *, author: User) -> list[User]:
