@@ -19,6 +19,7 @@ from digests.tasks import send_digest, send_weekly_digests
 from digests.weeks import last_complete_week
 from smarketing.celery import app as celery_app
 from tests.factories import UserFactory
+from tests.funnel.threads import at_once
 
 WEEK = "2026-11-16"
 UNREACHABLE_SMTP = {
@@ -71,26 +72,6 @@ def test_without_a_week_the_job_sends_the_last_whole_week(
     assert set(Digest.objects.values_list("week", flat=True)) == {expected}
 
 
-def _race(times: int, work) -> list[object]:
-    """Run `work` in `times` threads released together; each thread has its own connection."""
-    barrier = threading.Barrier(times)
-    results: list[object] = []
-
-    def run() -> None:
-        barrier.wait()
-        try:
-            results.append(work())
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("attempt", range(5))
 def test_one_persons_digest_sent_by_four_workers_at_once_is_one_email(
@@ -99,7 +80,7 @@ def test_one_persons_digest_sent_by_four_workers_at_once_is_one_email(
     rep = UserFactory.create(roles=[Role.SALES])
     week = f"2026-11-{2 + 7 * (attempt % 4):02d}"
 
-    outcomes = _race(4, lambda: send_digest(rep.pk, week))
+    outcomes = at_once([lambda: send_digest(rep.pk, week)] * 4)
 
     assert len(mail.outbox) == 1
     assert sorted(map(str, outcomes)).count(Delivery.SENT.value) == 1
