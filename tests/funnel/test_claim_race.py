@@ -6,10 +6,9 @@ Real threads, each on its own connection, released together by a barrier. Five d
 for each lead; the four who lose are told which colleague won.
 """
 
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection
 
 from accounts.models import User
 from accounts.roles import Role, roles_of
@@ -17,6 +16,7 @@ from funnel.models import ChangeKind, Stage, StageChange
 from funnel.services import AlreadyClaimed, claim_lead, move_lead
 from leads.models import Lead
 from tests.factories import LeadFactory, PersonaFactory, UserFactory
+from tests.funnel.threads import at_once
 
 THREADS = 50
 LEADS = 10
@@ -40,25 +40,12 @@ def _mqls(round_: int, marketer: User) -> list[Lead]:
 
 def _claim_at_once(leads: list[Lead], reps: list[User]) -> list[Outcome]:
     """Thread i claims lead i mod 10 as rep i div 10, as soon as all 50 are ready."""
-    outcomes: list[Outcome] = [RuntimeError("thread did not finish")] * THREADS
-    start = threading.Barrier(THREADS)
-
-    def claim(index: int) -> None:
-        try:
-            start.wait(timeout=20)
-            outcomes[index] = claim_lead(lead_id=leads[index % LEADS].pk, rep=reps[index // LEADS])
-        except BaseException as error:  # reported by the test, whatever it is
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=claim, args=(index,)) for index in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a claim is stuck"
-    return outcomes
+    return at_once(
+        [
+            partial(claim_lead, lead_id=leads[index % LEADS].pk, rep=reps[index // LEADS])
+            for index in range(THREADS)
+        ]
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,7 +4,7 @@ concurrently or not, folded or not; the home page reads them."""
 
 import contextlib
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -27,7 +27,6 @@ from funnel import rollup
 from funnel.models import (
     OwnerStageTotal,
     OwnerStageTotalDelta,
-    Reason,
     ReasonKind,
     Stage,
     Team,
@@ -38,11 +37,11 @@ from leads.models import Lead, Persona
 from leads.services import add_details_to_lead, create_lead, update_lead
 from smarketing.errors import DomainError
 from tests.factories import LeadFactory, PersonaFactory, UserFactory
-from tests.funnel.test_rollup import TotalsMachine, _at_once
+from tests.funnel.test_rollup import CLOSE, TotalsMachine, reason, stage_id
+from tests.funnel.threads import at_once
 
 # (team, owner id, stage slug) -> (leads, summed expected value); keys with no leads left out.
 Totals = dict[tuple[str, int, str], tuple[int, Decimal]]
-CLOSE = date(2031, 6, 30)
 EARLIER = timedelta(days=3)
 OWNER_FIELDS = {Team.MARKETING: "marketing_owner", Team.SALES: "sales_owner"}
 
@@ -89,16 +88,6 @@ def assert_nobody_else_counted() -> None:
 
 def owner_pending() -> int:
     return OwnerStageTotalDelta.objects.count()
-
-
-def stage_id(slug: str) -> int:
-    return Stage.objects.get(slug=slug).pk
-
-
-def reason(kind: ReasonKind) -> int:
-    found = Reason.objects.filter(kind=kind, active=True).first()
-    assert found is not None
-    return found.pk
 
 
 def mine(user: User, team: Team) -> dict[str, tuple[int, Decimal]]:
@@ -423,7 +412,7 @@ def test_concurrent_claims_reassignments_moves_edits_and_folds_end_exact() -> No
             else:
                 work.append(rollup.fold)
 
-        outcomes = _at_once(work)
+        outcomes = at_once(work)
 
         unexpected = [
             o for o in outcomes if isinstance(o, BaseException) and not isinstance(o, DomainError)

@@ -2,7 +2,6 @@
 kind of change, however the leads change, concurrently or not, and whenever they are folded."""
 
 import contextlib
-import threading
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -36,6 +35,7 @@ from leads.services import add_details_to_lead, create_lead, update_lead
 from smarketing.celery import app
 from smarketing.errors import DomainError
 from tests.factories import LeadFactory, PersonaFactory, UserFactory
+from tests.funnel.threads import at_once
 
 Totals = dict[str, tuple[int, Decimal]]
 CLOSE = date(2031, 6, 30)
@@ -253,28 +253,6 @@ THREADS = 24
 ROUNDS = 5
 
 
-def _at_once(work: list[Callable[[], object]]) -> list[object]:
-    outcomes: list[object] = [RuntimeError("thread did not finish")] * len(work)
-    start = threading.Barrier(len(work))
-
-    def run(index: int) -> None:
-        try:
-            start.wait(timeout=20)
-            outcomes[index] = work[index]()
-        except BaseException as error:  # reported by the test, whatever it is
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(work))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("migrated_data")
 def test_concurrent_claims_moves_edits_and_folds_end_exact() -> None:
@@ -312,7 +290,7 @@ def test_concurrent_claims_moves_edits_and_folds_end_exact() -> None:
             else:
                 work.append(rollup.fold)
 
-        outcomes = _at_once(work)
+        outcomes = at_once(work)
 
         unexpected = [
             o for o in outcomes if isinstance(o, BaseException) and not isinstance(o, DomainError)
