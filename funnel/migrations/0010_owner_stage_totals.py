@@ -65,6 +65,9 @@ BEGIN
 END
 $$;
 """
+# 0009_stage_totals' function as it was, which reversing this migration puts back. A copy on
+# purpose: a migration states what it does on its own, so editing or squashing 0009 later cannot
+# change what undoing this one restores.
 STAGE_DELTAS_ONLY = """
 CREATE OR REPLACE FUNCTION funnel_stage_totals_delta() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
