@@ -1,7 +1,9 @@
-"""Moving test leads along the funnel by hand, until the funnel's move services exist.
+"""Moving test leads along the funnel by hand, for the leads tests that need leads in a stage
+but not the funnel's rules: no roles, entry criteria or deal details are checked, and each
+move lands one second after the last, so timelines and histories come out the same every run.
 
-Each step writes the history row and the lead's new stage together, as the funnel services
-will: a lead's stage always equals its last StageChange.
+Each step writes the history row and the lead's new stage together, as funnel.services does:
+a lead's stage always equals its last StageChange.
 """
 
 from datetime import timedelta
