@@ -18,17 +18,19 @@ from accounts.roles import Role
 from dashboard.selectors import (
     PEOPLE,
     Breakdown,
+    Funnel,
     dashboard,
     dimension_table,
     dimension_totals,
     flow,
     goal_for,
+    load_funnel,
     load_names,
     reasons_table,
     stage_rows,
 )
 from digests.models import Digest, DigestRole
-from funnel.models import ChangeKind, PeriodKind, Stage, StageChange, Team
+from funnel.models import ChangeKind, PeriodKind, StageChange, Team
 from funnel.periods import Period, period_containing, week
 from funnel.selectors import TOUCHES, mql_queue_page, unclaimed_mql_queue
 from leads.models import Activity, Lead
@@ -47,7 +49,7 @@ class Week:
 
     period: Period
     now: datetime
-    stages: list[Stage]
+    funnel: Funnel
 
     @property
     def monday(self) -> date:
@@ -61,13 +63,10 @@ class Week:
     def end(self) -> datetime:
         return self.period.end
 
-    def stage(self, slug: str) -> Stage | None:
-        return next((stage for stage in self.stages if stage.slug == slug), None)
-
 
 def week_of(monday: date, *, now: datetime) -> Week:
     """One query: the stages, which every section needs for its time limits."""
-    return Week(period=week(monday), now=now, stages=list(Stage.objects.all()))
+    return Week(period=week(monday), now=now, funnel=load_funnel())
 
 
 def digest_recipients() -> QuerySet[User]:
@@ -126,7 +125,7 @@ def mql_queue(week: Week, *, late: int) -> Section:
     waiting. Two queries."""
     queue = unclaimed_mql_queue()
     rows = mql_queue_page(after=None, now=week.now, per_page=QUEUE_ROWS).rows
-    mql = week.stage("mql")
+    mql = week.funnel.by_slug("mql")
     return {
         "count": queue.count,
         "late": late,
@@ -143,7 +142,7 @@ def untouched_sqls(week: Week, *, rep: User | None = None) -> Section:
     narrows to one person's leads. Two queries."""
     limits = {
         stage: stage.first_touch_hours
-        for stage in week.stages
+        for stage in week.funnel.stages
         if stage.first_touch_hours is not None
     }
     touched = Activity.objects.filter(
@@ -178,7 +177,7 @@ def stuck_leads(
 
     `teams` keeps the stages those teams own; `owner` narrows the leads (marketing_owner=...).
     Two queries, or none when no stage has a limit."""
-    stages = [s for s in week.stages if teams is None or s.team in set(teams)]
+    stages = [s for s in week.funnel.stages if teams is None or s.team in set(teams)]
     condition = past_sla(stages, now=week.now)
     if not condition:
         return {"count": 0, "by_stage": [], "leads": []}
@@ -246,7 +245,7 @@ def handed_over(week: Week, *, marketer: User) -> Section:
     """What happened in the week to the leads a marketer owns: how many became MQLs, and what
     Sales did with them (claimed, sent back and why, won). Two queries."""
     changes = _changes_in(week, owner=Q(lead__marketing_owner=marketer))
-    mql = week.stage("mql")
+    mql = week.funnel.by_slug("mql")
     totals = changes.aggregate(
         qualified=Count(
             "pk", filter=Q(to_stage=mql, kind=ChangeKind.MOVED) if mql else Q(pk__in=[])
