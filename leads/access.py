@@ -1,5 +1,7 @@
 """Who may do what with leads and personas. Pages and the API both ask here."""
 
+from django.utils.translation import gettext_lazy as _
+
 from accounts.models import User
 from accounts.roles import Role, roles_of
 from funnel.models import Team
@@ -7,6 +9,14 @@ from leads.models import Lead
 
 MARKETING_OWNED = {Team.MARKETING, Team.BOTH}
 SALES_OWNED = {Team.SALES, Team.BOTH}
+
+# What a person refused by the check of the same name reads, from a service or a page.
+CREATE_LEAD_REFUSAL = _("Only Marketing and managers log new leads.")
+EDIT_LEAD_REFUSAL = _("You may not edit this lead in its current stage.")
+ADD_ACTIVITY_REFUSAL = _("Only members of Marketing, Sales or the managers write on leads.")
+MANAGE_PERSONAS_REFUSAL = _("Only Marketing and managers edit buyer personas.")
+VIEW_CAPTURE_FORMS_REFUSAL = _("Only Marketing and managers see the website forms.")
+MANAGE_CAPTURE_FORMS_REFUSAL = _("Only managers set up website forms.")
 
 
 def can_create_lead(user: User) -> bool:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from leads.access import can_manage_capture_forms
+from leads.access import MANAGE_CAPTURE_FORMS_REFUSAL, can_manage_capture_forms
 from leads.models import Activity, ActivityKind, Capture, CaptureForm
 from leads.services import (
     DuplicateLead,
@@ -97,7 +97,7 @@ def latest_captures(form: CaptureForm) -> list[Capture]:
 @transaction.atomic
 def save_capture_form(*, form: CaptureForm, actor: User) -> CaptureForm:
     if not can_manage_capture_forms(actor):
-        raise NotAllowed(_("Only managers set up website forms."))
+        raise NotAllowed(str(MANAGE_CAPTURE_FORMS_REFUSAL))
     form.save()
     return form
 

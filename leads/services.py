@@ -15,7 +15,16 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from funnel.services import enter_funnel
-from leads.access import can_add_activity, can_create_lead, can_edit_lead, can_manage_personas
+from leads.access import (
+    ADD_ACTIVITY_REFUSAL,
+    CREATE_LEAD_REFUSAL,
+    EDIT_LEAD_REFUSAL,
+    MANAGE_PERSONAS_REFUSAL,
+    can_add_activity,
+    can_create_lead,
+    can_edit_lead,
+    can_manage_personas,
+)
 from leads.models import Activity, ActivityKind, Lead, Mention, Persona
 from leads.tasks import send_mention_email
 from smarketing.errors import Conflict, NotAllowed
@@ -70,7 +79,7 @@ def create_lead(*, details: Mapping[str, Any], note: str = "", actor: User) -> L
     also when two people save the same new email at the same moment.
     """
     if not can_create_lead(actor):
-        raise NotAllowed(_("Only Marketing and managers log new leads."))
+        raise NotAllowed(str(CREATE_LEAD_REFUSAL))
     lead = enter_new_lead(details=details, owner=actor, actor=actor)
     if note.strip():
         add_activity(lead=lead, kind=ActivityKind.NOTE, body=note, author=actor)
@@ -97,7 +106,7 @@ def add_details_to_lead(
     the ones it has, and say on the timeline what was added and what differed."""
     lead = locked_lead(lead)
     if not can_edit_lead(actor, lead):
-        raise NotAllowed(_("You may not edit this lead in its current stage."))
+        raise NotAllowed(str(EDIT_LEAD_REFUSAL))
     lines = [
         _("Details entered again for this email."),
         *fold_in_details(lead=lead, details=details),
@@ -139,7 +148,7 @@ def update_lead(*, lead: Lead, details: Mapping[str, Any], actor: User) -> Lead:
     """Change a lead's details; the timeline records which fields changed."""
     lead = locked_lead(lead)
     if not can_edit_lead(actor, lead):
-        raise NotAllowed(_("You may not edit this lead in its current stage."))
+        raise NotAllowed(str(EDIT_LEAD_REFUSAL))
     wanted = _editable(details)
     if "email" in wanted:
         wanted["email"] = normalise_email(wanted["email"])
@@ -163,7 +172,7 @@ def update_lead(*, lead: Lead, details: Mapping[str, Any], actor: User) -> Lead:
 def add_activity(*, lead: Lead, kind: ActivityKind, body: str, author: User) -> Activity:
     """Write on a lead's timeline; every active colleague named as @username is mentioned."""
     if not can_add_activity(author):
-        raise NotAllowed(_("Only members of Marketing, Sales or the managers write on leads."))
+        raise NotAllowed(str(ADD_ACTIVITY_REFUSAL))
     activity = Activity.objects.create(lead=lead, kind=kind, body=body.strip(), author=author)
     mention_users(activity=activity, users=mentioned_users(body, author=author))
     return activity
@@ -194,7 +203,7 @@ def mark_mentions_seen(*, user: User) -> int:
 @transaction.atomic
 def save_persona(*, persona: Persona, actor: User) -> Persona:
     if not can_manage_personas(actor):
-        raise NotAllowed(_("Only Marketing and managers edit buyer personas."))
+        raise NotAllowed(str(MANAGE_PERSONAS_REFUSAL))
     persona.save()
     return persona
 

@@ -19,7 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.client_address import client_address
 from accounts.http import AuthenticatedHttpRequest
-from leads.access import can_manage_capture_forms, can_view_capture_forms
+from leads.access import (
+    MANAGE_CAPTURE_FORMS_REFUSAL,
+    VIEW_CAPTURE_FORMS_REFUSAL,
+    can_manage_capture_forms,
+    can_view_capture_forms,
+)
 from leads.capture import (
     HONEYPOT,
     VISITOR_FIELDS,
@@ -94,7 +99,7 @@ def _capture_form_page(
     request: AuthenticatedHttpRequest, capture_form: CaptureForm
 ) -> HttpResponse:
     if not can_manage_capture_forms(request.user):
-        return _refused(request, _("Only managers set up website forms."))
+        return _refused(request, str(MANAGE_CAPTURE_FORMS_REFUSAL))
     # The form writes into its instance while validating; the heading keeps the saved name.
     data = request.POST if request.method == "POST" else None
     form = CaptureFormForm(data, instance=copy.copy(capture_form))
@@ -107,7 +112,7 @@ def _capture_form_page(
 
 
 def _refused(request: AuthenticatedHttpRequest, message: str = "") -> HttpResponse:
-    message = message or _("Only Marketing and managers see the website forms.")
+    message = message or str(VIEW_CAPTURE_FORMS_REFUSAL)
     return render(request, "leads/capture/refused.html", {"message": message}, status=403)
 
 

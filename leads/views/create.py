@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
-from leads.access import can_create_lead, can_edit_lead
+from leads.access import CREATE_LEAD_REFUSAL, EDIT_LEAD_REFUSAL, can_create_lead, can_edit_lead
 from leads.forms import NewLeadForm
 from leads.models import Lead
 from leads.services import DuplicateLead, add_details_to_lead, create_lead, find_lead_by_email
@@ -23,7 +23,7 @@ def lead_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The new-lead form. A known email is not saved twice: the page names the existing lead
     and offers to add what was entered to it (the `add_to_existing` button)."""
     if not can_create_lead(request.user):
-        refusal = _("Only Marketing and managers log new leads.")
+        refusal = str(CREATE_LEAD_REFUSAL)
         return render(request, TEMPLATE, {"refusal": refusal}, status=403)
     form = NewLeadForm(request.POST if request.method == "POST" else None)
     if request.method != "POST" or not form.is_valid():
@@ -85,6 +85,6 @@ def _duplicate_page(
     """The form again, naming the lead that has this email; the button that adds the details to
     it only for those who may edit it (the same sentence as the service's refusal otherwise)."""
     if not refusal and not can_edit_lead(request.user, existing):
-        refusal = _("You may not edit this lead in its current stage.")
+        refusal = str(EDIT_LEAD_REFUSAL)
     context = {"form": form, "duplicate": existing, "refusal": refusal}
     return render(request, TEMPLATE, context, status=status)

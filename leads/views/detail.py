@@ -17,7 +17,7 @@ from django_htmx.http import reswap, retarget
 from accounts.http import AuthenticatedHttpRequest
 from funnel.forms import MoveForm, move_forms
 from funnel.selectors import first_touch_clock, moves_for
-from leads.access import can_add_activity, can_edit_lead
+from leads.access import EDIT_LEAD_REFUSAL, can_add_activity, can_edit_lead
 from leads.forms import ActivityForm, LeadForm
 from leads.models import ActivityKind, Lead
 from leads.services import DuplicateLead, add_activity, update_lead
@@ -101,7 +101,7 @@ def lead_add_activity(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 def lead_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = lead_for_page(pk)
     if not can_edit_lead(request.user, lead):
-        return _refused(request, lead, _("You may not edit this lead in its current stage."))
+        return _refused(request, lead, str(EDIT_LEAD_REFUSAL))
     # The form writes into its instance while validating; the page header keeps the saved values.
     form = LeadForm(request.POST or None, instance=copy.copy(lead))
     if request.method == "POST" and form.is_valid():

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
-from leads.access import can_manage_personas
+from leads.access import MANAGE_PERSONAS_REFUSAL, can_manage_personas
 from leads.forms import PersonaForm
 from leads.models import Persona
 from leads.personas import (
@@ -57,7 +57,7 @@ def _persona_form(request: AuthenticatedHttpRequest, persona: Persona) -> HttpRe
     """Create (from an unsaved `persona`) or edit one."""
     template = "leads/personas/form.html"
     if not can_manage_personas(request.user):
-        refusal = _("Only Marketing and managers edit buyer personas.")
+        refusal = str(MANAGE_PERSONAS_REFUSAL)
         return render(request, template, {"persona": persona, "refusal": refusal}, status=403)
     # The form writes into its instance while validating; the heading keeps the saved name.
     data = request.POST if request.method == "POST" else None
