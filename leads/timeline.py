@@ -238,27 +238,18 @@ def _change_sentence(change: StageChange) -> str:
         "to": change.to_stage.name,
         "reason": change.reason.label if change.reason else "",
     }
-    kind = change.kind
-    if kind == ChangeKind.CREATED:
-        sentence = _("%(who)s added it to the funnel in %(to)s")
-    elif kind == ChangeKind.CLAIMED:
-        sentence = _("%(who)s claimed it (%(from)s → %(to)s)")
-    elif kind == ChangeKind.RECYCLED:
-        sentence = (
-            _("%(who)s recycled it to Marketing: %(reason)s")
-            if change.reason
-            else _("%(who)s recycled it to Marketing")
-        )
-    elif kind == ChangeKind.WON:
-        sentence = _("%(who)s marked it won")
-    elif kind == ChangeKind.LOST:
-        sentence = (
-            _("%(who)s marked it lost: %(reason)s")
-            if change.reason
-            else _("%(who)s marked it lost")
-        )
-    elif kind == ChangeKind.REOPENED:
-        sentence = _("%(who)s reopened it in %(to)s")
-    else:
-        sentence = _("%(who)s moved it from %(from)s to %(to)s")
+    sentences: dict[str, str] = {
+        ChangeKind.CREATED: _("%(who)s added it to the funnel in %(to)s"),
+        ChangeKind.CLAIMED: _("%(who)s claimed it (%(from)s → %(to)s)"),
+        ChangeKind.RECYCLED: _("%(who)s recycled it to Marketing"),
+        ChangeKind.WON: _("%(who)s marked it won"),
+        ChangeKind.LOST: _("%(who)s marked it lost"),
+        ChangeKind.REOPENED: _("%(who)s reopened it in %(to)s"),
+    }
+    if change.reason:
+        sentences |= {
+            ChangeKind.RECYCLED: _("%(who)s recycled it to Marketing: %(reason)s"),
+            ChangeKind.LOST: _("%(who)s marked it lost: %(reason)s"),
+        }
+    sentence = sentences.get(change.kind, _("%(who)s moved it from %(from)s to %(to)s"))
     return sentence % values
