@@ -134,7 +134,7 @@ def lead_page(
     now = timezone.now()
     context = {
         "lead": lead,
-        "clock": stage_clock(lead),
+        "clock": stage_clock(lead, now=now),
         "first_touch": first_touch_clock(lead, now=now) if lead.sales_owner_id else None,
         "now": now,
         "timeline": lead_timeline(lead=lead, before=before),
