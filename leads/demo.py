@@ -375,18 +375,12 @@ COUNTRIES: tuple[tuple[str, str, int], ...] = (
 )
 
 
-def _cumulative(shares: Sequence[int]) -> list[int]:
-    """Cumulative weights, so that `rng.choices` does not add them up for every lead."""
-    totals, total = [], 0
-    for share in shares:
-        total += share
-        totals.append(total)
-    return totals
-
-
-_SOURCE_WEIGHTS = _cumulative([spec.share for spec in SOURCES])
-_COUNTRY_WEIGHTS = _cumulative([share for _, _, share in COUNTRIES])
-_PERSONA_WEIGHTS = _cumulative([spec.share for spec in DEMO_PERSONAS] + [_NO_PERSONA_SHARE])
+# Cumulative weights, so that `rng.choices` does not add them up for every lead.
+_SOURCE_WEIGHTS = list(itertools.accumulate(spec.share for spec in SOURCES))
+_COUNTRY_WEIGHTS = list(itertools.accumulate(share for _, _, share in COUNTRIES))
+_PERSONA_WEIGHTS = list(
+    itertools.accumulate([*(spec.share for spec in DEMO_PERSONAS), _NO_PERSONA_SHARE])
+)
 
 # The Lead and StageChange attributes written by COPY, in the order of the generated rows.
 LEAD_FIELDS = (
