@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.urls import reverse
 
 from leads.models import CaptureForm, Lead
 
@@ -74,7 +75,7 @@ class Command(BaseCommand):
             self._wait_until_up(options["port"], server)
             run = secrets.token_hex(4)
             bodies = _bodies(run, options["requests"] + WARM_UP, options["repeat_share"])
-            url = f"/capture/{form.public_key}"
+            url = reverse("capture", args=[form.public_key])
             _drive(options["port"], url, bodies[:WARM_UP], options["concurrency"], Results())
             results = Results()
             started = time.perf_counter()
