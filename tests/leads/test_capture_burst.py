@@ -4,17 +4,17 @@ Each thread posts through its own test client (and database connection) once all
 """
 
 import json
-import threading
 import time
+from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from leads.models import ActivityKind, Capture, CaptureForm, Lead
 from tests.factories import CaptureFormFactory
+from tests.funnel.threads import at_once
 
 THREADS = 20
 LIMIT = 5
@@ -25,27 +25,14 @@ pytestmark = pytest.mark.usefixtures("migrated_data")
 def _post_at_once(form: CaptureForm, emails: list[str]) -> list[Any]:
     """One thread per email, all posting at the same moment; the answers, by thread."""
     _away_from_a_minutes_edge()
-    answers: list[Any] = [RuntimeError("thread did not finish")] * len(emails)
-    start = threading.Barrier(len(emails))
     url = reverse("capture", args=[form.public_key])
+    return at_once([partial(_post, url, index, email) for index, email in enumerate(emails)])
 
-    def post(index: int) -> None:
-        body = json.dumps({"full_name": f"Visitor {index}", "email": emails[index]})
-        try:
-            start.wait(timeout=10)
-            answers[index] = Client().post(url, body, content_type="application/json")
-        except Exception as error:
-            answers[index] = error
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=post, args=(index,)) for index in range(len(emails))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return answers
+def _post(url: str, index: int, email: str) -> Any:
+    """One visitor's submission, through a test client of its own."""
+    body = json.dumps({"full_name": f"Visitor {index}", "email": email})
+    return Client().post(url, body, content_type="application/json")
 
 
 def _away_from_a_minutes_edge() -> None:

@@ -3,12 +3,11 @@
 Real threads on real PostgreSQL, each on its own connection, released together by a barrier.
 """
 
-import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 
 from accounts.models import User
 from accounts.roles import Role, ensure_role_groups, roles_of
@@ -17,6 +16,7 @@ from funnel.models import ChangeKind, Reason, Stage, StageChange, Transition
 from leads.models import Lead, Source
 from leads.services import DuplicateLead, create_lead
 from tests.factories import UserFactory
+from tests.funnel.threads import at_once
 
 THREADS = 8
 ROUNDS = 20
@@ -37,37 +37,23 @@ def _spellings(email: str) -> list[str]:
     ]
 
 
-def _save_at_once(emails: list[str], actors: list[User]) -> list[Lead | Exception]:
+def _save_at_once(emails: list[str], actors: list[User]) -> list[Lead | BaseException]:
     """Every thread calls create_lead as soon as all of them are ready; returns what each got."""
-    results: list[Lead | Exception] = [RuntimeError("thread did not finish")] * len(emails)
-    start = threading.Barrier(len(emails))
+    return at_once([partial(_save, index, email, actors) for index, email in enumerate(emails)])
 
-    def save(index: int) -> None:
-        try:
-            start.wait(timeout=10)
-            results[index] = create_lead(
-                details={
-                    "full_name": f"Person {index}",
-                    "email": emails[index],
-                    "company": f"Company {index}",
-                    "source": Source.WEBSITE,
-                    "expected_value": Decimal(index),
-                },
-                note=f"Saved by thread {index}",
-                actor=actors[index % len(actors)],
-            )
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=save, args=(index,)) for index in range(len(emails))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return results
+def _save(index: int, email: str, actors: list[User]) -> Lead:
+    return create_lead(
+        details={
+            "full_name": f"Person {index}",
+            "email": email,
+            "company": f"Company {index}",
+            "source": Source.WEBSITE,
+            "expected_value": Decimal(index),
+        },
+        note=f"Saved by thread {index}",
+        actor=actors[index % len(actors)],
+    )
 
 
 @pytest.fixture

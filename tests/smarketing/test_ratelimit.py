@@ -1,15 +1,13 @@
 """Rate limits hold under a concurrent burst, in Redis and in the database fallback."""
 
-import threading
 import uuid
-from collections.abc import Callable
 from functools import partial
 
 import pytest
-from django.db import connection
 
 from smarketing.models import RateLimitWindow
 from smarketing.ratelimit import Limit, Verdict, hit
+from tests.funnel.threads import at_once
 
 THREADS = 24
 ALLOWED = 5
@@ -18,29 +16,6 @@ ALLOWED = 5
 def _limit(requests: int = ALLOWED, seconds: int = 60) -> Limit:
     # A subject of its own: test processes share one Redis database.
     return Limit("test", uuid.uuid4().hex, requests, seconds)
-
-
-def _burst(count: int, call: Callable[[], Verdict]) -> list[Verdict | Exception]:
-    """`count` threads call at the same moment, each on its own database connection."""
-    results: list[Verdict | Exception] = [RuntimeError("thread did not finish")] * count
-    start = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        try:
-            start.wait(timeout=10)
-            results[index] = call()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return results
 
 
 @pytest.fixture(params=["redis", "database"])
@@ -77,9 +52,9 @@ def test_a_concurrent_burst_is_counted_exactly(backend: str) -> None:
     for _ in range(5):
         # Hour-long windows: a burst across a window's edge would count in two windows.
         limit = _limit(seconds=3600)
-        results = _burst(THREADS, partial(hit, limit))
+        results = at_once([partial(hit, limit)] * THREADS)
 
-        errors = [result for result in results if isinstance(result, Exception)]
+        errors = [result for result in results if isinstance(result, BaseException)]
         assert errors == []
         allowed = [result for result in results if isinstance(result, Verdict) and result.allowed]
         assert len(allowed) == ALLOWED
