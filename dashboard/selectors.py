@@ -700,6 +700,8 @@ class Dashboard:
     by_persona: list[Breakdown]
     reps: list[Breakdown]
     marketers: list[Breakdown]
+    # Who and what the tables name: reasons, personas, and the people of the period.
+    names: Names
 
 
 def trailing_window(*, now: datetime) -> Period:
@@ -712,10 +714,10 @@ def trailing_window(*, now: datetime) -> Period:
     )
 
 
-def dashboard(*, period: Period, now: datetime) -> Dashboard:
-    """Every figure of the dashboard for `period`. A fixed number of queries (twelve),
-    whatever the number of leads or moves."""
-    funnel = load_funnel()
+def dashboard(*, period: Period, now: datetime, funnel: Funnel | None = None) -> Dashboard:
+    """Every figure of the dashboard for `period`. A fixed number of queries (twelve, eleven
+    given the funnel's stages), whatever the number of leads or moves."""
+    funnel = funnel or load_funnel()
     goal = goal_for(period)
     in_period = flow(period)
     trailing_period = trailing_window(now=now)
@@ -758,4 +760,5 @@ def dashboard(*, period: Period, now: datetime) -> Dashboard:
         by_persona=table("persona"),
         reps=[row for row in table("actor") if row.won],
         marketers=[row for row in table("marketing_owner") if row.new or row.mqls or row.won],
+        names=names,
     )

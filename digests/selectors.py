@@ -16,7 +16,6 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from accounts.models import User
 from accounts.roles import Role
 from dashboard.selectors import (
-    PEOPLE,
     Breakdown,
     Funnel,
     dashboard,
@@ -25,7 +24,6 @@ from dashboard.selectors import (
     flow,
     goal_for,
     load_funnel,
-    load_names,
     reasons_table,
     stage_rows,
 )
@@ -293,13 +291,13 @@ def agenda(week: Week) -> Section:
     """The meeting's figures, all from the dashboard's selectors: goal progress and forecast
     for the month or quarter the week belongs to (as of now), both sides of the agreement, the
     funnel of the week against the week before, why leads came back or were lost, and which
-    sources and personas turned into MQLs and revenue. Eighteen queries."""
+    sources and personas turned into MQLs and revenue. Fourteen queries."""
     goal_period = _goal_period(week)
-    figures = dashboard(period=goal_period, now=week.now)
+    figures = dashboard(period=goal_period, now=week.now, funnel=week.funnel)
     in_week, before = flow(week.period), flow(week.period.previous())
     totals = dimension_totals(week.period)
-    # The week's tables name reasons, sources and personas, never people: read no people.
-    names = load_names(t for t in totals if t.dimension not in PEOPLE)
+    # The week's tables name reasons, sources and personas, which the dashboard has read.
+    names = figures.names
     progress, promise, mql = figures.progress, figures.agreement, figures.funnel.by_slug("mql")
 
     def converted(dimension: str) -> list[Section]:
