@@ -2,7 +2,6 @@
 figures it was built with; their email switch; and, for managers, a preview of someone's
 digest by email, as on the Digests page."""
 
-from datetime import date
 from typing import Any
 
 from django.http import Http404
@@ -15,10 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import PersonSerializer
-from digests.access import can_preview, can_read
+from digests.access import can_preview
 from digests.forms import PreviewForm
 from digests.models import Digest
-from digests.selectors import digest_page
+from digests.selectors import digest_page, own_digest
 from digests.services import request_preview, set_digest_email, wants_digest_email
 from digests.weeks import last_complete_week
 from smarketing.api import (
@@ -82,12 +81,8 @@ class DigestViewSet(viewsets.ViewSet):
         return page_response(rows, next_cursor=page.next_cursor, request=request)
 
     def retrieve(self, request: Request, week: str) -> Response:
-        try:
-            monday = date.fromisoformat(week)
-        except ValueError:
-            raise Http404 from None
-        digest = Digest.objects.filter(user=caller(request), week=monday).first()
-        if digest is None or not can_read(caller(request), digest):
+        digest = own_digest(user=caller(request), week=week)
+        if digest is None:
             raise Http404
         return Response(DigestSerializer(digest).data)
 

@@ -27,6 +27,7 @@ from dashboard.selectors import (
     reasons_table,
     stage_rows,
 )
+from digests.access import can_read
 from digests.models import Digest, DigestRole
 from funnel.models import ChangeKind, PeriodKind, StageChange, Team
 from funnel.periods import Period, period_containing, week
@@ -86,6 +87,17 @@ def digest_page(*, user: User, after: str | None, per_page: int = DIGEST_PAGE_SI
     query. Raises InvalidCursor for a cursor this list did not write."""
     digests = Digest.objects.filter(user=user).select_related("user")
     return paginate(digests, keyset=DIGEST_KEYSET, cursor=after, per_page=per_page)
+
+
+def own_digest(*, user: User, week: str) -> Digest | None:
+    """The person's digest of the week whose Monday `week` names (2026-11-16), with its person;
+    None for a week that is not a date or not theirs. One query."""
+    try:
+        monday = date.fromisoformat(week)
+    except ValueError:
+        return None
+    digest = Digest.objects.filter(user=user, week=monday).select_related("user").first()
+    return digest if digest is not None and can_read(user, digest) else None
 
 
 def digest_role(roles: Iterable[Role]) -> DigestRole | None:

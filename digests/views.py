@@ -1,8 +1,6 @@
 """The Digests pages: a person's digests, this week's and past weeks', readable as in the
 email; the email switch; and, for managers, a preview of someone's digest by email."""
 
-from datetime import date
-
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,11 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
-from digests.access import can_preview, can_read
+from digests.access import can_preview
 from digests.emails import digest_context
 from digests.forms import DigestEmailForm, PreviewForm
 from digests.models import Digest
-from digests.selectors import digest_page
+from digests.selectors import digest_page, own_digest
 from digests.services import request_preview, set_digest_email, wants_digest_email
 from digests.weeks import last_complete_week
 from smarketing.errors import DomainError
@@ -60,12 +58,8 @@ def _list_page(
 
 @require_GET
 def digest_detail(request: AuthenticatedHttpRequest, week: str) -> HttpResponse:
-    try:
-        monday = date.fromisoformat(week)
-    except ValueError:
-        raise Http404 from None
-    digest = Digest.objects.filter(user=request.user, week=monday).select_related("user").first()
-    if digest is None or not can_read(request.user, digest):
+    digest = own_digest(user=request.user, week=week)
+    if digest is None:
         raise Http404
     return render(request, "digests/detail.html", digest_context(digest))
 
