@@ -1,10 +1,10 @@
 """Managers set one revenue goal per month or quarter; bad input is refused and saves nothing."""
 
-import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -14,6 +14,7 @@ from funnel.models import RevenueGoal
 from funnel.periods import month, quarter
 from smarketing.errors import Conflict, DomainError, NotAllowed
 from tests.factories import UserFactory
+from tests.funnel.threads import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -99,27 +100,16 @@ def test_a_goal_is_changed_and_removed(manager) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_two_managers_saving_the_same_period_at_once_end_with_one_goal(migrated_data) -> None:
-
     managers = [UserFactory.create(roles=[Role.MANAGERS]) for _ in range(6)]
-    barrier = threading.Barrier(len(managers))
-    outcomes: list[str] = []
-
-    def save(person) -> None:
-        barrier.wait()
-        try:
-            set_revenue_goal(actor=person, period=quarter(2027, 3), terms=TERMS)
-            outcomes.append("saved")
-        except Conflict:
-            outcomes.append("conflict")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=save, args=(person,)) for person in managers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["conflict"] * 5 + ["saved"]
+    outcomes = at_once(
+        [
+            partial(set_revenue_goal, actor=person, period=quarter(2027, 3), terms=TERMS)
+            for person in managers
+        ]
+    )
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Conflict"] * 5 + [
+        "RevenueGoal"
+    ]
     assert RevenueGoal.objects.count() == 1
 
 
