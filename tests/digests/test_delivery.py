@@ -19,7 +19,7 @@ from digests.tasks import send_digest, send_weekly_digests
 from digests.weeks import last_complete_week
 from smarketing.celery import app as celery_app
 from tests.factories import UserFactory
-from tests.funnel.threads import at_once
+from tests.threads import at_once
 
 WEEK = "2026-11-16"
 UNREACHABLE_SMTP = {

@@ -16,7 +16,7 @@ from funnel.models import ChangeKind, Stage, StageChange
 from funnel.services import AlreadyClaimed, claim_lead, move_lead
 from leads.models import Lead
 from tests.factories import LeadFactory, PersonaFactory, UserFactory
-from tests.funnel.threads import at_once
+from tests.threads import at_once
 
 THREADS = 50
 LEADS = 10

@@ -14,7 +14,7 @@ from funnel.models import RevenueGoal
 from funnel.periods import month, quarter
 from smarketing.errors import Conflict, DomainError, NotAllowed
 from tests.factories import UserFactory
-from tests.funnel.threads import at_once
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db
 

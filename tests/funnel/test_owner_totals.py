@@ -38,7 +38,7 @@ from leads.services import add_details_to_lead, create_lead, update_lead
 from smarketing.errors import DomainError
 from tests.factories import LeadFactory, PersonaFactory, UserFactory
 from tests.funnel.test_rollup import CLOSE, TotalsMachine, reason, stage_id
-from tests.funnel.threads import at_once
+from tests.threads import at_once
 
 # (team, owner id, stage slug) -> (leads, summed expected value); keys with no leads left out.
 Totals = dict[tuple[str, int, str], tuple[int, Decimal]]

@@ -35,7 +35,7 @@ from leads.services import add_details_to_lead, create_lead, update_lead
 from smarketing.celery import app
 from smarketing.errors import DomainError
 from tests.factories import LeadFactory, PersonaFactory, UserFactory
-from tests.funnel.threads import at_once
+from tests.threads import at_once
 
 Totals = dict[str, tuple[int, Decimal]]
 CLOSE = date(2031, 6, 30)

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from leads.models import ActivityKind, Capture, CaptureForm, Lead
 from tests.factories import CaptureFormFactory
-from tests.funnel.threads import at_once
+from tests.threads import at_once
 
 THREADS = 20
 LIMIT = 5

@@ -16,7 +16,7 @@ from funnel.models import ChangeKind, Reason, Stage, StageChange, Transition
 from leads.models import Lead, Source
 from leads.services import DuplicateLead, create_lead
 from tests.factories import UserFactory
-from tests.funnel.threads import at_once
+from tests.threads import at_once
 
 THREADS = 8
 ROUNDS = 20

@@ -7,7 +7,7 @@ import pytest
 
 from smarketing.models import RateLimitWindow
 from smarketing.ratelimit import Limit, Verdict, hit
-from tests.funnel.threads import at_once
+from tests.threads import at_once
 
 THREADS = 24
 ALLOWED = 5

@@ -1,5 +1,5 @@
 """Real threads, each on its own database connection, released together by a barrier: how the
-funnel's concurrency tests race claims, moves and folds on real PostgreSQL."""
+concurrency tests race claims, moves, folds, captures and sends on real PostgreSQL."""
 
 import threading
 from collections.abc import Callable
