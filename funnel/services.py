@@ -94,7 +94,7 @@ def move_lead(
 
     Raises MoveNotAllowed, NotAllowed, EntryCriteriaNotMet, DetailsRequired or AlreadyClaimed;
     nothing changes when it raises."""
-    lead = _locked(lead_id)
+    lead = Lead.objects.locked(lead_id)
     transition = _transition(lead, to_stage_id)
     if transition.kind == ChangeKind.CLAIMED:
         return _claim(lead, actor)
@@ -122,7 +122,7 @@ def claim_lead(*, lead_id: int, rep: User) -> Lead:
     The lead's row is locked for the transaction: a second claimant waits, then finds it taken
     and is told by whom (AlreadyClaimed). A lead with no sales owner that is not waiting in the
     MQL queue (never qualified, or sent back to Marketing) is refused with MoveNotAllowed."""
-    return _claim(_locked(lead_id), rep)
+    return _claim(Lead.objects.locked(lead_id), rep)
 
 
 def _claim(lead: Lead, rep: User) -> Lead:
@@ -144,16 +144,6 @@ def _claim(lead: Lead, rep: User) -> Lead:
     lead.sales_owner = rep
     _record(lead, claim, actor=rep, reason=None, note="", value=None)
     return lead
-
-
-def _locked(lead_id: int) -> Lead:
-    """The lead's row alone, locked until the transaction ends.
-
-    No joins: when the row was locked by a concurrent move, PostgreSQL re-checks the new row
-    version against the joined rows it read before waiting; with the lead's old stage joined,
-    a lead moved meanwhile would not be found at all instead of being found taken.
-    """
-    return Lead.objects.select_for_update().get(pk=lead_id)
 
 
 def _transition(lead: Lead, to_stage_id: int) -> Transition:
@@ -303,7 +293,7 @@ def reassign_lead(
     NothingToReassign; nothing changes when it raises."""
     if not can_reassign(actor):
         raise NotAllowed(_("Only managers reassign leads."))
-    lead = _locked(lead_id)
+    lead = Lead.objects.locked(lead_id)
     changes: list[tuple[str, User | None, User]] = []
     if marketing_owner_id is not None and marketing_owner_id != lead.marketing_owner_id:
         new_marketer = _team_member(marketing_owner_id, Role.MARKETING)

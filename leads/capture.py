@@ -18,13 +18,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from leads.access import MANAGE_CAPTURE_FORMS_REFUSAL, can_manage_capture_forms
-from leads.models import Activity, ActivityKind, Capture, CaptureForm
+from leads.models import Activity, ActivityKind, Capture, CaptureForm, Lead
 from leads.services import (
     DuplicateLead,
     enter_new_lead,
     find_lead_by_email,
     fold_in_details,
-    locked_lead,
     mention_users,
 )
 from smarketing.errors import NotAllowed
@@ -121,7 +120,7 @@ def capture_lead(*, form: CaptureForm, details: dict[str, Any], message: str = "
     lines = [_("Captured from the website form “%(form)s”.") % {"form": form.name}]
     if not created:
         # The row lock makes concurrent captures and edits of this lead apply one after another.
-        lead = locked_lead(lead)
+        lead = Lead.objects.locked(lead.pk)
         # The form's source is left alone: the lead's first source is the one reports count.
         given = visitor | {"campaign": form.campaign, "persona": form.persona}
         merged = fold_in_details(lead=lead, details=given)

@@ -44,6 +44,18 @@ class Source(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class LeadQuerySet(models.QuerySet["Lead"]):
+    def locked(self, pk: int) -> "Lead":
+        """The lead's row alone, locked until the transaction ends, so that concurrent moves and
+        edits apply one after the other.
+
+        No joins: when the row was locked by a concurrent move, PostgreSQL re-checks the new row
+        version against the joined rows it read before waiting; with the lead's old stage
+        joined, a lead moved meanwhile would not be found at all instead of being found taken.
+        """
+        return self.select_for_update().get(pk=pk)
+
+
 class Lead(models.Model):
     """A person (and their company) who may buy. One row per email address, whatever its case."""
 
@@ -102,6 +114,8 @@ class Lead(models.Model):
         output_field=models.TextField(),
         db_persist=True,
     )
+
+    objects = LeadQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

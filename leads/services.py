@@ -104,7 +104,7 @@ def add_details_to_lead(
 ) -> Lead:
     """Fold a second capture of a known email into its lead: fill the fields it lacks, keep
     the ones it has, and say on the timeline what was added and what differed."""
-    lead = locked_lead(lead)
+    lead = Lead.objects.locked(lead.pk)
     if not can_edit_lead(actor, lead):
         raise NotAllowed(str(EDIT_LEAD_REFUSAL))
     lines = [
@@ -146,7 +146,7 @@ def fold_in_details(*, lead: Lead, details: Mapping[str, Any]) -> list[str]:
 @transaction.atomic
 def update_lead(*, lead: Lead, details: Mapping[str, Any], actor: User) -> Lead:
     """Change a lead's details; the timeline records which fields changed."""
-    lead = locked_lead(lead)
+    lead = Lead.objects.locked(lead.pk)
     if not can_edit_lead(actor, lead):
         raise NotAllowed(str(EDIT_LEAD_REFUSAL))
     wanted = _editable(details)
@@ -224,14 +224,6 @@ def _email_taken_as_duplicate(lead: Lead) -> Iterator[None]:
         if existing is None:
             raise
         raise DuplicateLead(existing) from None
-
-
-def locked_lead(lead: Lead) -> Lead:
-    """The lead re-read under a row lock, so concurrent edits apply one after the other.
-
-    The row alone, without joins: after waiting for a lock PostgreSQL re-checks the joined rows,
-    and a lead whose stage a concurrent move changed would drop out of the result."""
-    return Lead.objects.select_for_update().get(pk=lead.pk)
 
 
 def _is_empty(value: object) -> bool:
