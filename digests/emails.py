@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from digests.models import Digest
+from smarketing.links import absolute_url, site_root
 
 
 def digest_context(digest: Digest) -> dict[str, Any]:
@@ -35,13 +36,13 @@ def digest_message(
     digest: Digest, *, recipient: User, preview: bool = False
 ) -> EmailMultiAlternatives:
     """The email of `digest` for `recipient`: its person, or a manager asking for a preview."""
-    site = settings.SITE_URL.rstrip("/")
+    site = site_root()
     with translation.override(recipient.language or settings.LANGUAGE_CODE):
         context = digest_context(digest) | {
             "preview": preview,
             "site": site,
-            "digest_url": site + reverse("digest_detail", args=[digest.week.isoformat()]),
-            "digests_url": site + reverse("digest_list"),
+            "digest_url": absolute_url(reverse("digest_detail", args=[digest.week.isoformat()])),
+            "digests_url": absolute_url(reverse("digest_list")),
         }
         subject = render_to_string("digests/email/subject.txt", context)
         text = render_to_string("digests/email/digest.txt", context)

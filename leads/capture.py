@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, QuerySet
 from django.template.loader import render_to_string
@@ -27,6 +26,7 @@ from leads.services import (
     mention_users,
 )
 from smarketing.errors import NotAllowed
+from smarketing.links import absolute_url
 
 # What a visitor may send besides the email: anything else in a submission is ignored, so stage,
 # owners, source, campaign, persona and dates can never be set from outside.
@@ -153,7 +153,7 @@ class Snippets:
 
 def capture_endpoint(form: CaptureForm) -> str:
     """The absolute address the website posts the form to."""
-    return settings.SITE_URL.rstrip("/") + reverse("capture", args=[form.public_key])
+    return absolute_url(reverse("capture", args=[form.public_key]))
 
 
 def snippets(form: CaptureForm) -> Snippets:

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from leads.models import Mention
+from smarketing.links import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def _send(mention: Mention) -> None:
             "mention": mention,
             "author": mention.activity.author,
             "lead": lead,
-            "lead_url": settings.SITE_URL.rstrip("/") + reverse("lead_detail", args=[lead.pk]),
+            "lead_url": absolute_url(reverse("lead_detail", args=[lead.pk])),
         }
         subject = render_to_string("leads/email/mention_subject.txt", context).strip()
         body = render_to_string("leads/email/mention.txt", context)
