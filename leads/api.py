@@ -24,6 +24,11 @@ from rest_framework.views import APIView
 from accounts.api import PersonSerializer
 from funnel.serializers import NoteSerializer
 from leads.access import (
+    CREATE_LEAD_REFUSAL,
+    EDIT_LEAD_REFUSAL,
+    MANAGE_CAPTURE_FORMS_REFUSAL,
+    MANAGE_PERSONAS_REFUSAL,
+    VIEW_CAPTURE_FORMS_REFUSAL,
     can_create_lead,
     can_edit_lead,
     can_manage_capture_forms,
@@ -184,7 +189,7 @@ class LeadViewSet(viewsets.ViewSet):
 
     def create(self, request: Request) -> Response:
         if not can_create_lead(caller(request)):
-            raise NotAllowed(_("Only Marketing and managers log new leads."))
+            raise NotAllowed(str(CREATE_LEAD_REFUSAL))
         given = NewLeadSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         details = dict(given.validated_data)
@@ -205,7 +210,7 @@ class LeadViewSet(viewsets.ViewSet):
     def partial_update(self, request: Request, pk: int) -> Response:
         lead = lead_for_page(pk)
         if not can_edit_lead(caller(request), lead):
-            raise NotAllowed(_("You may not edit this lead in its current stage."))
+            raise NotAllowed(str(EDIT_LEAD_REFUSAL))
         given = LeadWriteSerializer(lead, data=request.data, partial=True)
         given.is_valid(raise_exception=True)
         try:
@@ -320,7 +325,7 @@ class PersonaViewSet(viewsets.GenericViewSet[Persona]):
 
     def _save(self, request: Request, persona: Persona, answer: int) -> Response:
         if not can_manage_personas(caller(request)):
-            raise NotAllowed(_("Only Marketing and managers edit buyer personas."))
+            raise NotAllowed(str(MANAGE_PERSONAS_REFUSAL))
         given = PersonaSerializer(persona, data=request.data, partial=persona.pk is not None)
         given.is_valid(raise_exception=True)
         for field, value in given.validated_data.items():
@@ -406,9 +411,9 @@ class CaptureFormViewSet(viewsets.ViewSet):
 
     def _viewers_only(self, request: Request) -> None:
         if not can_view_capture_forms(caller(request)):
-            raise NotAllowed(_("Only Marketing and managers see the website forms."))
+            raise NotAllowed(str(VIEW_CAPTURE_FORMS_REFUSAL))
 
     def _managers_only(self, request: Request) -> None:
         # Before the body is read, as on the form pages: a refusal says nothing of the input.
         if not can_manage_capture_forms(caller(request)):
-            raise NotAllowed(_("Only managers set up website forms."))
+            raise NotAllowed(str(MANAGE_CAPTURE_FORMS_REFUSAL))
