@@ -7,9 +7,13 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 CHROMIUM = Path("/usr/bin/chromium")
+# The window the stories are told in, and their screenshots taken at.
+LAPTOP: ViewportSize = {"width": 1280, "height": 800}
+# The `screenshot` fixture's type, for the tests' signatures.
+Screenshot = Callable[[str], Path]
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -54,7 +58,13 @@ def _migrated_data(migrated_data: None) -> None:
 
 
 @pytest.fixture
-def screenshot(page: Page) -> Callable[[str], Path]:
+def laptop(page: Page) -> Page:
+    page.set_viewport_size(LAPTOP)
+    return page
+
+
+@pytest.fixture
+def screenshot(page: Page) -> Screenshot:
     """Save the whole page as <name>.png in SCREENSHOTS, for a person to look at."""
 
     def take(name: str) -> Path:

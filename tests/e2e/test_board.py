@@ -1,24 +1,18 @@
 """The funnel board in the browser: a marketer drags cards between columns; the service moves
 the lead or refuses, and the card lands or goes back with the reason."""
 
-from collections.abc import Callable
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Locator, Page, ViewportSize, expect
+from playwright.sync_api import Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
 from leads.models import Lead
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import LAPTOP, SCREENSHOTS, Screenshot
 from tests.e2e.test_lead_page import open_as, timeline
 from tests.factories import LeadFactory, PersonaFactory
 from tests.funnel.test_board import Funnel
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-Screenshot = Callable[[str], Path]
-LAPTOP: ViewportSize = {"width": 1280, "height": 800}
 
 
 def column(page: Page, slug: str) -> Locator:

@@ -2,7 +2,7 @@
 
 import functools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -12,12 +12,11 @@ from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
 from leads.models import ActivityKind, Lead
+from tests.e2e.conftest import Screenshot
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-Screenshot = Callable[[str], Path]
 
 
 class QuietHandler(SimpleHTTPRequestHandler):

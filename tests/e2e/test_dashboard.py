@@ -4,7 +4,6 @@ and charts, downloads them, and a manager drills down to the leads behind a numb
 import csv
 import io
 import re
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,18 +19,11 @@ from funnel.periods import PeriodKind, period_containing
 from funnel.services import claim_lead, move_lead
 from leads.models import Source
 from leads.services import create_lead
+from tests.e2e.conftest import Screenshot
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD, PersonaFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-Screenshot = Callable[[str], Path]
-
-
-@pytest.fixture
-def laptop(page: Page) -> Page:
-    page.set_viewport_size({"width": 1280, "height": 800})
-    return page
 
 
 def this_quarter_so_far(maria: User, sam: User) -> None:

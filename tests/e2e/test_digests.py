@@ -2,10 +2,8 @@
 the email off (story 4); a manager emails themselves someone's digest (story 5)."""
 
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -29,12 +27,12 @@ from funnel.periods import period_containing
 from leads.models import Lead
 from smarketing.celery import app
 from tests.digests.steps import Funnel
+from tests.e2e.conftest import Screenshot
 from tests.e2e.test_lead_page import open_as
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-Screenshot = Callable[[str], Path]
 LAPTOP: ViewportSize = {"width": 1280, "height": 900}
 
 

@@ -1,34 +1,23 @@
 """Moving leads through the funnel in the browser, as the people who do it: a marketer
 qualifies, reps claim from the queue, the sales owner works, wins or recycles a lead."""
 
-from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
 from funnel.models import ChangeKind, Stage, StageChange
 from funnel.services import claim_lead
 from leads.models import Lead
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import LAPTOP, SCREENSHOTS, Screenshot
 from tests.e2e.test_lead_page import open_as, timeline
 from tests.factories import LeadFactory, PersonaFactory
 from tests.funnel.test_queue import qualified
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-Screenshot = Callable[[str], Path]
-LAPTOP: ViewportSize = {"width": 1280, "height": 800}
-
-
-@pytest.fixture
-def laptop(page: Page) -> Page:
-    page.set_viewport_size(LAPTOP)
-    return page
 
 
 def fresh(lead: Lead) -> Lead:

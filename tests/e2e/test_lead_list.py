@@ -1,10 +1,8 @@
 """Finding leads in the list, as a sales rep does it: search, filter, sort, page."""
 
 import re
-from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -14,13 +12,12 @@ from pytest_django.live_server_helper import LiveServer
 from accounts.models import User
 from funnel.models import Stage
 from leads.models import Source
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import SCREENSHOTS, Screenshot
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD, LeadFactory, PersonaFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-Screenshot = Callable[[str], Path]
 FILLERS = 56
 
 

@@ -1,9 +1,7 @@
 """A lead's page as both teams use it: details, stage, one timeline, notes and @mentions."""
 
 import re
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -14,14 +12,13 @@ from accounts.models import User
 from funnel.demo import RECYCLE_NOTES
 from funnel.models import ChangeKind
 from leads.models import Activity, ActivityKind, Lead
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import SCREENSHOTS, Screenshot
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD, complete_lead
 from tests.leads.test_timeline import record_move, walk_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-Screenshot = Callable[[str], Path]
 HOSTILE_NOTES = [
     "<script>alert(1)</script>",
     "[x](javascript:alert(1))",
@@ -33,12 +30,6 @@ HOSTILE_NOTES = [
 def lead(maria: User) -> Lead:
     three_days_ago = timezone.now() - timedelta(days=3, hours=1)
     return complete_lead(marketing_owner=maria, created_at=three_days_ago)
-
-
-@pytest.fixture
-def laptop(page: Page) -> Page:
-    page.set_viewport_size({"width": 1280, "height": 800})
-    return page
 
 
 def open_as(page: Page, live_server: LiveServer, user: User, path: str) -> None:

@@ -1,9 +1,7 @@
 """Logging in and out, as people do it in a browser."""
 
 import re
-from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -12,12 +10,12 @@ from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
 from funnel.models import Stage
+from tests.e2e.conftest import Screenshot
 from tests.factories import PASSWORD, LeadFactory
 
 # The live server answers from its own thread and connection: the data must be committed.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-Screenshot = Callable[[str], Path]
 WRONG_PASSWORD_ERROR = "Please enter a correct username and password."
 
 

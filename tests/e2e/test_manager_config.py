@@ -1,8 +1,6 @@
 """A manager configures the funnel in the admin and hands a lead to another rep."""
 
 import re
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -16,12 +14,11 @@ from funnel.models import Stage
 from funnel.permissions import grant_funnel_configuration
 from funnel.services import claim_lead, move_lead
 from leads.models import Lead
+from tests.e2e.conftest import Screenshot
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD, LeadFactory, PersonaFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-Screenshot = Callable[[str], Path]
 
 
 @pytest.fixture

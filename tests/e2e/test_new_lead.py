@@ -1,9 +1,7 @@
 """A marketer logs a new lead in the browser, and a known email is folded into its lead."""
 
 import re
-from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -13,18 +11,11 @@ from accounts.models import User
 from accounts.roles import Role
 from funnel.models import ChangeKind, StageChange
 from leads.models import Activity, ActivityKind, Lead, Source
+from tests.e2e.conftest import Screenshot
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD, LeadFactory, PersonaFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-Screenshot = Callable[[str], Path]
-
-
-@pytest.fixture
-def laptop(page: Page) -> Page:
-    page.set_viewport_size({"width": 1280, "height": 800})
-    return page
 
 
 def open_new_lead_form(page: Page, live_server: LiveServer, user: User) -> None:

@@ -1,8 +1,5 @@
 """Marketing keeps buyer personas as records; a persona's page shows its leads and conversion."""
 
-from collections.abc import Callable
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
@@ -10,19 +7,12 @@ from pytest_django.live_server_helper import LiveServer
 from accounts.models import User
 from leads.models import Persona, Source
 from leads.services import create_lead
+from tests.e2e.conftest import Screenshot
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD, PersonaFactory
 from tests.leads.funnel_steps import walk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-Screenshot = Callable[[str], Path]
-
-
-@pytest.fixture
-def laptop(page: Page) -> Page:
-    page.set_viewport_size({"width": 1280, "height": 800})
-    return page
 
 
 def the_funnel_works_its_leads(persona: Persona, maria: User, sam: User) -> None:
