@@ -81,8 +81,7 @@ def _top_leads(per_stage: int) -> QuerySet[Lead]:
 def _in_stage(stage: Stage, entered_at: datetime, now: datetime) -> tuple[timedelta, bool]:
     """How long a lead has been in `stage`, and whether that is past the stage's limit."""
     in_stage = max(now - entered_at, timedelta(0))
-    limit = stage.sla_hours
-    return in_stage, limit is not None and in_stage > timedelta(hours=limit)
+    return in_stage, stage.is_past_limit(entered_at=entered_at, now=now)
 
 
 def top_cards(

@@ -1,3 +1,5 @@
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeBoundary, RangeOperators
@@ -70,6 +72,10 @@ class Stage(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def is_past_limit(self, *, entered_at: datetime, now: datetime) -> bool:
+        """Whether a lead that entered this stage at `entered_at` has outstayed its limit."""
+        return self.sla_hours is not None and now - entered_at > timedelta(hours=self.sla_hours)
 
 
 class ReasonKind(models.TextChoices):

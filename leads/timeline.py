@@ -108,8 +108,7 @@ def lead_for_page(pk: int) -> Lead:
 
 def stage_clock(lead: Lead, *, now: datetime | None = None) -> StageClock:
     now = now or timezone.now()
-    limit = lead.stage.sla_hours
-    past_sla = limit is not None and now - lead.stage_entered_at > timedelta(hours=limit)
+    past_sla = lead.stage.is_past_limit(entered_at=lead.stage_entered_at, now=now)
     return StageClock(since=lead.stage_entered_at, past_sla=past_sla)
 
 
