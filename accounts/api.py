@@ -46,7 +46,9 @@ class ApiTokenSerializer(serializers.ModelSerializer[ApiToken]):
 
 
 class NewApiTokenSerializer(serializers.Serializer[ApiToken]):
-    name = serializers.CharField(max_length=80, help_text="Where the token is used.")
+    name = serializers.CharField(
+        max_length=ApiToken._meta.get_field("name").max_length, help_text="Where the token is used."
+    )
     lifetime_days = serializers.ChoiceField(
         choices=sorted(LIFETIMES), default=DEFAULT_LIFETIME, help_text="Days until it expires."
     )

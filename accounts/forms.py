@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from accounts.tokens import DEFAULT_LIFETIME, LIFETIMES
 
 
@@ -14,7 +14,7 @@ class PreferencesForm(forms.ModelForm[User]):
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
         label=_("Name"),
-        max_length=80,
+        max_length=ApiToken._meta.get_field("name").max_length,
         help_text=_("Where the token is used, such as “nightly import”."),
     )
     lifetime_days = forms.TypedChoiceField(
