@@ -12,6 +12,7 @@ from django_stubs_ext import StrOrPromise
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.selectors import active_members
 from funnel.goals import GoalTerms
 from funnel.models import PeriodKind, RevenueGoal, Team
 from funnel.periods import Period, parse_period, period_containing
@@ -104,19 +105,18 @@ class ReassignForm(forms.Form):
 
     def __init__(self, data: Any = None, *, lead: Lead) -> None:
         super().__init__(data, auto_id="id_reassign_%s")
-        people = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
         marketing: forms.ModelChoiceField = self.fields["marketing_owner"]  # type: ignore[assignment]
-        marketing.queryset = _others(people, Role.MARKETING, lead.marketing_owner_id)
+        marketing.queryset = _others(Role.MARKETING, lead.marketing_owner_id)
         if lead.stage.team == Team.SALES:
             sales: forms.ModelChoiceField = self.fields["sales_owner"]  # type: ignore[assignment]
-            sales.queryset = _others(people, Role.SALES, lead.sales_owner_id)
+            sales.queryset = _others(Role.SALES, lead.sales_owner_id)
         else:
             del self.fields["sales_owner"]
 
 
-def _others(people: QuerySet[User], role: Role, owner_id: int | None) -> QuerySet[User]:
+def _others(role: Role, owner_id: int | None) -> QuerySet[User]:
     """Members of `role` other than the current owner: the people a lead may go to."""
-    members = people.filter(groups__name=role.value)
+    members = active_members(role)
     return members if owner_id is None else members.exclude(pk=owner_id)
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.selectors import active_members
 from funnel.access import can_claim, can_make_move, can_reassign
 from funnel.models import ChangeKind, Reason, Stage, StageChange, Team, Transition
 from leads.models import ActivityKind, Lead
@@ -330,7 +331,7 @@ def reassign_lead(
 
 
 def _team_member(user_id: int, role: Role) -> User:
-    member = User.objects.filter(pk=user_id, is_active=True, groups__name=role.value).first()
+    member = active_members(role).filter(pk=user_id).first()
     if member is None:
         raise OwnerNotInTeam(
             _("Pick an active member of %(team)s.")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.selectors import active_members
 from leads.capture import normalise_origin
 from leads.models import ActivityKind, CaptureForm, Lead, Persona
 from leads.services import EDITABLE_FIELDS
@@ -156,6 +157,4 @@ class CaptureFormForm(forms.ModelForm[CaptureForm]):
         super().__init__(*args, **kwargs)
         # Marketers, as for a lead's marketing owner (funnel's reassignment offers the same).
         owner: forms.ModelChoiceField = self.fields["owner"]  # type: ignore[assignment]
-        owner.queryset = User.objects.filter(
-            is_active=True, groups__name=Role.MARKETING.value
-        ).order_by("first_name", "last_name", "username")
+        owner.queryset = active_members(Role.MARKETING)
