@@ -9,14 +9,11 @@ from rest_framework.routers import SimpleRouter
 from accounts.api import ApiTokenViewSet, MeView
 from dashboard.api import DashboardView
 from digests.api import DigestViewSet
-from funnel.api import (
-    BoardView,
-    LeadMoveViewSet,
-    QueueView,
-    ReasonViewSet,
-    RevenueGoalViewSet,
-    StageViewSet,
-)
+from funnel.api.board import BoardView
+from funnel.api.configuration import ReasonViewSet, StageViewSet
+from funnel.api.goals import RevenueGoalViewSet
+from funnel.api.moves import LeadMoveViewSet
+from funnel.api.queue import QueueView
 from leads.api import (
     CaptureFormViewSet,
     LeadViewSet,

@@ -1,0 +1,1 @@
+"""The API's funnel, a module per resource: moves, the queue, the board, configuration, goals."""
