@@ -1,9 +1,10 @@
 """Rebuilding the daily rollups (dashboard/models.py) from the funnel's history.
 
-Triggers (migration 0002) append the hours whose history changed to RollupDirtyHour in the same
-transaction as the change. `refresh_rollups` takes those marks and recomputes the days they
-fall on, in the organisation's time zone. A change committed while a refresh runs leaves its
-mark behind for the next refresh, so nothing is missed; Celery beat runs it every minute.
+Triggers (dashboard/sql/rollup_marks.py) append the hours whose history changed to
+RollupDirtyHour in the same transaction as the change. `refresh_rollups` takes those marks and
+recomputes the days they fall on, in the organisation's time zone. A change committed while a
+refresh runs leaves its mark behind for the next refresh, so nothing is missed; Celery beat
+runs it every minute.
 """
 
 from dataclasses import dataclass
