@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from funnel.models import ChangeKind, Outcome, Reason, RevenueGoal, Stage
+from funnel.models import ChangeKind, Outcome, Reason, RevenueGoal, Stage, WellKnownStage
 from funnel.periods import Period
 from funnel.selectors import stage_summaries
+from funnel.stages import Funnel, load_funnel
 from leads.models import Lead, Persona, Source
 
 # Conversion rates read from fewer outcomes than this are too thin to plan with.
@@ -227,26 +228,6 @@ def won_by_day(period: Period) -> dict[date, Decimal]:
 
 
 @dataclass(frozen=True)
-class Funnel:
-    """The stages, by slug, that the reverse funnel and the agreement speak of."""
-
-    stages: list[Stage]
-
-    def by_slug(self, slug: str) -> Stage | None:
-        return next((stage for stage in self.stages if stage.slug == slug), None)
-
-    def first(self) -> Stage:
-        return self.stages[0]
-
-    def won(self) -> Stage | None:
-        return next((s for s in self.stages if s.outcome == Outcome.WON), None)
-
-
-def load_funnel() -> Funnel:
-    return Funnel(stages=list(Stage.objects.order_by("position")))
-
-
-@dataclass(frozen=True)
 class PacePoint:
     day: date
     won: Decimal | None  # None for days still to come
@@ -402,8 +383,8 @@ def reverse_funnel(
     against what the period delivered so far. No query of its own."""
     first, mql, sql, won = (
         funnel.first(),
-        funnel.by_slug("mql"),
-        funnel.by_slug("sql"),
+        funnel.by_slug(WellKnownStage.MQL),
+        funnel.by_slug(WellKnownStage.SQL),
         funnel.won(),
     )
     created = trailing.leads(kind=ChangeKind.CREATED, stage_id=first.pk)
@@ -507,7 +488,7 @@ def mqls_waiting_past_limit(*, funnel: Funnel, now: datetime) -> int:
     from the (stage, stage_entered_at) index alone: an MQL never has a sales owner (every way
     into MQL comes from Marketing, which clears it, and only leads in Sales stages are given
     one), so the stage says "unclaimed" by itself."""
-    mql = funnel.by_slug("mql")
+    mql = funnel.by_slug(WellKnownStage.MQL)
     if mql is None or mql.sla_hours is None:
         return 0
     return Lead.objects.filter(
@@ -519,7 +500,7 @@ def agreement(
     *, funnel: Funnel, flow_in_period: Flow, reverse: ReverseFunnel, waiting_past_limit: int
 ) -> Agreement:
     mqls = reverse.target("mqls")
-    mql, sql = funnel.by_slug("mql"), funnel.by_slug("sql")
+    mql, sql = funnel.by_slug(WellKnownStage.MQL), funnel.by_slug(WellKnownStage.SQL)
     return Agreement(
         mqls_delivered=mqls.delivered,
         mqls_needed=mqls.needed,
@@ -651,8 +632,8 @@ def dimension_table(
 ) -> list[Breakdown]:
     """Per value of a lead attribute or person: new leads, MQLs, deals and revenue won, and
     leads recycled (as `leads`), in the period; most revenue first."""
-    first, mql, won = funnel.first(), funnel.by_slug("mql"), funnel.won()
-    working = funnel.by_slug("working")
+    first, mql, won = funnel.first(), funnel.by_slug(WellKnownStage.MQL), funnel.won()
+    working = funnel.by_slug(WellKnownStage.WORKING)
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     for t in totals:
         if t.dimension != dimension:

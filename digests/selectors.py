@@ -17,21 +17,20 @@ from accounts.models import User
 from accounts.roles import Role
 from dashboard.selectors import (
     Breakdown,
-    Funnel,
     dashboard,
     dimension_table,
     dimension_totals,
     flow,
     goal_for,
-    load_funnel,
     reasons_table,
     stage_rows,
 )
 from digests.access import can_read
 from digests.models import Digest, DigestRole
-from funnel.models import ChangeKind, PeriodKind, StageChange, Team
+from funnel.models import ChangeKind, PeriodKind, StageChange, Team, WellKnownStage
 from funnel.periods import Period, period_containing, week
 from funnel.selectors import TOUCHES, mql_queue_page, unclaimed_mql_queue
+from funnel.stages import Funnel, load_funnel
 from leads.models import Activity, Lead
 from leads.selectors import past_sla
 from smarketing.pagination import Keyset, Page, paginate
@@ -135,7 +134,7 @@ def mql_queue(week: Week, *, late: int) -> Section:
     waiting. Two queries."""
     queue = unclaimed_mql_queue()
     rows = mql_queue_page(after=None, now=week.now, per_page=QUEUE_ROWS).rows
-    mql = week.funnel.by_slug("mql")
+    mql = week.funnel.by_slug(WellKnownStage.MQL)
     return {
         "count": queue.count,
         "late": late,
@@ -255,7 +254,7 @@ def handed_over(week: Week, *, marketer: User) -> Section:
     """What happened in the week to the leads a marketer owns: how many became MQLs, and what
     Sales did with them (claimed, sent back and why, won). Two queries."""
     changes = _changes_in(week, owner=Q(lead__marketing_owner=marketer))
-    mql = week.funnel.by_slug("mql")
+    mql = week.funnel.by_slug(WellKnownStage.MQL)
     totals = changes.aggregate(
         qualified=Count(
             "pk", filter=Q(to_stage=mql, kind=ChangeKind.MOVED) if mql else Q(pk__in=[])
@@ -310,7 +309,11 @@ def agenda(week: Week) -> Section:
     totals = dimension_totals(week.period)
     # The week's tables name reasons, sources and personas, which the dashboard has read.
     names = figures.names
-    progress, promise, mql = figures.progress, figures.agreement, figures.funnel.by_slug("mql")
+    progress, promise, mql = (
+        figures.progress,
+        figures.agreement,
+        figures.funnel.by_slug(WellKnownStage.MQL),
+    )
 
     def converted(dimension: str) -> list[Section]:
         rows = dimension_table(

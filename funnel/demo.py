@@ -22,6 +22,7 @@ from funnel.models import (
     RevenueGoal,
     Stage,
     StageChange,
+    WellKnownStage,
 )
 from funnel.periods import period_containing
 from leads.models import ActivityKind
@@ -137,7 +138,8 @@ class Journey:
         """The moves, with the deal's value on its move to Opportunity and its win."""
         return [
             move._replace(value=value)
-            if move.to_stage_id in (funnel.opportunity, funnel.won) and move.kind != "reopened"
+            if move.to_stage_id in (funnel.opportunity, funnel.won)
+            and move.kind != ChangeKind.REOPENED
             else move
             for move in self.moves
         ]
@@ -160,13 +162,13 @@ def load_demo_funnel() -> DemoFunnel:
     stage_ids = dict(Stage.objects.values_list("slug", "id"))
     reasons = Reason.objects.filter(active=True).order_by("position", "id")
     return DemoFunnel(
-        new=stage_ids["new"],
-        working=stage_ids["working"],
-        mql=stage_ids["mql"],
-        sql=stage_ids["sql"],
-        opportunity=stage_ids["opportunity"],
-        won=stage_ids["won"],
-        lost=stage_ids["lost"],
+        new=stage_ids[WellKnownStage.NEW],
+        working=stage_ids[WellKnownStage.WORKING],
+        mql=stage_ids[WellKnownStage.MQL],
+        sql=stage_ids[WellKnownStage.SQL],
+        opportunity=stage_ids[WellKnownStage.OPPORTUNITY],
+        won=stage_ids[WellKnownStage.WON],
+        lost=stage_ids[WellKnownStage.LOST],
         recycle_reasons=tuple(
             DemoReason(id=reason.id, slug=reason.slug)
             for reason in reasons

@@ -1,4 +1,5 @@
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -76,6 +77,20 @@ class Stage(models.Model):
     def is_past_limit(self, *, entered_at: datetime, now: datetime) -> bool:
         """Whether a lead that entered this stage at `entered_at` has outstayed its limit."""
         return self.sla_hours is not None and now - entered_at > timedelta(hours=self.sla_hours)
+
+
+class WellKnownStage(StrEnum):
+    """The stages of the default funnel that the product's rules speak of by slug: qualifying
+    is a move into MQL, a claim takes a lead to SQL, the agreement and the reverse funnel count
+    MQLs and SQLs. Admins may rename them, not remove them (funnel.stages checks they exist)."""
+
+    NEW = "new"
+    WORKING = "working"
+    MQL = "mql"
+    SQL = "sql"
+    OPPORTUNITY = "opportunity"
+    WON = "won"
+    LOST = "lost"
 
 
 class ReasonKind(models.TextChoices):
@@ -182,8 +197,8 @@ class StageChange(models.Model):
                 name="stagechange_seconds_not_negative",
             ),
             models.CheckConstraint(
-                condition=(Q(kind="created") & Q(from_stage__isnull=True))
-                | (~Q(kind="created") & Q(from_stage__isnull=False)),
+                condition=(Q(kind=ChangeKind.CREATED) & Q(from_stage__isnull=True))
+                | (~Q(kind=ChangeKind.CREATED) & Q(from_stage__isnull=False)),
                 name="stagechange_only_creation_has_no_origin",
             ),
         ]
@@ -229,7 +244,12 @@ class Transition(models.Model):
     @property
     def makes_opportunity(self) -> bool:
         """Becoming an opportunity takes an expected value and a close date."""
-        return self.kind == ChangeKind.MOVED and self.to_stage.slug == "opportunity"
+        return self.kind == ChangeKind.MOVED and self.to_stage.slug == WellKnownStage.OPPORTUNITY
+
+    @property
+    def qualifies(self) -> bool:
+        """A plain move into MQL is qualifying the lead."""
+        return self.kind == ChangeKind.MOVED and self.to_stage.slug == WellKnownStage.MQL
 
 
 class DateRange(Func):

@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from funnel.access import can_make_move
-from funnel.models import ChangeKind, Reason, Stage, StageChange, Team, Transition
+from funnel.models import ChangeKind, Reason, Stage, StageChange, Team, Transition, WellKnownStage
 from funnel.rollup import owned_stage_totals, owner_stage_totals, stage_totals
 from leads.models import Activity, ActivityKind, Lead
 from smarketing.pagination import Keyset, paginate
@@ -72,6 +72,8 @@ def _lead_totals(
 class Queue:
     count: int
     oldest_since: datetime | None
+    # The stage the queue's leads wait in, for a link to them in the lead list.
+    stage: WellKnownStage = WellKnownStage.MQL
 
 
 def unclaimed_mql_queue() -> Queue:
@@ -84,7 +86,7 @@ def unclaimed_mql_queue() -> Queue:
     claimed, _ = owned_stage_totals(team=Team.SALES)
     waiting = Lead.objects.filter(stage=OuterRef("pk"), sales_owner__isnull=True)
     queue = (
-        Stage.objects.filter(slug="mql")
+        Stage.objects.filter(slug=WellKnownStage.MQL)
         .annotate(
             waiting=all_leads - claimed,
             oldest=Subquery(waiting.order_by("stage_entered_at").values("stage_entered_at")[:1]),
@@ -144,9 +146,9 @@ def mql_queue_page(
 
     One query, whatever the length of the queue. Raises InvalidCursor for a cursor this queue
     did not write."""
-    leads = Lead.objects.filter(stage__slug="mql", sales_owner__isnull=True).select_related(
-        "stage", "persona", "marketing_owner"
-    )
+    leads = Lead.objects.filter(
+        stage__slug=WellKnownStage.MQL, sales_owner__isnull=True
+    ).select_related("stage", "persona", "marketing_owner")
     page = paginate(leads, keyset=QUEUE_KEYSET, cursor=after, per_page=per_page)
     rows = [
         WaitingMql(

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from funnel.access import can_reassign
-from funnel.models import ChangeKind, Transition
+from funnel.models import ChangeKind, Transition, WellKnownStage
 from funnel.selectors import moves_for
 from funnel.serializers import (
     AdvanceSerializer,
@@ -87,7 +87,7 @@ class LeadMoveViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def qualify(self, request: Request, pk: int) -> Response:
-        return self._move(request, lead_for_page(pk), ChangeKind.MOVED, slug="mql")
+        return self._move(request, lead_for_page(pk), ChangeKind.MOVED, slug=WellKnownStage.MQL)
 
     @extend_schema(
         summary="Claim a waiting MQL (Sales and managers); exactly one claimant wins",
@@ -130,7 +130,7 @@ class LeadMoveViewSet(viewsets.ViewSet):
             request,
             lead,
             ChangeKind.MOVED,
-            slug="opportunity",
+            slug=WellKnownStage.OPPORTUNITY,
             value=given["value"],
             close_date=given["close_date"],
         )
