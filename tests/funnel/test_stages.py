@@ -61,7 +61,7 @@ def test_a_missing_stage_is_an_error_with_a_hint_and_the_command_puts_it_back() 
     assert "manage.py restore_default_funnel" in (errors[0].hint or "")
     assert 'Give a stage the key "mql"' in (errors[0].hint or "")
 
-    call_command("restore_default_funnel", stdout=None)
+    call_command("restore_default_funnel")
 
     assert check_well_known_stages(None, databases=["default"]) == []
     assert Stage.objects.filter(slug="qualified").exists()
