@@ -7,7 +7,8 @@ from django.views.decorators.http import require_GET
 from accounts.http import AuthenticatedHttpRequest
 from accounts.roles import Role, roles_of
 from dashboard.export import table_csv
-from dashboard.selectors import MIN_SAMPLE, dashboard
+from dashboard.figures import MIN_SAMPLE
+from dashboard.selectors import dashboard
 from dashboard.tables import all_tables, chart_data, headlines
 from funnel.access import can_set_goals
 from funnel.forms import goal_periods
