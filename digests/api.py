@@ -6,7 +6,6 @@ from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,11 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import PersonSerializer
-from digests.access import can_preview
+from digests.access import require_preview
 from digests.forms import PreviewForm
 from digests.models import Digest
 from digests.selectors import digest_page, own_digest
-from digests.services import request_preview, set_digest_email, wants_digest_email
+from digests.services import set_digest_email, wants_digest_email
+from digests.tasks import queue_preview
 from digests.weeks import last_complete_week
 from smarketing.api import (
     StrictBooleanField,
@@ -28,7 +28,6 @@ from smarketing.api import (
     page_response,
     page_serializer,
 )
-from smarketing.errors import NotAllowed
 
 
 class DigestSerializer(serializers.ModelSerializer[Digest]):
@@ -114,8 +113,7 @@ class DigestViewSet(viewsets.ViewSet):
     def preview(self, request: Request) -> Response:
         manager = caller(request)
         # Before the body is read, as on the page: a refusal says nothing of the input.
-        if not can_preview(manager):
-            raise NotAllowed(_("Only managers send digest previews."))
+        require_preview(manager)
         given = DigestPreviewSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         form = PreviewForm(given.validated_data)
@@ -123,6 +121,6 @@ class DigestViewSet(viewsets.ViewSet):
             raise form_errors(form)
         week = last_complete_week(timezone.now()).first_day
         person = form.cleaned_data["user"]
-        request_preview(manager=manager, user_id=person.pk, week=week)
+        queue_preview(manager=manager, user_id=person.pk, week=week)
         body = {"week": week, "user": person, "to": manager.email}
         return Response(DigestPreviewQueuedSerializer(body).data, status=status.HTTP_202_ACCEPTED)

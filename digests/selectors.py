@@ -91,18 +91,6 @@ def own_digest(*, user: User, week: str) -> Digest | None:
     return digest if digest is not None and can_read(user, digest) else None
 
 
-def digest_role(roles: Iterable[Role]) -> DigestRole | None:
-    """The widest agenda a person's roles give them: managers see the whole picture."""
-    held = set(roles)
-    if Role.MANAGERS in held:
-        return DigestRole.MANAGER
-    if Role.SALES in held:
-        return DigestRole.SALES
-    if Role.MARKETING in held:
-        return DigestRole.MARKETING
-    return None
-
-
 def _hours(delta: timedelta) -> int:
     return max(int(delta / _HOUR), 0)
 
