@@ -8,7 +8,7 @@ values built by hand (tests/dashboard/test_figures.py).
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
@@ -259,7 +259,7 @@ def reverse_funnel(
 
 
 def needed(
-    revenue: Decimal | None, average: Decimal | None, rates: list[Decimal | None]
+    revenue: Decimal | None, average: Decimal | None, rates: Sequence[Decimal | None]
 ) -> list[int | None]:
     """Leads, MQLs, SQLs and customers needed for `revenue` at deals of `average`, with the
     rates lead → MQL, MQL → SQL and SQL → won; each step as far as the rates allow."""

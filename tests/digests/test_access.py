@@ -40,5 +40,6 @@ def test_only_managers_send_previews(roles) -> None:
 
 
 def test_a_manager_may_send_a_preview(manager) -> None:
+    require_preview(manager)  # raises for anyone else
+
     assert can_preview(manager)
-    assert require_preview(manager) is None
