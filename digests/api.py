@@ -6,7 +6,12 @@ from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -14,6 +19,7 @@ from rest_framework.response import Response
 
 from accounts.api import PersonSerializer
 from digests.access import require_preview
+from digests.content import current_digest
 from digests.forms import PreviewForm
 from digests.models import Digest
 from digests.selectors import digest_page, own_digest
@@ -31,12 +37,23 @@ from smarketing.api import (
 
 
 class DigestSerializer(serializers.ModelSerializer[Digest]):
-    content = serializers.JSONField(help_text="The digest's sections, as built that week.")
+    content = serializers.SerializerMethodField(
+        help_text="The digest's sections, with the figures as built that week, in the current "
+        "shape whatever the version they were built in."
+    )
+    content_version = serializers.IntegerField(
+        help_text="The version of the shape the content was built in; older versions are "
+        "upgraded to the current shape, so every digest reads alike."
+    )
 
     class Meta:
         model = Digest
-        fields = ["week", "role", "built_at", "status", "sent_at", "content"]
+        fields = ["week", "role", "built_at", "status", "sent_at", "content", "content_version"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.JSONField())
+    def get_content(self, digest: Digest) -> dict[str, Any]:
+        return current_digest(digest.content, version=digest.content_version, role=digest.role)
 
 
 class DigestPreferenceSerializer(serializers.Serializer[Any]):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import roles_of
 from digests.access import NO_DIGEST_ROLE_REFUSAL, digest_role, require_preview
+from digests.content import CURRENT_VERSION, current_team
 from digests.emails import digest_message
 from digests.models import Digest, DigestPreference, SendStatus, TeamWeek
 from digests.selectors import (
@@ -53,7 +54,12 @@ def _team_week(period: Week) -> TeamWeek:
     content = team_sections(period)
     try:
         with transaction.atomic():
-            return TeamWeek.objects.create(week=period.monday, content=content, built_at=period.now)
+            return TeamWeek.objects.create(
+                week=period.monday,
+                content=content,
+                content_version=CURRENT_VERSION,
+                built_at=period.now,
+            )
     except IntegrityError:  # built meanwhile by another worker: everyone shares the first
         return TeamWeek.objects.get(week=period.monday)
 
@@ -70,14 +76,21 @@ def build_digest(*, user: User, week: date, now: datetime | None = None) -> Dige
     if role is None:
         raise NoDigestRole(str(NO_DIGEST_ROLE_REFUSAL) % {"name": user})
     period = week_of(week, now=now or timezone.now())
+    team = _team_week(period)
     content = {
-        "team": _team_week(period).content,
+        # Read in the current shape: a team week may have been built by the release before.
+        "team": current_team(team.content, version=team.content_version),
         "me": personal_sections(period, user=user, role=role),
     }
     try:
         with transaction.atomic():
             return Digest.objects.create(
-                user=user, week=week, role=role, content=content, built_at=period.now
+                user=user,
+                week=week,
+                role=role,
+                content=content,
+                content_version=CURRENT_VERSION,
+                built_at=period.now,
             )
     except IntegrityError:  # the same digest built meanwhile (a task delivered twice)
         return Digest.objects.get(user=user, week=week)
