@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from dashboard.selectors import Breakdown, Dashboard, Rate, Target
+from dashboard.figures import Breakdown, Rate, Target
+from dashboard.selectors import Dashboard
 from funnel.models import ChangeKind, Stage, WellKnownStage
 from funnel.selectors import in_one_unit
 
