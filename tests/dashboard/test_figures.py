@@ -26,11 +26,12 @@ from dashboard.figures import (
     trailing_window,
     weighted_pipeline,
 )
-from dashboard.queries import DimensionTotal, Flow, Funnel, MoveTotal, Names
+from dashboard.queries import DimensionTotal, Flow, MoveTotal, Names
 from funnel.defaults import DEFAULT_STAGES
 from funnel.models import ChangeKind, PeriodKind, Reason, RevenueGoal, Stage
 from funnel.periods import Period, quarter
 from funnel.selectors import StageSummary
+from funnel.stages import Funnel
 from leads.models import Persona
 
 Q4 = quarter(2026, 4)
