@@ -10,6 +10,6 @@ READ_HISTORY_REFUSAL = _("Only managers read the history of changes.")
 
 def can_read_history(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Managers read who changed what: their group holds the permission to view changes
-    (granted by the accounts migration 0005), as superusers do. This app names no role itself,
-    so that every other app may record into it."""
+    (accounts.roles.grant_history_reading, run by a migration), as superusers do. This app
+    names no role itself, so that every other app may record into it."""
     return isinstance(user, PermissionsMixin) and user.has_perm("audit.view_auditentry")

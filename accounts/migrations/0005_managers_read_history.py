@@ -1,7 +1,7 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from accounts.roles import Role
+from accounts.roles import grant_history_reading
 
 
 def grant(apps, schema_editor):
@@ -9,12 +9,7 @@ def grant(apps, schema_editor):
     audit = apps.get_app_config("audit")
     audit.models_module = True
     create_permissions(audit, apps=apps, verbosity=0)
-    managers, _ = apps.get_model("auth", "Group").objects.get_or_create(name=Role.MANAGERS.value)
-    managers.permissions.add(
-        apps.get_model("auth", "Permission").objects.get(
-            content_type__app_label="audit", codename="view_auditentry"
-        )
-    )
+    grant_history_reading(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 class Migration(migrations.Migration):
