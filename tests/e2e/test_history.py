@@ -3,7 +3,7 @@ of changes page: on a laptop and a phone, in English and in Spanish."""
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
@@ -17,7 +17,7 @@ from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture

@@ -113,7 +113,7 @@ def test_the_api_no_longer_writes_the_admins_history(staff_manager: User) -> Non
 
 
 def test_the_editable_fields_are_said_once() -> None:
-    assert list(StageForm._meta.fields or []) == list(STAGE_FIELDS)
+    assert StageForm.Meta.fields == list(STAGE_FIELDS)
     assert StageSerializer.Meta.fields == ["id", *STAGE_FIELDS]
     assert ReasonSerializer.Meta.fields == ["id", *REASON_FIELDS]
 
