@@ -4,6 +4,7 @@ from enum import StrEnum
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeBoundary, RangeOperators
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Func, Q
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,23 @@ class Outcome(models.TextChoices):
     OPEN = "open", _("Open")
     WON = "won", _("Won")
     LOST = "lost", _("Lost")
+
+
+# The lead fields a stage may require before a lead enters it. Each is on the lead's edit form
+# (leads.services.EDITABLE_FIELDS, a test keeps the two together), so whoever is refused a move
+# can fill in what is missing: a criterion no form can fill would stop every lead for good.
+ENTRY_CRITERIA = ("company", "persona", "phone", "job_title", "country", "expected_value")
+
+
+def validate_entry_criteria(names: list[str]) -> None:
+    """Refuse entry criteria that are not in ENTRY_CRITERIA."""
+    unknown = [name for name in names if name not in ENTRY_CRITERIA]
+    if unknown:
+        raise ValidationError(
+            _("No form lets anyone fill in %(fields)s, so a stage cannot require it."),
+            code="unfillable_entry_criteria",
+            params={"fields": ", ".join(unknown)},
+        )
 
 
 class Stage(models.Model):
@@ -54,6 +72,7 @@ class Stage(models.Model):
         verbose_name=_("required lead fields"),
         default=list,
         blank=True,
+        validators=[validate_entry_criteria],
         help_text=_("Lead fields that must be filled before a lead may enter this stage."),
     )
 

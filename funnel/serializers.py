@@ -5,9 +5,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-from funnel.admin import ENTRY_CRITERIA
+from funnel.configuration import REASON_FIELDS, STAGE_FIELDS
 from funnel.forms import goal_period
-from funnel.models import Reason, ReasonKind, RevenueGoal, Stage
+from funnel.models import ENTRY_CRITERIA, Reason, ReasonKind, RevenueGoal, Stage
 from funnel.selectors import TOUCHES, Move
 from leads.forms import NOTE_MAX_LENGTH
 
@@ -41,18 +41,7 @@ class StageSerializer(serializers.ModelSerializer[Stage]):
 
     class Meta:
         model = Stage
-        fields = [
-            "id",
-            "slug",
-            "name",
-            "position",
-            "team",
-            "outcome",
-            "probability",
-            "sla_hours",
-            "first_touch_hours",
-            "required_fields",
-        ]
+        fields = ["id", *STAGE_FIELDS]
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
@@ -64,7 +53,7 @@ class StageSerializer(serializers.ModelSerializer[Stage]):
 class ReasonSerializer(serializers.ModelSerializer[Reason]):
     class Meta:
         model = Reason
-        fields = ["id", "kind", "slug", "label", "position", "active"]
+        fields = ["id", *REASON_FIELDS]
 
 
 class NoteSerializer(serializers.Serializer[Any]):

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import record_change, snapshot, stored
 from leads.access import MANAGE_CAPTURE_FORMS_REFUSAL, can_manage_capture_forms
 from leads.models import Activity, ActivityKind, Capture, CaptureForm, Lead
 from leads.services import (
@@ -33,6 +34,19 @@ from smarketing.links import absolute_url
 VISITOR_FIELDS = ["full_name", "email", "phone", "company", "job_title", "country"]
 # The field people cannot see and bots fill in (the snippet hides it).
 HONEYPOT = "website"
+# What managers set on a website form: its form, the API and its history of changes. The public
+# key is the form's own, never edited, and kept out of the history.
+CAPTURE_FORM_FIELDS = (
+    "name",
+    "source",
+    "campaign",
+    "persona",
+    "owner",
+    "allowed_origins",
+    "per_minute",
+    "per_address_per_minute",
+    "enabled",
+)
 LATEST_CAPTURES = 10
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -97,7 +111,9 @@ def latest_captures(form: CaptureForm) -> list[Capture]:
 def save_capture_form(*, form: CaptureForm, actor: User) -> CaptureForm:
     if not can_manage_capture_forms(actor):
         raise NotAllowed(str(MANAGE_CAPTURE_FORMS_REFUSAL))
+    before = stored(form, CAPTURE_FORM_FIELDS)
     form.save()
+    record_change(actor=actor, obj=form, before=before, after=snapshot(form, CAPTURE_FORM_FIELDS))
     return form
 
 

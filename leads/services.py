@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import record_change, snapshot, stored
 from funnel.services import enter_funnel
 from leads.access import (
     ADD_ACTIVITY_REFUSAL,
@@ -41,6 +42,16 @@ EDITABLE_FIELDS = (
     "campaign",
     "persona",
     "expected_value",
+)
+# What people write about a buyer persona: its form, the API and its history of changes.
+PERSONA_FIELDS = (
+    "name",
+    "description",
+    "pains",
+    "goals",
+    "channels",
+    "objections",
+    "typical_job_titles",
 )
 MENTION = re.compile(r"(?<![\w@.])@([\w.+-]*\w)")
 
@@ -204,7 +215,9 @@ def mark_mentions_seen(*, user: User) -> int:
 def save_persona(*, persona: Persona, actor: User) -> Persona:
     if not can_manage_personas(actor):
         raise NotAllowed(str(MANAGE_PERSONAS_REFUSAL))
+    before = stored(persona, PERSONA_FIELDS)
     persona.save()
+    record_change(actor=actor, obj=persona, before=before, after=snapshot(persona, PERSONA_FIELDS))
     return persona
 
 

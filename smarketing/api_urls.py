@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import ApiTokenViewSet, MeView
+from audit.api import AuditView
 from dashboard.api import DashboardView
 from digests.api import DigestViewSet
 from funnel.api.board import BoardView
@@ -44,6 +45,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("board/", BoardView.as_view(), name="board"),
     path("mentions/", MentionsView.as_view(), name="mentions"),
     path("mentions/seen/", MentionsSeenView.as_view(), name="mentions_seen"),
+    path("audit/", AuditView.as_view(), name="audit"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The docs page is for people in a browser: signing in is asked as on any page.
     path(
