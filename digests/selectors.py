@@ -31,9 +31,8 @@ from digests.access import can_read
 from digests.models import Digest, DigestRole
 from funnel.models import ChangeKind, PeriodKind, StageChange, Team
 from funnel.periods import Period, period_containing, week
-from funnel.selectors import TOUCHES, mql_queue_page, unclaimed_mql_queue
+from funnel.selectors import TOUCHES, mql_queue_page, past_limit, unclaimed_mql_queue
 from leads.models import Activity, Lead
-from leads.selectors import past_sla
 from smarketing.pagination import Keyset, Page, paginate
 
 Section = dict[str, Any]
@@ -188,7 +187,7 @@ def stuck_leads(
     `teams` keeps the stages those teams own; `owner` narrows the leads (marketing_owner=...).
     Two queries, or none when no stage has a limit."""
     stages = [s for s in week.funnel.stages if teams is None or s.team in set(teams)]
-    condition = past_sla(stages, now=week.now)
+    condition = past_limit(stages, now=week.now)
     if not condition:
         return {"count": 0, "by_stage": [], "leads": []}
     leads = Lead.objects.filter(condition)
