@@ -203,7 +203,16 @@ class LeadFilters:
 
 
 def _filtered(filters: LeadFilters, *, options: LeadListOptions, now: datetime) -> Q:
-    condition = search_condition(filters.query)
+    """The leads `filters` select: by their words, what they are, and when they came and moved."""
+    return (
+        search_condition(filters.query)
+        & _what(filters, options=options)
+        & _when(filters, options=options, now=now)
+    )
+
+
+def _what(filters: LeadFilters, *, options: LeadListOptions) -> Q:
+    condition = Q()
     if filters.stage is not None:
         condition &= Q(stage=filters.stage)
     if filters.owner is not None:
@@ -221,6 +230,11 @@ def _filtered(filters: LeadFilters, *, options: LeadListOptions, now: datetime) 
         condition &= Q(campaign__in=spellings)
     if filters.persona is not None:
         condition &= Q(persona=filters.persona)
+    return condition
+
+
+def _when(filters: LeadFilters, *, options: LeadListOptions, now: datetime) -> Q:
+    condition = Q()
     if filters.created_from is not None:
         condition &= Q(created_at__gte=local_midnight(filters.created_from))
     if filters.created_to is not None:
