@@ -40,8 +40,8 @@ def state(lead: Lead) -> dict[str, Any]:
     }
 
 
-def qualified(maria: User) -> Lead:
-    """Ada Lovelace, complete and qualified by `maria`, waiting in the MQL queue."""
+@pytest.fixture
+def mql(maria: User) -> Lead:
     lead = LeadFactory.create(
         full_name="Ada Lovelace",
         company="Analytical Engines",
@@ -54,17 +54,6 @@ def qualified(maria: User) -> Lead:
     )
 
 
-def second_marketer() -> User:
-    return UserFactory.create(
-        username="mo", first_name="Mo", last_name="Farah", roles=[Role.MARKETING]
-    )
-
-
-@pytest.fixture
-def mql(maria: User) -> Lead:
-    return qualified(maria)
-
-
 @pytest.fixture
 def sql(mql: Lead, sam: User) -> Lead:
     return claim_lead(lead_id=mql.pk, rep=fresh(sam))
@@ -72,7 +61,9 @@ def sql(mql: Lead, sam: User) -> Lead:
 
 @pytest.fixture
 def marketer_two() -> User:
-    return second_marketer()
+    return UserFactory.create(
+        username="mo", first_name="Mo", last_name="Farah", roles=[Role.MARKETING]
+    )
 
 
 def test_a_manager_hands_a_claimed_lead_to_another_rep(

@@ -87,18 +87,20 @@ def test_claiming_an_unknown_lead_is_not_found(client: Client, sales_rep: User) 
     assert client.post(reverse("lead_claim", args=[987654])).status_code == 404
 
 
-def test_claims_are_posts_only(client: Client, mql: Lead, sales_rep: User) -> None:
+@pytest.mark.parametrize("name", ["lead_claim", "lead_move"])
+def test_moves_are_posts_only(client: Client, mql: Lead, sales_rep: User, name: str) -> None:
     client.force_login(sales_rep)
-    assert client.get(reverse("lead_claim", args=[mql.pk])).status_code == 405
+    assert client.get(reverse(name, args=[mql.pk])).status_code == 405
     assert state(mql)["stage"] == "mql"
 
 
-def test_claims_need_the_csrf_token(mql: Lead, sales_rep: User) -> None:
+@pytest.mark.parametrize("name", ["lead_claim", "lead_move"])
+def test_moves_need_the_csrf_token(mql: Lead, sales_rep: User, name: str) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(sales_rep)
     before = state(mql)
 
-    response = client.post(reverse("lead_claim", args=[mql.pk]), {"to_stage": stage("sql").pk})
+    response = client.post(reverse(name, args=[mql.pk]), {"to_stage": stage("sql").pk})
 
     assert response.status_code == 403
     assert state(mql) == before

@@ -7,26 +7,16 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from funnel.services import claim_lead
 from leads.models import Lead
-from tests.funnel.test_reassign import fresh, qualified, second_marketer, state
+from tests.funnel import test_reassign as reassigning
+from tests.funnel.test_reassign import state
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def mql(maria: User) -> Lead:
-    return qualified(maria)
-
-
-@pytest.fixture
-def sql(mql: Lead, sam: User) -> Lead:
-    return claim_lead(lead_id=mql.pk, rep=fresh(sam))
-
-
-@pytest.fixture
-def marketer_two() -> User:
-    return second_marketer()
+# The same leads and people as the service's tests, as this module's fixtures.
+mql = reassigning.mql
+sql = reassigning.sql
+marketer_two = reassigning.marketer_two
 
 
 def test_the_lead_page_offers_reassigning_to_managers_only(
