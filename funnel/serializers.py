@@ -9,7 +9,7 @@ from funnel.configuration import REASON_FIELDS, STAGE_FIELDS
 from funnel.forms import goal_period
 from funnel.models import ENTRY_CRITERIA, Reason, ReasonKind, RevenueGoal, Stage
 from funnel.selectors import TOUCHES, Move
-from leads.forms import NOTE_MAX_LENGTH
+from leads.activities import NOTE_MAX_LENGTH
 
 
 class StageRefSerializer(serializers.ModelSerializer[Stage]):

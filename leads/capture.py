@@ -18,14 +18,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.services import record_change, snapshot, stored
 from leads.access import MANAGE_CAPTURE_FORMS_REFUSAL, can_manage_capture_forms
+from leads.activities import mention_users
 from leads.models import Activity, ActivityKind, Capture, CaptureForm, Lead
-from leads.services import (
-    DuplicateLead,
-    enter_new_lead,
-    find_lead_by_email,
-    fold_in_details,
-    mention_users,
-)
+from leads.services import DuplicateLead, enter_new_lead, find_lead_by_email, fold_in_details
 from smarketing.errors import NotAllowed
 from smarketing.links import absolute_url
 

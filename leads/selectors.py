@@ -23,9 +23,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import Role
-from funnel.models import ChangeKind, Reason, Stage, StageChange, Team
+from funnel.models import (
+    MARKETING_OWNED,
+    SALES_OWNED,
+    ChangeKind,
+    Reason,
+    Stage,
+    StageChange,
+    Team,
+)
 from funnel.periods import Period, local_midnight
-from leads.access import MARKETING_OWNED, SALES_OWNED
+from funnel.selectors import past_limit
 from leads.models import Lead, Persona, Source
 from leads.search import search_condition
 from smarketing.pagination import Keyset, Page, paginate
@@ -63,8 +71,8 @@ LEAD_SORTS: dict[LeadSort, Keyset] = {
 
 # A team's leads are those in the stages it owns; MQL belongs to both teams.
 TEAM_STAGES: dict[str, frozenset[str]] = {
-    Team.MARKETING: frozenset(MARKETING_OWNED),
-    Team.SALES: frozenset(SALES_OWNED),
+    Team.MARKETING: MARKETING_OWNED,
+    Team.SALES: SALES_OWNED,
     Team.BOTH: frozenset({Team.BOTH}),
 }
 
@@ -194,20 +202,17 @@ class LeadFilters:
     moved: MovedFilter | None = None
 
 
-def past_sla(stages: list[Stage], *, now: datetime) -> Q:
-    """Leads that have stayed in their stage longer than its time limit.
-
-    Written per stage (stage = s AND stage_entered_at < now - s's limit, OR ...), so that the
-    (stage, stage_entered_at) index answers it."""
-    condition = Q()
-    for stage in stages:
-        if stage.sla_hours is not None:
-            condition |= Q(stage=stage, stage_entered_at__lt=now - timedelta(hours=stage.sla_hours))
-    return condition
-
-
 def _filtered(filters: LeadFilters, *, options: LeadListOptions, now: datetime) -> Q:
-    condition = search_condition(filters.query)
+    """The leads `filters` select: by their words, what they are, and when they came and moved."""
+    return (
+        search_condition(filters.query)
+        & _what(filters, options=options)
+        & _when(filters, options=options, now=now)
+    )
+
+
+def _what(filters: LeadFilters, *, options: LeadListOptions) -> Q:
+    condition = Q()
     if filters.stage is not None:
         condition &= Q(stage=filters.stage)
     if filters.owner is not None:
@@ -225,6 +230,11 @@ def _filtered(filters: LeadFilters, *, options: LeadListOptions, now: datetime) 
         condition &= Q(campaign__in=spellings)
     if filters.persona is not None:
         condition &= Q(persona=filters.persona)
+    return condition
+
+
+def _when(filters: LeadFilters, *, options: LeadListOptions, now: datetime) -> Q:
+    condition = Q()
     if filters.created_from is not None:
         condition &= Q(created_at__gte=local_midnight(filters.created_from))
     if filters.created_to is not None:
@@ -232,7 +242,7 @@ def _filtered(filters: LeadFilters, *, options: LeadListOptions, now: datetime) 
     if filters.moved is not None:
         condition &= filters.moved.condition()
     if filters.needs_attention:
-        attention = past_sla(options.stages, now=now)
+        attention = past_limit(options.stages, now=now)
         # With no time limit on any stage, no lead needs attention.
         condition &= attention if attention else Q(pk__in=[])
     return condition
@@ -257,7 +267,7 @@ def lead_list_page(
     Each lead carries `past_sla` (it has outstayed its stage's time limit) and `source_label`
     (its source, translated). Raises
     smarketing.pagination.InvalidCursor when `after` was not written for this sort order."""
-    overdue = past_sla(options.stages, now=now)
+    overdue = past_limit(options.stages, now=now)
     leads = (
         Lead.objects.filter(_filtered(filters, options=options, now=now))
         .select_related("stage", "persona", "marketing_owner", "sales_owner")

@@ -11,8 +11,9 @@ from accounts.api import PersonSerializer
 from accounts.models import User
 from funnel.models import Stage
 from funnel.serializers import ReasonRefSerializer, StageRefSerializer
+from leads.activities import NOTE_MAX_LENGTH
 from leads.capture import capture_endpoint
-from leads.forms import NOTE_MAX_LENGTH, CaptureFormForm, PersonaForm
+from leads.forms import CaptureFormForm, PersonaForm
 from leads.models import Capture, CaptureForm, Lead, Persona, Source
 from leads.personas import Conversion, ConversionStep
 from leads.services import EDITABLE_FIELDS

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from funnel.access import can_reassign
-from funnel.models import ChangeKind, Transition, WellKnownStage
+from funnel.models import ChangeKind, WellKnownStage
 from funnel.selectors import moves_for
 from funnel.serializers import (
     AdvanceSerializer,
@@ -24,7 +24,7 @@ from funnel.serializers import (
     TouchSerializer,
     WinSerializer,
 )
-from funnel.services import MoveNotAllowed, claim_lead, move_lead, reassign_lead
+from funnel.services import claim_lead, move_destination, move_lead, reassign_lead
 from leads.api import lead_body
 from leads.models import ActivityKind, Lead
 from leads.serializers import LeadSerializer, TimelineEntrySerializer
@@ -37,20 +37,6 @@ from smarketing.api import (
 from smarketing.errors import NotAllowed
 
 MOVED = {200: LeadSerializer, 409: ERRORS[409]}
-
-
-def _destination(lead: Lead, *, kind: ChangeKind, slug: str | None = None) -> int:
-    """The stage a named move (win, lose, recycle, ...) takes this lead to from its stage; a
-    stage with no such move is a conflict, since the lead may have moved meanwhile."""
-    moves = Transition.objects.filter(from_stage_id=lead.stage_id, kind=kind)
-    if slug is not None:
-        moves = moves.filter(to_stage__slug=slug)
-    to_stage_id = moves.values_list("to_stage_id", flat=True).first()
-    if to_stage_id is None:
-        raise MoveNotAllowed(
-            _("A lead in %(stage)s cannot make this move.") % {"stage": lead.stage.name}
-        )
-    return to_stage_id
 
 
 def _parsed(serializer_class: type[serializers.Serializer[Any]], request: Request) -> Any:
@@ -74,7 +60,7 @@ class LeadMoveViewSet(viewsets.ViewSet):
     ) -> Response:
         moved = move_lead(
             lead_id=lead.pk,
-            to_stage_id=_destination(lead, kind=kind, slug=slug),
+            to_stage_id=move_destination(lead, kind=kind, slug=slug),
             actor=caller(request),
             **details,
         )
