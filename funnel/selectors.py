@@ -103,21 +103,32 @@ QUEUE_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
-class WaitingMql:
+class LeadInStage:
+    """A lead, and whether it has stayed in its stage longer than the stage's time limit when it
+    was read (Stage.is_past_limit): what every list, page and API answer shows of a lead. The
+    queue's rows, the board's cards and the lead list's rows are each one, with more."""
+
+    lead: Lead
+    past_sla: bool
+
+
+def lead_in_stage(lead: Lead, *, now: datetime) -> LeadInStage:
+    """`lead` (its stage read with it) and its stage's clock at `now`."""
+    past_sla = lead.stage.is_past_limit(entered_at=lead.stage_entered_at, now=now)
+    return LeadInStage(lead=lead, past_sla=past_sla)
+
+
+@dataclass(frozen=True)
+class WaitingMql(LeadInStage):
     """An unclaimed MQL, how long it has waited (since it entered the stage, as its last stage
     change says) and how that compares with the stage's claim limit."""
 
-    lead: Lead
     waited: timedelta
     limit_hours: int | None
 
     @property
     def limit(self) -> timedelta | None:
         return None if self.limit_hours is None else timedelta(hours=self.limit_hours)
-
-    @property
-    def past_sla(self) -> bool:
-        return self.limit is not None and self.waited > self.limit
 
     @property
     def waited_text(self) -> str:
@@ -151,6 +162,7 @@ def mql_queue_page(
     rows = [
         WaitingMql(
             lead=lead,
+            past_sla=lead.stage.is_past_limit(entered_at=lead.stage_entered_at, now=now),
             waited=max(now - lead.stage_entered_at, timedelta(0)),
             limit_hours=lead.stage.sla_hours,
         )

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from funnel.models import Stage
-from funnel.selectors import WaitingMql, in_one_unit, mql_queue_page
+from funnel.selectors import in_one_unit, mql_queue_page
 from funnel.services import claim_lead, move_lead
 from leads.models import Lead
 from tests.factories import LeadFactory, PersonaFactory
@@ -81,10 +81,13 @@ def test_the_waiting_time_is_counted_from_the_move_into_mql(marketer: User) -> N
     ],
 )
 def test_the_claim_limit_says_how_much_is_left_or_how_far_past(
-    waited: timedelta, past: bool, margin: str
+    marketer: User, waited: timedelta, past: bool, margin: str
 ) -> None:
-    row = WaitingMql(lead=Lead(), waited=waited, limit_hours=24)
-    assert (row.past_sla, row.margin_text) == (past, margin)
+    lead = qualified(marketer, hours_ago=1)
+
+    row = mql_queue_page(after=None, now=lead.stage_entered_at + waited).rows[0]
+
+    assert (row.limit_hours, row.past_sla, row.margin_text) == (24, past, margin)
 
 
 @pytest.mark.parametrize(
