@@ -263,6 +263,35 @@ def form_data(request: Request) -> Mapping[str, Any]:
     return request.data
 
 
+def form_values(
+    request: Request, form_class: type[forms.Form | forms.ModelForm[Any]]
+) -> dict[str, Any]:
+    """The values the JSON body sends for `form_class`'s fields, or a 400 naming each field sent
+    a value the form would misread: a form reads a list, an object or `true` as their text, and
+    `null` as left empty, which only a choice that may be left empty means."""
+    body = form_data(request)
+    sent = {name: body[name] for name in form_class.base_fields if name in body}
+    refused = {
+        name: [problem]
+        for name, value in sent.items()
+        if (problem := _json_problem(form_class.base_fields[name], value))
+    }
+    if refused:
+        raise exceptions.ValidationError(refused)
+    return sent
+
+
+def _json_problem(field: forms.Field, value: Any) -> str | None:
+    if value is None:
+        if isinstance(field, forms.ModelChoiceField) and not field.required:
+            return None
+        return str(serializers.Field.default_error_messages["null"])
+    scalar = isinstance(value, str | int | float)
+    if not scalar or (isinstance(value, bool) and not isinstance(field, forms.BooleanField)):
+        return _("Send one value here, of the type the schema gives.")
+    return None
+
+
 def form_errors(form: forms.BaseForm) -> exceptions.ValidationError:
     """A form's errors as the API's 400 answer."""
     errors = form.errors.get_json_data()
