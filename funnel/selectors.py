@@ -112,12 +112,6 @@ class LeadInStage:
     past_sla: bool
 
 
-def lead_in_stage(lead: Lead, *, now: datetime) -> LeadInStage:
-    """`lead` (its stage read with it) and its stage's clock at `now`."""
-    past_sla = lead.stage.is_past_limit(entered_at=lead.stage_entered_at, now=now)
-    return LeadInStage(lead=lead, past_sla=past_sla)
-
-
 @dataclass(frozen=True)
 class WaitingMql(LeadInStage):
     """An unclaimed MQL, how long it has waited (since it entered the stage, as its last stage

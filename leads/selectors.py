@@ -13,11 +13,10 @@ from accounts.models import User
 from accounts.roles import Role
 from funnel.models import ChangeKind, Reason, Stage, StageChange, Team
 from funnel.periods import Period, local_midnight
-from funnel.selectors import LeadInStage, lead_in_stage
+from funnel.selectors import LeadInStage
 from leads.access import MARKETING_OWNED, SALES_OWNED
 from leads.models import Lead, Persona, Source
 from leads.search import search_condition
-from leads.timeline import lead_for_page
 from smarketing.pagination import Keyset, paginate
 
 if TYPE_CHECKING:
@@ -275,8 +274,3 @@ def lead_list_page(
         for lead in page.rows
     ]
     return ListPage(rows=rows, next_cursor=page.next_cursor)
-
-
-def lead_with_clock(pk: int, *, now: datetime) -> LeadInStage:
-    """The lead with everything its page header shows, and its stage's clock; or 404."""
-    return lead_in_stage(lead_for_page(pk), now=now)

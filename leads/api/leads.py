@@ -25,7 +25,7 @@ from leads.access import (
 from leads.filters import LeadFilterForm
 from leads.forms import LeadForm, NewLeadForm
 from leads.models import ActivityKind, Lead
-from leads.selectors import LIST_PAGE_SIZE, lead_list_options, lead_list_page, lead_with_clock
+from leads.selectors import LIST_PAGE_SIZE, lead_list_options, lead_list_page
 from leads.serializers import (
     ExistingLeadSerializer,
     LeadSerializer,
@@ -45,6 +45,7 @@ from leads.timeline import (
     activity_entry,
     lead_for_page,
     lead_timeline,
+    lead_with_clock,
 )
 from smarketing.api import (
     ApiErrorSerializer,
