@@ -195,7 +195,8 @@ class TimelineQuerySerializer(serializers.Serializer[Any]):
             raise ValidationError(_("This cursor is not one the timeline wrote.")) from None
 
 
-# A persona with `lead_count` (leads.personas.personas_with_lead_counts).
+# A persona with `lead_count` (leads.personas.personas_with_lead_counts). As a request body, a
+# description for the schema: the API reads it through the persona page's form (PersonaForm).
 class PersonaSerializer(serializers.ModelSerializer[Any]):
     lead_count = serializers.IntegerField(read_only=True)
 

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Model
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -279,6 +280,22 @@ def form_values(
     if refused:
         raise exceptions.ValidationError(refused)
     return sent
+
+
+def page_form[F: forms.ModelForm[Any]](
+    request: Request, form_class: type[F], instance: Model | None = None
+) -> tuple[F, set[str]]:
+    """The JSON body through a page's own form, on top of what the page shows in it (a new
+    object's first values, or `instance`'s), so that a request sends only what it sets and the
+    API keeps the page's rules. The valid form, and the names of the fields the body sent; or a
+    400 with the form's errors."""
+    sent = form_values(request, form_class)
+    shown = form_class(instance=instance)
+    first = {name: shown[name].initial for name in shown.fields}
+    form = form_class({**first, **sent}, instance=instance)
+    if not form.is_valid():
+        raise form_errors(form)
+    return form, set(sent)
 
 
 def _json_problem(field: forms.Field, value: Any) -> str | None:

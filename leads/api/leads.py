@@ -24,7 +24,7 @@ from leads.access import (
 )
 from leads.filters import LeadFilterForm
 from leads.forms import LeadForm, NewLeadForm
-from leads.models import ActivityKind, Lead
+from leads.models import ActivityKind
 from leads.selectors import LIST_PAGE_SIZE, lead_list_options, lead_list_page
 from leads.serializers import (
     ExistingLeadSerializer,
@@ -53,8 +53,8 @@ from smarketing.api import (
     error_response,
     form_errors,
     form_parameters,
-    form_values,
     optional_parameter,
+    page_form,
     page_response,
     page_serializer,
 )
@@ -83,21 +83,6 @@ def lead_answer(
     """The lead as it now is, as every endpoint that reads or changes one answers."""
     body = LeadSerializer(lead_with_clock(pk, now=timezone.now())).data
     return Response(body, status=http_status, headers=headers)
-
-
-def _lead_details(
-    request: Request, form_class: type[LeadForm], lead: Lead | None = None
-) -> tuple[dict[str, Any], set[str]]:
-    """The body through the lead page's form, on top of what the page shows in it (a new
-    lead's first values, or the lead's details), so that a request sends only what it sets.
-    The form's cleaned details and the names the body sent; or a 400."""
-    sent = form_values(request, form_class)
-    shown = form_class(instance=lead)
-    first = {name: shown[name].initial for name in shown.fields}
-    form = form_class({**first, **sent}, instance=lead)
-    if not form.is_valid():
-        raise form_errors(form)
-    return form.cleaned_data, set(sent)
 
 
 def duplicate_response(duplicate: DuplicateLead, request: Request) -> Response:
@@ -164,7 +149,8 @@ class LeadViewSet(viewsets.ViewSet):
     def create(self, request: Request) -> Response:
         if not can_create_lead(caller(request)):
             raise NotAllowed(str(CREATE_LEAD_REFUSAL))
-        details, _sent = _lead_details(request, NewLeadForm)
+        form, _sent = page_form(request, NewLeadForm)
+        details = form.cleaned_data
         try:
             lead = create_lead(details=details, note=details["note"], actor=caller(request))
         except DuplicateLead as duplicate:
@@ -181,9 +167,9 @@ class LeadViewSet(viewsets.ViewSet):
         lead = lead_for_page(pk)
         if not can_edit_lead(caller(request), lead):
             raise NotAllowed(str(EDIT_LEAD_REFUSAL))
-        cleaned, sent = _lead_details(request, LeadForm, lead)
+        form, sent = page_form(request, LeadForm, lead)
         # Only what the change sends is changed.
-        details = {name: cleaned[name] for name in sent}
+        details = {name: form.cleaned_data[name] for name in sent}
         try:
             update_lead(lead=lead, details=details, actor=caller(request))
         except DuplicateLead as duplicate:

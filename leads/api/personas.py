@@ -6,11 +6,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from leads.access import MANAGE_PERSONAS_REFUSAL, can_manage_personas
+from leads.forms import PersonaForm
 from leads.models import Persona
 from leads.personas import persona_detail, personas_with_lead_counts
 from leads.serializers import PersonaDetailSerializer, PersonaSerializer
 from leads.services import save_persona
-from smarketing.api import caller
+from smarketing.api import caller, page_form
 from smarketing.errors import NotAllowed
 
 
@@ -43,10 +44,8 @@ class PersonaViewSet(viewsets.GenericViewSet[Persona]):
     def _save(self, request: Request, persona: Persona, answer: int) -> Response:
         if not can_manage_personas(caller(request)):
             raise NotAllowed(str(MANAGE_PERSONAS_REFUSAL))
-        given = PersonaSerializer(persona, data=request.data, partial=persona.pk is not None)
-        given.is_valid(raise_exception=True)
-        for field, value in given.validated_data.items():
-            setattr(persona, field, value)
-        saved = save_persona(persona=persona, actor=caller(request))
+        # The persona page's form, which sets what it cleans on the persona it was given.
+        form, _sent = page_form(request, PersonaForm, persona)
+        saved = save_persona(persona=form.instance, actor=caller(request))
         body = PersonaSerializer(personas_with_lead_counts().get(pk=saved.pk)).data
         return Response(body, status=answer)
