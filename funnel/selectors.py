@@ -119,11 +119,20 @@ QUEUE_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
-class WaitingMql:
+class LeadInStage:
+    """A lead, and whether it has stayed in its stage longer than the stage's time limit when it
+    was read (Stage.is_past_limit): what every list, page and API answer shows of a lead. The
+    queue's rows, the board's cards and the lead list's rows are each one, with more."""
+
+    lead: Lead
+    past_sla: bool
+
+
+@dataclass(frozen=True)
+class WaitingMql(LeadInStage):
     """An unclaimed MQL, how long it has waited (since it entered the stage, as its last stage
     change says) and how that compares with the stage's claim limit."""
 
-    lead: Lead
     waited: timedelta
     limit_hours: int | None
     past_sla: bool

@@ -177,3 +177,20 @@ def snippets(form: CaptureForm) -> Snippets:
         html=render_to_string("leads/capture/snippet_form.html", context).strip(),
         fetch=render_to_string("leads/capture/snippet_fetch.html", context).strip(),
     )
+
+
+@dataclass(frozen=True)
+class CaptureFormDetail:
+    """A website form (with its counts) as its page shows it: its snippets and latest captures."""
+
+    form: CaptureForm
+    snippets: Snippets
+    latest_captures: list[Capture]
+
+
+def capture_form_detail(pk: int) -> CaptureFormDetail:
+    """CaptureForm.DoesNotExist if there is none."""
+    form = capture_forms_with_counts().select_related("persona", "owner").get(pk=pk)
+    return CaptureFormDetail(
+        form=form, snippets=snippets(form), latest_captures=latest_captures(form)
+    )

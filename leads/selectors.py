@@ -5,19 +5,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import connection
-from django.db.models import (
-    BooleanField,
-    Case,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    TextChoices,
-    Value,
-    When,
-)
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextChoices
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -33,10 +21,10 @@ from funnel.models import (
     Team,
 )
 from funnel.periods import Period, local_midnight
-from funnel.selectors import past_limit
+from funnel.selectors import LeadInStage, past_limit
 from leads.models import Lead, Persona, Source
 from leads.search import search_condition
-from smarketing.pagination import Keyset, Page, paginate
+from smarketing.pagination import Keyset, paginate
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -253,6 +241,21 @@ def lead_count(*, filters: LeadFilters, options: LeadListOptions, now: datetime)
     return Lead.objects.filter(_filtered(filters, options=options, now=now)).count()
 
 
+@dataclass(frozen=True)
+class ListedLead(LeadInStage):
+    """A row of the lead list: the lead, its stage clock, and its source in the reader's
+    language."""
+
+    source_label: str
+
+
+@dataclass(frozen=True)
+class ListPage:
+    rows: list[ListedLead]
+    # Where the next page starts; None on the last page.
+    next_cursor: str | None
+
+
 def lead_list_page(
     *,
     filters: LeadFilters,
@@ -261,26 +264,22 @@ def lead_list_page(
     options: LeadListOptions,
     now: datetime,
     per_page: int = LIST_PAGE_SIZE,
-) -> Page[Lead]:
-    """One page of the lead list: one query, whatever the page's depth.
-
-    Each lead carries `past_sla` (it has outstayed its stage's time limit) and `source_label`
-    (its source, translated). Raises
+) -> ListPage:
+    """One page of the lead list: one query, whatever the page's depth. Raises
     smarketing.pagination.InvalidCursor when `after` was not written for this sort order."""
-    overdue = past_limit(options.stages, now=now)
-    leads = (
-        Lead.objects.filter(_filtered(filters, options=options, now=now))
-        .select_related("stage", "persona", "marketing_owner", "sales_owner")
-        .annotate(
-            past_sla=ExpressionWrapper(overdue, output_field=BooleanField())
-            if overdue
-            else Value(False),
-            # The label in the reader's language, once per page: get_source_display() builds
-            # the choices anew for each row, and fifty of those cost more than the query.
-            source_label=Case(
-                *(When(source=value, then=Value(str(label))) for value, label in Source.choices),
-                default=F("source"),
-            ),
-        )
+    leads = Lead.objects.filter(_filtered(filters, options=options, now=now)).select_related(
+        "stage", "persona", "marketing_owner", "sales_owner"
     )
-    return paginate(leads, keyset=LEAD_SORTS[sort], cursor=after, per_page=per_page)
+    page = paginate(leads, keyset=LEAD_SORTS[sort], cursor=after, per_page=per_page)
+    # The labels in the reader's language, once per page: get_source_display() builds the
+    # choices anew for each row, and fifty of those cost more than the query.
+    labels = {value: str(label) for value, label in Source.choices}
+    rows = [
+        ListedLead(
+            lead=lead,
+            past_sla=lead.stage.is_past_limit(entered_at=lead.stage_entered_at, now=now),
+            source_label=labels.get(lead.source, lead.source),
+        )
+        for lead in page.rows
+    ]
+    return ListPage(rows=rows, next_cursor=page.next_cursor)

@@ -15,20 +15,21 @@ from rest_framework.response import Response
 from funnel.access import can_reassign
 from funnel.models import ChangeKind, WellKnownStage
 from funnel.selectors import moves_for
-from funnel.serializers import (
+from funnel.serializers import AllowedMoveSerializer
+from funnel.services import claim_lead, move_destination, move_lead, reassign_lead
+from leads.activities import add_activity
+from leads.api.leads import lead_answer
+from leads.models import ActivityKind, Lead
+from leads.serializers import (
     AdvanceSerializer,
-    AllowedMoveSerializer,
+    LeadSerializer,
     MoveSerializer,
     ReasonedMoveSerializer,
     ReassignSerializer,
+    TimelineEntrySerializer,
     TouchSerializer,
     WinSerializer,
 )
-from funnel.services import claim_lead, move_destination, move_lead, reassign_lead
-from leads.api import lead_body
-from leads.models import ActivityKind, Lead
-from leads.serializers import LeadSerializer, TimelineEntrySerializer
-from leads.services import add_activity
 from leads.timeline import activity_entry, lead_for_page
 from smarketing.api import (
     ERRORS,
@@ -64,7 +65,7 @@ class LeadMoveViewSet(viewsets.ViewSet):
             actor=caller(request),
             **details,
         )
-        return Response(lead_body(lead_for_page(moved.pk)))
+        return lead_answer(moved.pk)
 
     @extend_schema(
         summary="Qualify a lead to MQL (its stage's entry criteria must hold)",
@@ -83,7 +84,7 @@ class LeadMoveViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"])
     def claim(self, request: Request, pk: int) -> Response:
         claimed = claim_lead(lead_id=pk, rep=caller(request))
-        return Response(lead_body(lead_for_page(claimed.pk)))
+        return lead_answer(claimed.pk)
 
     @extend_schema(
         summary="Log a touch: a call, email or meeting",
@@ -175,7 +176,7 @@ class LeadMoveViewSet(viewsets.ViewSet):
             marketing_owner_id=given.get("marketing_owner"),
             sales_owner_id=given.get("sales_owner"),
         )
-        return Response(lead_body(lead_for_page(pk)))
+        return lead_answer(pk)
 
     @extend_schema(
         methods=["GET"],
@@ -204,4 +205,4 @@ class LeadMoveViewSet(viewsets.ViewSet):
             value=given.get("value"),
             close_date=given.get("close_date"),
         )
-        return Response(lead_body(lead_for_page(moved.pk)))
+        return lead_answer(moved.pk)
