@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
-from functools import partial
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -32,6 +31,7 @@ from digests.selectors import (
     week_of,
 )
 from smarketing.errors import DomainError, NotAllowed
+from smarketing.outbox import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -201,5 +201,5 @@ def request_preview(*, manager: User, user_id: int, week: date) -> Digest:
         raise NotAllowed(_("Only managers send digest previews."))
     person = digest_recipients().get(pk=user_id)
     digest = build_digest(user=person, week=week)
-    transaction.on_commit(partial(send_digest_preview.delay, digest.pk, manager.pk))
+    enqueue(task=send_digest_preview, calls=[[digest.pk, manager.pk]])
     return digest

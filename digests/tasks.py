@@ -4,10 +4,8 @@ and are safe to run twice (see digests.services.deliver_digest)."""
 
 import logging
 from datetime import date
-from functools import partial
 
 from celery import shared_task
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -20,6 +18,7 @@ from digests.services import (
     send_preview,
 )
 from digests.weeks import last_complete_week
+from smarketing.outbox import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +40,7 @@ def send_weekly_digests(week: str | None = None) -> int:
     monday = date.fromisoformat(week) if week else last_complete_week(timezone.now()).first_day
     build_team_week(week=monday)
     user_ids = list(digest_recipients().values_list("pk", flat=True))
-    for user_id in user_ids:
-        transaction.on_commit(partial(send_digest.delay, user_id, monday.isoformat()))
+    enqueue(task=send_digest, calls=[[user_id, monday.isoformat()] for user_id in user_ids])
     logger.info("Queued %d digests for the week of %s", len(user_ids), monday)
     return len(user_ids)
 

@@ -4,7 +4,6 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -28,6 +27,7 @@ from leads.access import (
 from leads.models import Activity, ActivityKind, Lead, Mention, Persona
 from leads.tasks import send_mention_email
 from smarketing.errors import Conflict, NotAllowed
+from smarketing.outbox import enqueue
 
 # The fields of a lead that people type in; stage, owners and dates are the funnel's business.
 EDITABLE_FIELDS = (
@@ -184,8 +184,7 @@ def mention_users(*, activity: Activity, users: list[User]) -> None:
     mentions = Mention.objects.bulk_create(
         [Mention(activity=activity, user=user, created_at=activity.created_at) for user in users]
     )
-    for mention in mentions:
-        transaction.on_commit(partial(send_mention_email.delay, mention.pk))
+    enqueue(task=send_mention_email, calls=[[mention.pk] for mention in mentions])
 
 
 def mentioned_users(text: str, *, author: User) -> list[User]:
