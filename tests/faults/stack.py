@@ -150,6 +150,14 @@ class Stack:
     def email_subjects(self) -> Counter[str]:
         return Counter(str(message["Subject"]) for message in self.emails())
 
+    def emails_containing(self, text: str) -> int:
+        """How many emails were sent whose text holds `text` (a note's or a lead's unique
+        word): 1 is right, 2 a duplicate."""
+        return sum(text in path.read_text(errors="replace") for path in self.mail.glob("*.eml"))
+
+    def outbox(self) -> int:
+        return int(self.query("SELECT count(*) FROM smarketing_outboxtask")[0][0])
+
     # Dependencies ---------------------------------------------------------------------------
 
     def wait_until_serving(self) -> None:
