@@ -96,6 +96,9 @@ class Stack:
                 answer = Answer(response.status, dict(response.headers), response.read())
         except urllib.error.HTTPError as error:
             answer = Answer(error.code, dict(error.headers), error.read())
+        except OSError:
+            # No answer at all (a timeout, a reset): status 0.
+            answer = Answer(0, {}, b"")
         self.answers.append((method, path, answer.status))
         return answer
 
