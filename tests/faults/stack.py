@@ -238,7 +238,9 @@ def start_stack() -> Stack:
         web=Process(
             "web",
             python("-m", "gunicorn", "smarketing.wsgi", "--bind", f"127.0.0.1:{port}",
-                   "--workers", "2", "--threads", "4", "--timeout", "30"),
+                   "--workers", "2", "--threads", "4", "--timeout", "30",
+                   # Not the shared ~/.gunicorn socket: other servers on this machine use it.
+                   "--no-control-socket"),
             log=folder / "web.log", env=env,
         ),
         worker=Process(
