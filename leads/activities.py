@@ -6,7 +6,6 @@ from funnel and nothing of leads that does.
 """
 
 import re
-from functools import partial
 
 from django.db import transaction
 
@@ -15,6 +14,7 @@ from leads.access import ADD_ACTIVITY_REFUSAL, can_add_activity
 from leads.models import Activity, ActivityKind, Lead, Mention
 from leads.tasks import send_mention_email
 from smarketing.errors import NotAllowed
+from smarketing.outbox import enqueue
 
 # The longest text a person writes in one go: a note, a call's summary, a move's note.
 NOTE_MAX_LENGTH = 10_000
@@ -37,8 +37,7 @@ def mention_users(*, activity: Activity, users: list[User]) -> None:
     mentions = Mention.objects.bulk_create(
         [Mention(activity=activity, user=user, created_at=activity.created_at) for user in users]
     )
-    for mention in mentions:
-        transaction.on_commit(partial(send_mention_email.delay, mention.pk))
+    enqueue(task=send_mention_email, calls=[[mention.pk] for mention in mentions])
 
 
 def mentioned_users(text: str, *, author: User) -> list[User]:

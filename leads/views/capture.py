@@ -146,9 +146,11 @@ def capture(request: HttpRequest, key: str) -> HttpResponse:
 
 def _take_submission(request: HttpRequest, form: CaptureForm, wants_json: bool) -> HttpResponse:
     address = client_address(request) or "unknown"
+    # The address's limit first: what it refuses does not count toward the form's limit, or
+    # one address could keep the form closed to every other visitor.
     verdict = hit(
-        Limit("capture-form", form.public_key, form.per_minute, 60),
         Limit("capture-address", f"{form.public_key}:{address}", form.per_address_per_minute, 60),
+        Limit("capture-form", form.public_key, form.per_minute, 60),
     )
     if not verdict.allowed:
         message = _("Too many submissions. Please try again in %(seconds)s seconds.") % {
