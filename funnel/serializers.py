@@ -1,6 +1,5 @@
 """How the API reads and writes the funnel: stages, reasons, moves and their details."""
 
-from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
@@ -10,6 +9,7 @@ from funnel.forms import goal_period
 from funnel.models import Reason, ReasonKind, RevenueGoal, Stage
 from funnel.selectors import TOUCHES, Move
 from leads.forms import NOTE_MAX_LENGTH
+from smarketing.bounds import CENTS, DEAL_AMOUNT, MONEY_DIGITS, OBJECT_ID, PERCENT, STAGE_HOURS
 
 
 class StageRefSerializer(serializers.ModelSerializer[Stage]):
@@ -32,9 +32,11 @@ class StageSerializer(serializers.ModelSerializer[Stage]):
     """A stage with its configuration, as managers set it in the admin. The key (slug) names
     the stage in code and links: it is set at creation and kept."""
 
-    probability = serializers.IntegerField(min_value=0, max_value=100)
-    sla_hours = serializers.IntegerField(min_value=1, allow_null=True, required=False)
-    first_touch_hours = serializers.IntegerField(min_value=1, allow_null=True, required=False)
+    probability = serializers.IntegerField(**PERCENT.limits())
+    sla_hours = serializers.IntegerField(**STAGE_HOURS.limits(), allow_null=True, required=False)
+    first_touch_hours = serializers.IntegerField(
+        **STAGE_HOURS.limits(), allow_null=True, required=False
+    )
     required_fields = serializers.ListField(
         child=serializers.ChoiceField(choices=ENTRY_CRITERIA), required=False
     )
@@ -81,13 +83,14 @@ class OptionalNoteSerializer(serializers.Serializer[Any]):
 
 class ReasonedMoveSerializer(OptionalNoteSerializer):
     reason = serializers.IntegerField(
-        min_value=1, help_text="The id of an active reason of the move's kind (see /reasons/)."
+        **OBJECT_ID.limits(),
+        help_text="The id of an active reason of the move's kind (see /reasons/).",
     )
 
 
 def _money(**kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=Decimal("0.01"), **kwargs
+        max_digits=MONEY_DIGITS, decimal_places=CENTS, **DEAL_AMOUNT.limits(), **kwargs
     )
 
 
@@ -104,18 +107,18 @@ class MoveSerializer(OptionalNoteSerializer):
     """Any move the lead's stage allows; what else it needs depends on the move (see
     GET /leads/{id}/moves/)."""
 
-    to_stage = serializers.IntegerField(min_value=1)
-    reason = serializers.IntegerField(min_value=1, required=False)
+    to_stage = serializers.IntegerField(**OBJECT_ID.limits())
+    reason = serializers.IntegerField(**OBJECT_ID.limits(), required=False)
     value = _money(required=False)
     close_date = serializers.DateField(required=False)
 
 
 class ReassignSerializer(serializers.Serializer[Any]):
     marketing_owner = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text="A member of Marketing."
+        **OBJECT_ID.limits(), required=False, allow_null=True, help_text="A member of Marketing."
     )
     sales_owner = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text="A member of Sales."
+        **OBJECT_ID.limits(), required=False, allow_null=True, help_text="A member of Sales."
     )
 
 
