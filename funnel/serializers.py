@@ -9,6 +9,7 @@ from funnel.forms import goal_period
 from funnel.models import Reason, ReasonKind, RevenueGoal, Stage
 from funnel.selectors import TOUCHES, Move
 from leads.forms import NOTE_MAX_LENGTH
+from smarketing.api import StrictCharField, StrictModelSerializer
 from smarketing.bounds import CENTS, DEAL_AMOUNT, MONEY_DIGITS, OBJECT_ID, PERCENT, STAGE_HOURS
 
 
@@ -28,7 +29,7 @@ class ReasonRefSerializer(serializers.ModelSerializer[Reason]):
         read_only_fields = fields
 
 
-class StageSerializer(serializers.ModelSerializer[Stage]):
+class StageSerializer(StrictModelSerializer[Stage]):
     """A stage with its configuration, as managers set it in the admin. The key (slug) names
     the stage in code and links: it is set at creation and kept."""
 
@@ -63,14 +64,14 @@ class StageSerializer(serializers.ModelSerializer[Stage]):
         return fields
 
 
-class ReasonSerializer(serializers.ModelSerializer[Reason]):
+class ReasonSerializer(StrictModelSerializer[Reason]):
     class Meta:
         model = Reason
         fields = ["id", "kind", "slug", "label", "position", "active"]
 
 
 class NoteSerializer(serializers.Serializer[Any]):
-    body = serializers.CharField(max_length=NOTE_MAX_LENGTH, help_text="Mention with @username.")
+    body = StrictCharField(max_length=NOTE_MAX_LENGTH, help_text="Mention with @username.")
 
 
 class TouchSerializer(NoteSerializer):
@@ -78,7 +79,7 @@ class TouchSerializer(NoteSerializer):
 
 
 class OptionalNoteSerializer(serializers.Serializer[Any]):
-    note = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True)
+    note = StrictCharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True)
 
 
 class ReasonedMoveSerializer(OptionalNoteSerializer):

@@ -9,6 +9,7 @@ from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from leads.normalise import EMAIL_MAX_LENGTH, validate_email_lengths
 from smarketing.bounds import CAPTURE_RATE, CENTS, LEAD_VALUE, MONEY_DIGITS
 
 
@@ -61,7 +62,9 @@ class Lead(models.Model):
     """A person (and their company) who may buy. One row per email address, whatever its case."""
 
     full_name = models.CharField(_("name"), max_length=150)
-    email = models.EmailField(_("email"), max_length=254)
+    email = models.EmailField(
+        _("email"), max_length=EMAIL_MAX_LENGTH, validators=[validate_email_lengths]
+    )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     company = models.CharField(_("company"), max_length=150, blank=True)
     job_title = models.CharField(_("job title"), max_length=120, blank=True)

@@ -12,12 +12,18 @@ from accounts.models import User
 from funnel.models import Stage
 from funnel.serializers import ReasonRefSerializer, StageRefSerializer
 from leads.capture import capture_endpoint
-from leads.forms import NOTE_MAX_LENGTH, CaptureFormForm, PersonaForm
+from leads.forms import NOTE_MAX_LENGTH, ONE_LINE_FIELDS, CaptureFormForm, PersonaForm
 from leads.models import Capture, CaptureForm, Lead, Persona, Source
+from leads.normalise import normalise_email, single_line
 from leads.personas import Conversion, ConversionStep
 from leads.services import EDITABLE_FIELDS
 from leads.timeline import TimelineEntry
-from smarketing.api import StrictBooleanField
+from smarketing.api import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictEmailField,
+    StrictModelSerializer,
+)
 
 
 class PersonaRefSerializer(serializers.ModelSerializer[Persona]):
@@ -103,7 +109,24 @@ def _person(user: User | None) -> dict[str, Any] | None:
     return {"id": user.pk, "username": user.username, "name": str(user)}
 
 
-class LeadWriteSerializer(serializers.ModelSerializer[Lead]):
+class EmailAddressField(StrictEmailField):
+    def to_internal_value(self, data: Any) -> str:
+        return normalise_email(super().to_internal_value(data))
+
+
+class OneLineField(StrictCharField):
+    def to_internal_value(self, data: Any) -> str:
+        return single_line(super().to_internal_value(data))
+
+
+# As the lead forms do (leads.forms.LEAD_FIELD_CLASSES): text read through leads.normalise.
+LEAD_SERIALIZER_FIELDS: dict[str, type[serializers.CharField]] = {
+    "email": EmailAddressField,
+    **dict.fromkeys(ONE_LINE_FIELDS, OneLineField),
+}
+
+
+class LeadWriteSerializer(StrictModelSerializer[Lead]):
     """The details a person may change (PATCH sends only those that change)."""
 
     persona = serializers.PrimaryKeyRelatedField(
@@ -114,12 +137,13 @@ class LeadWriteSerializer(serializers.ModelSerializer[Lead]):
         model = Lead
         fields = list(EDITABLE_FIELDS)
 
-    def validate_email(self, email: str) -> str:
-        return email.strip()
+    def build_standard_field(self, field_name: str, model_field: Any) -> tuple[type, dict]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        return LEAD_SERIALIZER_FIELDS.get(field_name, field_class), kwargs
 
 
 class NewLeadSerializer(LeadWriteSerializer):
-    note = serializers.CharField(
+    note = StrictCharField(
         max_length=NOTE_MAX_LENGTH,
         required=False,
         allow_blank=True,
@@ -159,7 +183,7 @@ class TimelineEntrySerializer(serializers.Serializer[Any]):
         return data
 
 
-class PersonaSerializer(serializers.ModelSerializer[Persona]):
+class PersonaSerializer(StrictModelSerializer[Persona]):
     lead_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -255,12 +279,12 @@ class CaptureFormWriteSerializer(serializers.Serializer[Any]):
     changes). Only the JSON types are read here: what is acceptable is decided by the form page's
     own form (leads.forms.CaptureFormForm). The key, the dates and the counts are never read."""
 
-    name = serializers.CharField(help_text="Required for a new form; unique.")
+    name = StrictCharField(help_text="Required for a new form; unique.")
     # DRF collects declared fields by name, so this one may shadow Field.source.
     source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=Source.choices, required=False
     )
-    campaign = serializers.CharField(allow_blank=True, required=False)
+    campaign = StrictCharField(allow_blank=True, required=False)
     persona = serializers.IntegerField(
         allow_null=True, required=False, help_text="A persona's id, or null."
     )
@@ -270,7 +294,7 @@ class CaptureFormWriteSerializer(serializers.Serializer[Any]):
         help_text="A marketer's id, told of every capture; or null.",
     )
     allowed_origins = serializers.ListField(
-        child=serializers.CharField(),
+        child=StrictCharField(),
         help_text="Required for a new form: the websites that may send it, "
         "such as https://www.example.com.",
     )

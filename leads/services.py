@@ -26,6 +26,7 @@ from leads.access import (
     can_manage_personas,
 )
 from leads.models import Activity, ActivityKind, Lead, Mention, Persona
+from leads.normalise import normalise_email
 from leads.tasks import send_mention_email
 from smarketing.errors import Conflict, NotAllowed
 
@@ -53,11 +54,6 @@ class DuplicateLead(Conflict):
             _("A lead with the email %(email)s already exists.") % {"email": existing.email}
         )
         self.existing = existing
-
-
-def normalise_email(email: str) -> str:
-    """Emails are compared case-insensitively; surrounding spaces are never meant."""
-    return email.strip()
 
 
 def find_lead_by_email(email: str) -> Lead | None:

@@ -10,10 +10,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import models
+from django.db.models import Model
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -28,8 +31,15 @@ from smarketing.api_auth import TokenAuthentication
 from smarketing.errors import DomainError
 from smarketing.pagination import InvalidCursor
 
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = gettext_lazy("The request body is too large: send less at a time.")
+
+
 # Stable codes of the errors DRF itself raises.
 _DRF_CODES: dict[type[exceptions.APIException], str] = {
+    PayloadTooLarge: "too_large",
     exceptions.ValidationError: "invalid",
     exceptions.ParseError: "malformed_request",
     exceptions.NotAuthenticated: "not_authenticated",
@@ -53,6 +63,36 @@ class ApiErrorSerializer(serializers.Serializer[Any]):
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Each request field that was refused, with why. Empty for other errors.",
     )
+
+
+class StrictCharField(serializers.CharField):
+    """JSON strings only: DRF's CharField also takes numbers (turning 12 into "12"), which a
+    string in the schema does not allow."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(StrictCharField, serializers.EmailField):
+    pass
+
+
+class StrictSlugField(StrictCharField, serializers.SlugField):
+    pass
+
+
+class StrictModelSerializer[M: Model](serializers.ModelSerializer[M]):
+    """A ModelSerializer whose text fields take JSON strings only."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.EmailField: StrictEmailField,
+        models.SlugField: StrictSlugField,
+    }
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -94,7 +134,8 @@ def _field_errors(detail: Any) -> dict[str, list[str]]:
 
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
     """Every refusal as the one error shape. Domain errors keep their code and HTTP status;
-    a missing object is a 404, whoever asks; a cursor no list wrote is a 400 on `after`.
+    a missing object is a 404, whoever asks; a cursor no list wrote is a 400 on `after`; a body
+    over DATA_UPLOAD_MAX_MEMORY_SIZE a 413.
     Anything else is a bug, left to Django's 500."""
     if isinstance(exc, DomainError):
         set_rollback()
@@ -108,6 +149,11 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        # Django's own refusals of a request (too many fields, a bad multipart body...).
+        exc = exceptions.ParseError()
     if not isinstance(exc, exceptions.APIException):
         return None
     set_rollback()
@@ -254,12 +300,23 @@ def form_body(form_class: type[forms.Form]) -> dict[str, Any]:
     }
 
 
-def form_data(request: Request) -> Mapping[str, Any]:
-    """The JSON body as a page's form reads it: an object, or a 400."""
+def form_data(request: Request, form_class: type[forms.Form]) -> Mapping[str, Any]:
+    """The JSON body as a page's form reads it: an object whose fields have the JSON types
+    form_body documents (a form would take 12 for "12"), or a 400."""
     if not isinstance(request.data, Mapping):
         raise exceptions.ValidationError(
             {api_settings.NON_FIELD_ERRORS_KEY: [_("Send one JSON object.")]}
         )
+    properties = form_body(form_class)["properties"]
+    wrong = {
+        name: [str(serializers.CharField.default_error_messages["invalid"])]
+        for name, value in request.data.items()
+        if properties.get(name, {}).get("type") == "string"
+        and value is not None
+        and not isinstance(value, str)
+    }
+    if wrong:
+        raise exceptions.ValidationError(wrong)
     return request.data
 
 

@@ -311,7 +311,7 @@ REST_FRAMEWORK = {
         "api": f"{env.integer('API_RATE_PER_MINUTE', 600, minimum=1)}/minute"
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["smarketing.api_parsers.JSONParser"],
     "EXCEPTION_HANDLER": "smarketing.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "smarketing.api.ApiSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

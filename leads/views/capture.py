@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
@@ -37,8 +38,9 @@ from leads.capture import (
     snippets,
     thank_you_url,
 )
-from leads.forms import NOTE_MAX_LENGTH, CaptureFormForm
+from leads.forms import LEAD_FIELD_CLASSES, NOTE_MAX_LENGTH, CaptureFormForm
 from leads.models import CaptureForm, Lead
+from leads.normalise import is_text
 from smarketing.ratelimit import Limit, hit
 
 PUBLIC_TEMPLATE = "leads/capture/public.html"
@@ -55,6 +57,7 @@ class CaptureSubmission(forms.ModelForm[Lead]):
     class Meta:
         model = Lead
         fields = VISITOR_FIELDS
+        field_classes = LEAD_FIELD_CLASSES
 
     def validate_constraints(self) -> None:
         """A known email is merged into its lead, not refused."""
@@ -156,9 +159,13 @@ def _take_submission(request: HttpRequest, form: CaptureForm, wants_json: bool) 
         response = _answer(request, wants_json, 429, "rate_limited", message)
         response["Retry-After"] = str(verdict.retry_after)
         return response
-    data = _submitted_data(request, wants_json)
+    try:
+        data = _submitted_data(request, wants_json)
+    except RequestDataTooBig:
+        message = _("This submission is too large to be sent.")
+        return _answer(request, wants_json, 413, "too_large", message)
     if data is None:
-        message = _("Send the form's fields as a JSON object.")
+        message = _("Send the form's fields as a JSON object of strings.")
         return _answer(request, wants_json, 400, "invalid_json", message)
     if str(data.get(HONEYPOT) or "").strip():
         # A bot filled in the field people never see: it is thanked and nothing is saved.
@@ -171,14 +178,20 @@ def _take_submission(request: HttpRequest, form: CaptureForm, wants_json: bool) 
     return _thanks(request, form, wants_json, data)
 
 
-def _submitted_data(request: HttpRequest, wants_json: bool) -> dict[str, Any] | None:
+def _submitted_data(request: HttpRequest, wants_json: bool) -> dict[str, str] | None:
+    """The submitted fields, or None for a JSON body that is not an object of strings (nesting
+    deep enough to exhaust the parser, numbers, lists and halves of characters included)."""
     if not wants_json:
         return request.POST.dict()
     try:
         data = json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not all(
+        isinstance(value, str) and is_text(value) for value in data.values()
+    ):
+        return None
+    return data
 
 
 def _thanks(
