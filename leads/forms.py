@@ -10,7 +10,7 @@ from accounts.roles import Role
 from accounts.selectors import active_members
 from leads.capture import normalise_origin
 from leads.models import ActivityKind, CaptureForm, Lead, Persona
-from leads.normalise import normalise_email, single_line
+from leads.normalise import is_text, normalise_email, single_line
 from leads.services import EDITABLE_FIELDS
 from smarketing.bounds import LEAD_VALUE
 
@@ -19,14 +19,24 @@ NOTE_MAX_LENGTH = 10_000
 ONE_LINE_FIELDS = ("full_name", "phone", "company", "job_title", "country", "campaign")
 
 
-class EmailAddressField(forms.EmailField):
+class TextField(forms.CharField):
+    """Text only: a form would store the JSON list or number a website sends as its Python
+    spelling, and halves of characters cannot be stored at all."""
+
     def to_python(self, value: Any) -> str:
-        return normalise_email(super().to_python(value) or "")
+        if value is not None and not (isinstance(value, str) and is_text(value)):
+            raise forms.ValidationError(gettext("Enter text."), code="invalid")
+        return str(super().to_python(value) or "")
 
 
-class OneLineField(forms.CharField):
+class EmailAddressField(TextField, forms.EmailField):
     def to_python(self, value: Any) -> str:
-        return single_line(super().to_python(value) or "")
+        return normalise_email(super().to_python(value))
+
+
+class OneLineField(TextField):
+    def to_python(self, value: Any) -> str:
+        return single_line(super().to_python(value))
 
 
 # Every lead form (a marketer's, a website's) reads its text through leads.normalise.

@@ -59,6 +59,8 @@ DEAL_AMOUNT = Bound(Decimal("0.01"), _largest(MONEY_DIGITS, CENTS))
 GOAL_AMOUNT = Bound(Decimal("0.01"), _largest(GOAL_DIGITS, CENTS))
 # A website form's submissions per minute, in all and from one address.
 CAPTURE_RATE = Bound(1, 1_000_000)
+# The year of a period asked for (a goal's, the dashboard's, a digest's week).
+PERIOD_YEAR = Bound(1900, 2999)
 # Rows per page of a list in the API.
 PAGE_SIZE = Bound(1, 100)
 # An object's id sent in a request (ids are PostgreSQL bigints).

@@ -38,9 +38,8 @@ from leads.capture import (
     snippets,
     thank_you_url,
 )
-from leads.forms import LEAD_FIELD_CLASSES, NOTE_MAX_LENGTH, CaptureFormForm
+from leads.forms import LEAD_FIELD_CLASSES, NOTE_MAX_LENGTH, CaptureFormForm, TextField
 from leads.models import CaptureForm, Lead
-from leads.normalise import is_text
 from smarketing.ratelimit import Limit, hit
 
 PUBLIC_TEMPLATE = "leads/capture/public.html"
@@ -50,9 +49,7 @@ PREFLIGHT_MAX_AGE = 600
 class CaptureSubmission(forms.ModelForm[Lead]):
     """What a visitor sends; only these fields are read."""
 
-    message = forms.CharField(
-        label=gettext_lazy("Message"), max_length=NOTE_MAX_LENGTH, required=False
-    )
+    message = TextField(label=gettext_lazy("Message"), max_length=NOTE_MAX_LENGTH, required=False)
 
     class Meta:
         model = Lead
@@ -165,7 +162,7 @@ def _take_submission(request: HttpRequest, form: CaptureForm, wants_json: bool) 
         message = _("This submission is too large to be sent.")
         return _answer(request, wants_json, 413, "too_large", message)
     if data is None:
-        message = _("Send the form's fields as a JSON object of strings.")
+        message = _("Send the form's fields as a JSON object.")
         return _answer(request, wants_json, 400, "invalid_json", message)
     if str(data.get(HONEYPOT) or "").strip():
         # A bot filled in the field people never see: it is thanked and nothing is saved.
@@ -179,19 +176,15 @@ def _take_submission(request: HttpRequest, form: CaptureForm, wants_json: bool) 
 
 
 def _submitted_data(request: HttpRequest, wants_json: bool) -> dict[str, str] | None:
-    """The submitted fields, or None for a JSON body that is not an object of strings (nesting
-    deep enough to exhaust the parser, numbers, lists and halves of characters included)."""
+    """The submitted fields, or None for a body that is not a JSON object (nesting deep
+    enough to exhaust the parser included). The form refuses fields that are not text."""
     if not wants_json:
         return request.POST.dict()
     try:
         data = json.loads(request.body)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(data, dict) or not all(
-        isinstance(value, str) and is_text(value) for value in data.values()
-    ):
-        return None
-    return data
+    return data if isinstance(data, dict) else None
 
 
 def _thanks(

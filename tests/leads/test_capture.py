@@ -204,6 +204,7 @@ def test_bad_fields_get_a_400_with_each_fields_errors_and_nothing_is_saved() -> 
         "full_name": ["This field is required."],
         "email": ["Enter a valid email address."],
         "company": ["Ensure this value has at most 150 characters (it has 151)."],
+        "phone": ["Enter text."],
     }
     assert not Lead.objects.exists()
     assert not Capture.objects.exists()
