@@ -108,7 +108,7 @@ def _capture_form_page(
         messages.success(request, _("The website form %(name)s was saved.") % {"name": saved.name})
         return redirect("capture_form_detail", pk=saved.pk)
     context = {"capture_form": capture_form, "form": form}
-    return render(request, "leads/capture/form.html", context)
+    return render(request, "leads/capture/form.html", context, status=400 if form.errors else 200)
 
 
 def _refused(request: AuthenticatedHttpRequest, message: str = "") -> HttpResponse:
