@@ -28,7 +28,7 @@ class User(AbstractUser):
         whoever changes a password because it leaked means every way in. Here rather than in
         the password page, so that the admin and `manage.py changepassword` do it too;
         set_password is what marks a new one (a hash upgraded at login is not)."""
-        new_password = self._password is not None and self.pk is not None
+        new_password = getattr(self, "_password", None) is not None and self.pk is not None
         super().save(*args, **kwargs)
         if new_password:
             ApiToken.objects.filter(user=self).delete()

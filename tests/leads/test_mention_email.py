@@ -128,7 +128,7 @@ def test_a_database_error_is_retried(maria, sam) -> None:
         cursor.execute("SET lock_timeout = '200ms'")
     release.start()
     try:
-        attempt = send_mention_email.apply(args=[mention.pk])
+        attempt = send_mention_email.apply(args=(mention.pk,))
     finally:
         release.join()
         with connection.cursor() as cursor:
