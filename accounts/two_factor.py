@@ -35,7 +35,7 @@ class ThrottledAuthenticateForm(AuthenticateForm):
             # AxesMiddleware answers with the lockout page instead of this form.
             request.axes_locked_out = True
             request.axes_credentials = credentials
-            raise ValidationError(_("Too many failed log-in attempts."), code="locked_out")
+            raise ValidationError(_("Too many failed log-in attempts"), code="locked_out")
         return super().clean_code()
 
     def _emit_authentication_failed(self, authenticator: Authenticator) -> None:
