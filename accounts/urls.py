@@ -1,5 +1,6 @@
 from allauth.account import views as allauth_views
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from accounts import views, views_tokens
@@ -10,7 +11,8 @@ urlpatterns = [
     path("login/", login, name="login"),
     # The same page under the name allauth's own views send people back to.
     path("login/", login, name="account_login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Open to anyone: it also ends a login still waiting for its two-factor code.
+    path("logout/", login_not_required(auth_views.LogoutView.as_view()), name="logout"),
     path(
         "password/",
         auth_views.PasswordChangeView.as_view(template_name="accounts/password_change.html"),

@@ -15,6 +15,9 @@ PUBLIC_ROUTES = {
     "login",
     # The same login page, under the name allauth's views send people back to.
     "account_login",
+    # A POST that ends whatever session the browser has, also a login waiting for its
+    # two-factor code; it reveals nothing and changes nothing else.
+    "logout",
     # Single sign-on starts and ends here, before anyone is logged in; an unknown provider is a
     # 404 and a callback without the state this browser started with is refused.
     "openid_connect_login",
