@@ -175,6 +175,10 @@ OIDC_ISSUER_URL = env.checked(
     lambda value: not value or urlsplit(value).scheme in {"http", "https"},
     "must be the provider's issuer address, such as https://login.example.com/realms/crm",
 )
+# The login page's single sign-on button posts a form answered by a redirect to the provider,
+# which the content security policy's form-action must allow.
+_issuer = urlsplit(OIDC_ISSUER_URL)
+SSO_ORIGINS = [f"{_issuer.scheme}://{_issuer.netloc}"] if OIDC_ISSUER_URL else []
 SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {
     "openid_connect": {
         "OAUTH_PKCE_ENABLED": True,
@@ -223,7 +227,7 @@ SECURE_CSP = {
     "font-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    "form-action": [CSP.SELF, *SSO_ORIGINS],
     "frame-ancestors": [CSP.NONE],
 }
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import requests
+from django.conf import settings
 from django.test import override_settings
 from oidc_provider_mock import run_server_in_thread
 
@@ -39,11 +40,12 @@ def signing_in_through(issuer: str) -> Iterator[None]:
         "settings": {"server_url": issuer},
     }
     providers = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": [app]}}
-    with override_settings(SOCIALACCOUNT_PROVIDERS=providers):
+    csp = {**settings.SECURE_CSP, "form-action": [*settings.SECURE_CSP["form-action"], issuer]}
+    with override_settings(SOCIALACCOUNT_PROVIDERS=providers, SECURE_CSP=csp):
         yield
 
 
-def identity(issuer: str, sub: str, **claims: object) -> None:
+def identity(issuer: str, sub: str, **claims: str | bool) -> None:
     """What the provider says about `sub` from now on (email, email_verified, name...)."""
     response = requests.put(f"{issuer}/users/{sub}", json=claims, timeout=5)
     response.raise_for_status()

@@ -104,7 +104,7 @@ def test_once_linked_the_identity_finds_its_person_whatever_the_address_becomes(
     ],
 )
 def test_an_unverified_or_unknown_address_is_refused_and_links_nothing(
-    client: Client, sso: str, marketer: User, claims: dict[str, object], says: str
+    client: Client, sso: str, marketer: User, claims: dict[str, str | bool], says: str
 ) -> None:
     identity(sso, "idp-someone", **{"email": marketer.email, **claims})
 
