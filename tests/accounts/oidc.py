@@ -9,6 +9,7 @@ endpoint before reading its userinfo endpoint: the whole round trip, over HTTP.
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
 import requests
 from django.conf import settings
@@ -40,7 +41,8 @@ def signing_in_through(issuer: str) -> Iterator[None]:
         "settings": {"server_url": issuer},
     }
     providers = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": [app]}}
-    csp = {**settings.SECURE_CSP, "form-action": [*settings.SECURE_CSP["form-action"], issuer]}
+    form_action = [*cast("list[str]", settings.SECURE_CSP["form-action"]), issuer]
+    csp = {**settings.SECURE_CSP, "form-action": form_action}
     with override_settings(SOCIALACCOUNT_PROVIDERS=providers, SECURE_CSP=csp):
         yield
 
