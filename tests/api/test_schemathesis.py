@@ -56,6 +56,7 @@ ROLES = ["marketer", "rep-a", "manager"]
 # What a request the schema calls valid may still get: the domain's refusals (a role that may
 # not, an object that is not there or not theirs, a move the lead's stage does not allow).
 DOMAIN_REFUSALS = ["2XX", "403", "404", "409"]
+CURSORS = {"after", "before"}
 
 
 def _bearer(name: str) -> str:
@@ -66,7 +67,8 @@ def _bearer(name: str) -> str:
 def _refusing_some_schema_valid_input(raw: dict[str, Any]) -> list[str]:
     """Operations that answer 400 to some input their schema calls valid, for known reasons:
 
-    - lists paged by an opaque cursor (`after`): one the list did not write is refused, although
+    - lists paged by an opaque cursor (`after`, `before`): one the list did not write is
+      refused, although
       any string is valid by the schema;
     - bodies with amounts: drf-spectacular writes a decimal's pattern as `^-?\\d{0,N}...`
       whatever the field's bounds, so a negative or zero amount is schema-valid and refused
@@ -86,7 +88,7 @@ def _refusing_some_schema_valid_input(raw: dict[str, Any]) -> list[str]:
         f"{method.upper()} {path}"
         for path, item in raw["paths"].items()
         for method, operation in item.items()
-        if any(parameter["name"] == "after" for parameter in operation.get("parameters", []))
+        if any(parameter["name"] in CURSORS for parameter in operation.get("parameters", []))
         or has_amount(operation)
     ]
 
@@ -142,7 +144,7 @@ class RoleToken:
         return _bearer(_acting["as"])
 
     def set(self, case: schemathesis.Case, data: str, ctx: object) -> None:
-        case.headers = {**(case.headers or {}), "Authorization": data}
+        case.headers["Authorization"] = data
 
 
 @pytest.fixture(params=ROLES)
