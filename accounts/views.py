@@ -1,5 +1,6 @@
 from typing import Any
 
+from allauth.account import views as allauth_views
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -23,9 +24,8 @@ class RefusedFormIs400:
         return response
 
 
-class LoginView(RefusedFormIs400, auth_views.LoginView):
+class LoginView(RefusedFormIs400, allauth_views.LoginView):
     template_name = "accounts/login.html"
-    redirect_authenticated_user = True
 
 
 class PasswordChangeView(RefusedFormIs400, auth_views.PasswordChangeView):
