@@ -1,11 +1,15 @@
 """The weekly digest job: Celery beat starts send_weekly_digests every Monday at 08:00 in the
 organisation's time zone; it queues one send_digest per person. Tasks take ids, load fresh data
-and are safe to run twice (see digests.services.deliver_digest)."""
+and are safe to run twice (see digests.services.deliver_digest).
+
+This module calls the services and queues its own tasks; the services never queue a task, so
+that the two import in one direction only."""
 
 import logging
 from datetime import date
 
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -13,6 +17,7 @@ from digests.models import Digest
 from digests.selectors import digest_recipients
 from digests.services import (
     build_digest,
+    build_preview,
     build_team_week,
     deliver_digest,
     send_preview,
@@ -64,3 +69,13 @@ def send_digest_preview(digest_id: int, to_user_id: int) -> bool:
         return False
     send_preview(digest=digest, to=manager)
     return True
+
+
+def queue_preview(*, manager: User, user_id: int, week: date) -> Digest:
+    """A manager's preview of someone's digest: built now, so that a refusal answers the
+    request, and emailed to the manager by a worker once the transaction commits. Raises as
+    digests.services.build_preview does."""
+    with transaction.atomic():
+        digest = build_preview(manager=manager, user_id=user_id, week=week)
+        enqueue(task=send_digest_preview, calls=[[digest.pk, manager.pk]])
+    return digest

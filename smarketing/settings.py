@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "funnel",
     "dashboard",
     "digests",
+    "audit",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,7 @@ from leads.access import (
     can_manage_capture_forms,
     can_view_capture_forms,
 )
+from leads.activities import NOTE_MAX_LENGTH
 from leads.capture import (
     HONEYPOT,
     VISITOR_FIELDS,
@@ -37,7 +38,7 @@ from leads.capture import (
     snippets,
     thank_you_url,
 )
-from leads.forms import NOTE_MAX_LENGTH, CaptureFormForm
+from leads.forms import CaptureFormForm
 from leads.models import CaptureForm, Lead
 from smarketing.ratelimit import Limit, hit
 
