@@ -12,7 +12,7 @@ database, and its tests build them by hand.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from funnel.models import ChangeKind, Outcome, Reason, RevenueGoal, WellKnownStage
 from funnel.periods import Period
-from funnel.selectors import StageSummary, stage_summaries
+from funnel.selectors import StageSummary, past_limit, stage_summaries
 from funnel.stages import Funnel
 from leads.models import Lead, Persona, Source
 
@@ -239,11 +239,8 @@ def mqls_waiting_past_limit(*, funnel: Funnel, now: datetime) -> int:
     into MQL comes from Marketing, which clears it, and only leads in Sales stages are given
     one), so the stage says "unclaimed" by itself."""
     mql = funnel.by_slug(WellKnownStage.MQL)
-    if mql is None or mql.sla_hours is None:
-        return 0
-    return Lead.objects.filter(
-        stage=mql, stage_entered_at__lt=now - timedelta(hours=mql.sla_hours)
-    ).count()
+    waiting_too_long = past_limit([mql] if mql is not None else [], now=now)
+    return Lead.objects.filter(waiting_too_long).count() if waiting_too_long else 0
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,9 @@ from digests.access import can_read
 from digests.models import Digest, DigestRole
 from funnel.models import ChangeKind, StageChange, Team, WellKnownStage
 from funnel.periods import Period, week
-from funnel.selectors import TOUCHES, mql_queue_page, unclaimed_mql_queue
+from funnel.selectors import TOUCHES, mql_queue_page, past_limit, unclaimed_mql_queue
 from funnel.stages import Funnel, load_funnel
 from leads.models import Activity, Lead
-from leads.selectors import past_sla
 from smarketing.pagination import Keyset, Page, paginate
 
 Section = dict[str, Any]
@@ -167,7 +166,7 @@ def stuck_leads(
     `teams` keeps the stages those teams own; `owner` narrows the leads (marketing_owner=...).
     Two queries, or none when no stage has a limit."""
     stages = [s for s in week.funnel.stages if teams is None or s.team in set(teams)]
-    condition = past_sla(stages, now=week.now)
+    condition = past_limit(stages, now=week.now)
     if not condition:
         return {"count": 0, "by_stage": [], "leads": []}
     leads = Lead.objects.filter(condition)

@@ -7,7 +7,6 @@ that the two import in one direction only."""
 
 import logging
 from datetime import date
-from functools import partial
 
 from celery import shared_task
 from django.db import transaction
@@ -24,6 +23,7 @@ from digests.services import (
     send_preview,
 )
 from digests.weeks import last_complete_week
+from smarketing.outbox import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +45,7 @@ def send_weekly_digests(week: str | None = None) -> int:
     monday = date.fromisoformat(week) if week else last_complete_week(timezone.now()).first_day
     build_team_week(week=monday)
     user_ids = list(digest_recipients().values_list("pk", flat=True))
-    for user_id in user_ids:
-        transaction.on_commit(partial(send_digest.delay, user_id, monday.isoformat()))
+    enqueue(task=send_digest, calls=[[user_id, monday.isoformat()] for user_id in user_ids])
     logger.info("Queued %d digests for the week of %s", len(user_ids), monday)
     return len(user_ids)
 
@@ -78,5 +77,5 @@ def queue_preview(*, manager: User, user_id: int, week: date) -> Digest:
     digests.services.build_preview does."""
     with transaction.atomic():
         digest = build_preview(manager=manager, user_id=user_id, week=week)
-        transaction.on_commit(partial(send_digest_preview.delay, digest.pk, manager.pk))
+        enqueue(task=send_digest_preview, calls=[[digest.pk, manager.pk]])
     return digest

@@ -1,4 +1,5 @@
-"""Who may make which move. Pages, the board and later the API all ask here."""
+"""Who may move, claim and reassign leads and set the revenue goals. Pages, the board and the
+API all ask here."""
 
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +8,12 @@ from accounts.models import User
 from accounts.roles import Role, roles_of
 from funnel.models import ChangeKind, Team, Transition
 from leads.models import Lead
+
+# What a person refused by the check of the same name reads, from a service or a page.
+MAKE_MOVE_REFUSAL = _("You may not move this lead from %(from)s to %(to)s.")
+CLAIM_REFUSAL = _("Only Sales and managers claim leads.")
+REASSIGN_REFUSAL = _("Only managers reassign leads.")
+SET_GOALS_REFUSAL = _("Only managers set revenue goals.")
 
 
 def can_make_move(user: User, lead: Lead, transition: Transition) -> bool:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import record_change, snapshot
-from funnel.access import can_set_goals
+from funnel.access import SET_GOALS_REFUSAL, can_set_goals
 from funnel.models import PeriodKind, RevenueGoal
 from funnel.periods import Period
 from smarketing.errors import Conflict, DomainError, NotAllowed
@@ -46,7 +46,7 @@ _OVERLAP = "goal_periods_do_not_overlap"
 def _check(actor: User, period: Period, terms: GoalTerms) -> None:
     """Every rule the database would refuse, as a sentence, bar the overlap it alone can see."""
     if not can_set_goals(actor):
-        raise NotAllowed(_("Only managers set revenue goals."))
+        raise NotAllowed(str(SET_GOALS_REFUSAL))
     if period.kind not in PeriodKind.values:
         raise DomainError(_("A goal is set for a month or a quarter."))
     if terms.amount <= 0:
@@ -113,7 +113,7 @@ def change_revenue_goal(
 @transaction.atomic
 def delete_revenue_goal(*, goal_id: int, actor: User) -> None:
     if not can_set_goals(actor):
-        raise NotAllowed(_("Only managers set revenue goals."))
+        raise NotAllowed(str(SET_GOALS_REFUSAL))
     goal = RevenueGoal.objects.select_for_update().filter(pk=goal_id).first()
     if goal is None:
         return

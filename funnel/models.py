@@ -16,6 +16,11 @@ class Team(models.TextChoices):
     BOTH = "both", _("Marketing and Sales")
 
 
+# The stages each team works in: both teams work an MQL.
+MARKETING_OWNED = frozenset({Team.MARKETING, Team.BOTH})
+SALES_OWNED = frozenset({Team.SALES, Team.BOTH})
+
+
 class Outcome(models.TextChoices):
     OPEN = "open", _("Open")
     WON = "won", _("Won")
@@ -93,9 +98,24 @@ class Stage(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def marketing_works_it(self) -> bool:
+        return self.team in MARKETING_OWNED
+
+    @property
+    def sales_works_it(self) -> bool:
+        return self.team in SALES_OWNED
+
+    def late_since(self, now: datetime) -> datetime | None:
+        """A lead that entered this stage before this instant has outstayed its time limit by
+        `now`; None for a stage without one. The one definition of "past the limit": asked of
+        one lead by is_past_limit, and of many in SQL by funnel.selectors.past_limit."""
+        return None if self.sla_hours is None else now - timedelta(hours=self.sla_hours)
+
     def is_past_limit(self, *, entered_at: datetime, now: datetime) -> bool:
         """Whether a lead that entered this stage at `entered_at` has outstayed its limit."""
-        return self.sla_hours is not None and now - entered_at > timedelta(hours=self.sla_hours)
+        late_since = self.late_since(now)
+        return late_since is not None and entered_at < late_since
 
 
 class WellKnownStage(StrEnum):

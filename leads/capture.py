@@ -18,14 +18,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.services import record_change, snapshot, stored
 from leads.access import MANAGE_CAPTURE_FORMS_REFUSAL, can_manage_capture_forms
+from leads.activities import mention_users
 from leads.models import Activity, ActivityKind, Capture, CaptureForm, Lead
-from leads.services import (
-    DuplicateLead,
-    enter_new_lead,
-    find_lead_by_email,
-    fold_in_details,
-    mention_users,
-)
+from leads.services import DuplicateLead, enter_new_lead, find_lead_by_email, fold_in_details
 from smarketing.errors import NotAllowed
 from smarketing.links import absolute_url
 
@@ -181,4 +176,21 @@ def snippets(form: CaptureForm) -> Snippets:
         endpoint=endpoint,
         html=render_to_string("leads/capture/snippet_form.html", context).strip(),
         fetch=render_to_string("leads/capture/snippet_fetch.html", context).strip(),
+    )
+
+
+@dataclass(frozen=True)
+class CaptureFormDetail:
+    """A website form (with its counts) as its page shows it: its snippets and latest captures."""
+
+    form: CaptureForm
+    snippets: Snippets
+    latest_captures: list[Capture]
+
+
+def capture_form_detail(pk: int) -> CaptureFormDetail:
+    """CaptureForm.DoesNotExist if there is none."""
+    form = capture_forms_with_counts().select_related("persona", "owner").get(pk=pk)
+    return CaptureFormDetail(
+        form=form, snippets=snippets(form), latest_captures=latest_captures(form)
     )

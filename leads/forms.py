@@ -8,11 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import active_members
+from leads.activities import NOTE_MAX_LENGTH
 from leads.capture import CAPTURE_FORM_FIELDS, normalise_origin
 from leads.models import ActivityKind, CaptureForm, Lead, Persona
 from leads.services import EDITABLE_FIELDS, PERSONA_FIELDS
-
-NOTE_MAX_LENGTH = 10_000
 
 
 class LeadForm(forms.ModelForm[Lead]):

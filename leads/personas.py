@@ -94,3 +94,17 @@ def _rate(part: int, whole: int | None) -> Decimal | None:
     if not whole:
         return None
     return Decimal(part * 100) / Decimal(whole)
+
+
+@dataclass(frozen=True)
+class PersonaDetail:
+    """A persona (with `lead_count`) and how its leads went through the funnel."""
+
+    persona: Persona
+    conversion: Conversion
+
+
+def persona_detail(pk: int) -> PersonaDetail:
+    """The persona and its conversion; Persona.DoesNotExist if there is none. Two queries."""
+    persona = personas_with_lead_counts().get(pk=pk)
+    return PersonaDetail(persona=persona, conversion=persona_conversion(persona))

@@ -10,18 +10,15 @@ from accounts.api import ApiTokenViewSet, MeView
 from audit.api import AuditView
 from dashboard.api import DashboardView
 from digests.api import DigestViewSet
-from funnel.api.board import BoardView
 from funnel.api.configuration import ReasonViewSet, StageViewSet
 from funnel.api.goals import RevenueGoalViewSet
-from funnel.api.moves import LeadMoveViewSet
-from funnel.api.queue import QueueView
-from leads.api import (
-    CaptureFormViewSet,
-    LeadViewSet,
-    MentionsSeenView,
-    MentionsView,
-    PersonaViewSet,
-)
+from leads.api.board import BoardView
+from leads.api.capture_forms import CaptureFormViewSet
+from leads.api.leads import LeadViewSet
+from leads.api.mentions import MentionsSeenView, MentionsView
+from leads.api.moves import LeadMoveViewSet
+from leads.api.personas import PersonaViewSet
+from leads.api.queue import QueueView
 from smarketing.api import NotFoundView
 
 app_name = "api"
