@@ -80,7 +80,7 @@ CREATE OR REPLACE TRIGGER funnel_stage_totals_truncate AFTER TRUNCATE ON leads_l
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("funnel", "0011_entry_criteria_any_form_can_fill"),
+        ("funnel", "0010_owner_stage_totals"),
     ]
 
     operations = [migrations.RunSQL(INSTALL, reverse_sql=migrations.RunSQL.noop)]
