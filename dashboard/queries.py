@@ -1,6 +1,7 @@
 """What the dashboard reads: sums over the daily rollups for a period, in SQL, and the few records
-the figures need beside them (the stages, the period's goal, the people and reasons the tables
-name). Each function is one query (load_names three) whatever the number of leads or moves.
+the figures need beside them (the period's goal, the open pipeline, the people and reasons the
+tables name; the stages are funnel.stages.load_funnel). Each function is one query (load_names
+three) whatever the number of leads or moves.
 
 Counts of leads are distinct leads: a lead that makes the same move twice in a period counts
 once, under the first time (its reason, its actor). Money is the sum of the moves' amounts.
