@@ -54,7 +54,7 @@ test: install
 	$(OFFLINE_SETTINGS) $(BIN)/mypy .
 	$(WITH_DATABASE) env DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/lint-imports --no-logo
-	$(WITH_DATABASE) $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(WITH_DATABASE) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The lead list's timings on a big database (DATABASE_URL, e.g. one filled by
 # `manage.py seed_demo --leads 1000000`); BENCH_ARGS="--repeat 50" for more requests per case.

@@ -18,6 +18,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.path)).is_relative_to(HERE):
             item.add_marker(pytest.mark.faults)
+            # One worker takes a file's tests: each file starts its stack once (--dist loadgroup).
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
             if item.get_closest_marker("slow_faults") and not os.environ.get("FAULTS_LONG"):
                 item.add_marker(pytest.mark.skip(reason="the long fault run needs FAULTS_LONG=1"))
 
