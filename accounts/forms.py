@@ -1,8 +1,17 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiToken, User
 from accounts.tokens import DEFAULT_LIFETIME, LIFETIMES
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's login form, posting the username as `username` as the login page always has
+    (password managers and scripts fill that name in)."""
+
+    def add_prefix(self, field_name: str) -> str:
+        return "username" if field_name == "login" else super().add_prefix(field_name)
 
 
 class PreferencesForm(forms.ModelForm[User]):

@@ -89,7 +89,11 @@ class DashboardView(APIView):
         summary="The dashboard's figures for a month or a quarter",
         parameters=[
             OpenApiParameter(
-                "period", str, description="2026-11 (a month) or 2026-Q4; this quarter if left out."
+                "period",
+                str,
+                description="2026-11 (a month) or 2026-Q4; this quarter if left out.",
+                # Empty is the same as left out.
+                pattern=r"^(?:[0-9]{4}-(?:0[1-9]|1[0-2]|Q[1-4]))?$",
             )
         ],
         responses=DashboardSerializer,

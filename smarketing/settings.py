@@ -11,7 +11,6 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from smarketing import env
-from smarketing.embedded_db import embedded_database_url
 
 django_stubs_ext.monkeypatch()
 
@@ -97,8 +96,15 @@ TEMPLATES = [
     }
 ]
 
-# Database: PostgreSQL only. Without DATABASE_URL an embedded server is started for this machine.
-_database_url = env.string("DATABASE_URL", "") or embedded_database_url()
+# Database: PostgreSQL only. Loading the settings starts nothing: without DATABASE_URL, manage.py
+# and `python -m smarketing.embedded_db` (the Makefile's commands) start the embedded server first
+# and set it.
+_database_url = env.string("DATABASE_URL", "")
+if not _database_url:
+    raise env.SettingsError(
+        "DATABASE_URL is not set. Set it to postgres://user:password@host:port/name, or run the "
+        "command through manage.py or make, which start the embedded PostgreSQL."
+    )
 try:
     _database = dj_database_url.parse(
         _database_url,
@@ -141,6 +147,64 @@ AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
 # How many reverse proxies stand in front of the web server (each adds to X-Forwarded-For).
 TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0)
 
+# Logging in (django-allauth): username and password, then a code from an authenticator app
+# for those who turned two-factor on (accounts/two_factor.py); single sign-on through OpenID
+# Connect when OIDC_ISSUER_URL is set (accounts/sso.py). Nobody signs up: administrators add
+# people. Throttling is axes' alone (above), counted in PostgreSQL for passwords and two-factor
+# codes alike, so allauth's own limits (in the cache) are off.
+INSTALLED_APPS += [
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+]
+MIDDLEWARE += [
+    "allauth.account.middleware.AccountMiddleware",
+    "accounts.two_factor.ManagerTwoFactorMiddleware",
+]
+ACCOUNT_ADAPTER = "accounts.sso.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.sso.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+# Every session lasts SESSION_IDLE_MINUTES without a request, with no "remember me" choice.
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_RATE_LIMITS = False
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "smarketing"
+MFA_FORMS = {"authenticate": "accounts.two_factor.ThrottledAuthenticateForm"}
+# Managers must set up an authenticator app before anything else.
+TWO_FACTOR_REQUIRED_FOR_MANAGERS = env.boolean("TWO_FACTOR_REQUIRED_FOR_MANAGERS", default=False)
+OIDC_ISSUER_URL = env.checked(
+    "OIDC_ISSUER_URL",
+    env.string("OIDC_ISSUER_URL", ""),
+    lambda value: not value or urlsplit(value).scheme in {"http", "https"},
+    "must be the provider's issuer address, such as https://login.example.com/realms/crm",
+)
+# The login page's single sign-on button posts a form answered by a redirect to the provider,
+# which the content security policy's form-action must allow.
+_issuer = urlsplit(OIDC_ISSUER_URL)
+SSO_ORIGINS = [f"{_issuer.scheme}://{_issuer.netloc}"] if OIDC_ISSUER_URL else []
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": (
+            [
+                {
+                    "provider_id": "sso",
+                    "name": env.string("OIDC_BUTTON_LABEL", "Single sign-on"),
+                    "client_id": env.string("OIDC_CLIENT_ID"),
+                    "secret": env.string("OIDC_CLIENT_SECRET"),
+                    "settings": {"server_url": OIDC_ISSUER_URL},
+                }
+            ]
+            if OIDC_ISSUER_URL
+            else []
+        ),
+    }
+}
+
 # Sessions end after a short idle time, at logout and on password change.
 SESSION_COOKIE_AGE = env.integer("SESSION_IDLE_MINUTES", 60, minimum=5) * 60
 # Not on every request: accounts.middleware.SessionIdleRefreshMiddleware saves it now and then.
@@ -170,7 +234,7 @@ SECURE_CSP = {
     "font-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    "form-action": [CSP.SELF, *SSO_ORIGINS],
     "frame-ancestors": [CSP.NONE],
 }
 
@@ -236,7 +300,8 @@ DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "smarketing <smarketing@lo
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: Redis when REDIS_URL is given, otherwise a broker in files under DATA_DIR that every
-# process on this machine shares, so the demo still runs scheduled work.
+# process on this machine shares, so the demo still runs scheduled work (smarketing/celery.py
+# makes its folders when the Celery app is configured).
 REDIS_URL = env.string("REDIS_URL", "")
 if REDIS_URL and urlsplit(REDIS_URL).scheme not in {"redis", "rediss"}:
     raise env.SettingsError("REDIS_URL must look like redis://host:6379/0.")
@@ -244,8 +309,6 @@ _broker_folder = DATA_DIR / "broker"
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if not REDIS_URL:
-    for _folder in ("queue", "control"):
-        (_broker_folder / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_folder / "queue"),
         "data_folder_out": str(_broker_folder / "queue"),
@@ -336,7 +399,7 @@ REST_FRAMEWORK = {
         "api": f"{env.integer('API_RATE_PER_MINUTE', 600, minimum=1)}/minute"
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["smarketing.api_parsers.JSONParser"],
     "EXCEPTION_HANDLER": "smarketing.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "smarketing.api.ApiSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

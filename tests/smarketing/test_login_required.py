@@ -13,6 +13,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 # Routes an anonymous visitor may use, by name. Nothing else may answer them.
 PUBLIC_ROUTES = {
     "login",
+    # The same login page, under the name allauth's views send people back to.
+    "account_login",
+    # A POST that ends whatever session the browser has, also a login waiting for its
+    # two-factor code; it reveals nothing and changes nothing else.
+    "logout",
+    # Single sign-on starts and ends here, before anyone is logged in; an unknown provider is a
+    # 404 and a callback without the state this browser started with is refused.
+    "openid_connect_login",
+    "openid_connect_callback",
     "healthz",
     "admin:login",
     # Website forms post leads here without an account; an unknown key is refused (404).
@@ -42,9 +51,10 @@ def _routes(
 
 
 def _sample_path(route: str) -> str:
-    path = CONVERTER.sub(lambda m: SAMPLE_VALUES[m.group("converter") or "str"], route)
-    # Regex routes (the admin's) become plain paths by dropping their anchors and groups.
-    path = re.sub(r"\(\?P<\w+>[^)]*\)", "sample", path)
+    # Regex routes (the admin's, single sign-on's) become plain paths by dropping their anchors
+    # and groups; before converters, whose <name> a regex group also has.
+    path = re.sub(r"\(\?P<\w+>[^)]*\)", "sample", route)
+    path = CONVERTER.sub(lambda m: SAMPLE_VALUES[m.group("converter") or "str"], path)
     return "/" + path.replace("^", "").replace("$", "").replace("\\", "")
 
 
