@@ -1,16 +1,16 @@
-"""How the API reads and writes the funnel: stages, reasons, moves and their details."""
+"""How the API reads and writes the funnel: stages, reasons, goals, and the moves a lead
+allows. (The requests that move a lead are leads.serializers': they answer with the lead.)"""
 
 from typing import Any
 
 from rest_framework import serializers
 
-from funnel.admin import ENTRY_CRITERIA
+from funnel.configuration import REASON_FIELDS, STAGE_FIELDS
 from funnel.forms import goal_period
-from funnel.models import Reason, ReasonKind, RevenueGoal, Stage
-from funnel.selectors import TOUCHES, Move
-from leads.forms import NOTE_MAX_LENGTH
-from smarketing.api import StrictCharField, StrictModelSerializer
-from smarketing.bounds import CENTS, DEAL_AMOUNT, MONEY_DIGITS, OBJECT_ID, PERCENT, STAGE_HOURS
+from funnel.models import ENTRY_CRITERIA, Reason, ReasonKind, RevenueGoal, Stage
+from funnel.selectors import Move
+from smarketing.api import StrictModelSerializer
+from smarketing.bounds import PERCENT, STAGE_HOURS
 
 
 class StageRefSerializer(serializers.ModelSerializer[Stage]):
@@ -44,18 +44,7 @@ class StageSerializer(StrictModelSerializer[Stage]):
 
     class Meta:
         model = Stage
-        fields = [
-            "id",
-            "slug",
-            "name",
-            "position",
-            "team",
-            "outcome",
-            "probability",
-            "sla_hours",
-            "first_touch_hours",
-            "required_fields",
-        ]
+        fields = ["id", *STAGE_FIELDS]
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
@@ -67,60 +56,7 @@ class StageSerializer(StrictModelSerializer[Stage]):
 class ReasonSerializer(StrictModelSerializer[Reason]):
     class Meta:
         model = Reason
-        fields = ["id", "kind", "slug", "label", "position", "active"]
-
-
-class NoteSerializer(serializers.Serializer[Any]):
-    body = StrictCharField(max_length=NOTE_MAX_LENGTH, help_text="Mention with @username.")
-
-
-class TouchSerializer(NoteSerializer):
-    kind = serializers.ChoiceField(choices=[(kind.value, kind.label) for kind in TOUCHES])
-
-
-class OptionalNoteSerializer(serializers.Serializer[Any]):
-    note = StrictCharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True)
-
-
-class ReasonedMoveSerializer(OptionalNoteSerializer):
-    reason = serializers.IntegerField(
-        **OBJECT_ID.limits(),
-        help_text="The id of an active reason of the move's kind (see /reasons/).",
-    )
-
-
-def _money(**kwargs: Any) -> serializers.DecimalField:
-    return serializers.DecimalField(
-        max_digits=MONEY_DIGITS, decimal_places=CENTS, **DEAL_AMOUNT.limits(), **kwargs
-    )
-
-
-class AdvanceSerializer(serializers.Serializer[Any]):
-    value = _money(help_text="The expected value of the deal.")
-    close_date = serializers.DateField(help_text="When the deal is expected to close.")
-
-
-class WinSerializer(serializers.Serializer[Any]):
-    amount = _money(help_text="The amount the deal was won for.")
-
-
-class MoveSerializer(OptionalNoteSerializer):
-    """Any move the lead's stage allows; what else it needs depends on the move (see
-    GET /leads/{id}/moves/)."""
-
-    to_stage = serializers.IntegerField(**OBJECT_ID.limits())
-    reason = serializers.IntegerField(**OBJECT_ID.limits(), required=False)
-    value = _money(required=False)
-    close_date = serializers.DateField(required=False)
-
-
-class ReassignSerializer(serializers.Serializer[Any]):
-    marketing_owner = serializers.IntegerField(
-        **OBJECT_ID.limits(), required=False, allow_null=True, help_text="A member of Marketing."
-    )
-    sales_owner = serializers.IntegerField(
-        **OBJECT_ID.limits(), required=False, allow_null=True, help_text="A member of Sales."
-    )
+        fields = ["id", *REASON_FIELDS]
 
 
 class AllowedMoveSerializer(serializers.Serializer[Any]):

@@ -132,6 +132,25 @@ def _field_errors(detail: Any) -> dict[str, list[str]]:
     return {str(name): _flatten(value) for name, value in detail.items()}
 
 
+def _as_api_exception(exc: Exception) -> Exception:
+    """Django's and the pagination's refusals as the API exceptions that answer them."""
+    if isinstance(exc, InvalidCursor):
+        # Every keyset-paged list of the API takes its cursor as `after`.
+        return exceptions.ValidationError(
+            {"after": [_("This cursor is not one this list wrote: start from the top.")]}
+        )
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        # Django's own refusals of a request (too many fields, a bad multipart body...).
+        return exceptions.ParseError()
+    return exc
+
+
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
     """Every refusal as the one error shape. Domain errors keep their code and HTTP status;
     a missing object is a 404, whoever asks; a cursor no list wrote is a 400 on `after`; a body
@@ -140,20 +159,7 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
     if isinstance(exc, DomainError):
         set_rollback()
         return error_response(exc.http_status, code=exc.code, message=exc.message)
-    if isinstance(exc, InvalidCursor):
-        # Every keyset-paged list of the API takes its cursor as `after`.
-        exc = exceptions.ValidationError(
-            {"after": [_("This cursor is not one this list wrote: start from the top.")]}
-        )
-    elif isinstance(exc, Http404 | ObjectDoesNotExist):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
-    elif isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge()
-    elif isinstance(exc, SuspiciousOperation):
-        # Django's own refusals of a request (too many fields, a bad multipart body...).
-        exc = exceptions.ParseError()
+    exc = _as_api_exception(exc)
     if not isinstance(exc, exceptions.APIException):
         return None
     set_rollback()
@@ -287,7 +293,7 @@ def _body_schema(field: forms.Field) -> dict[str, Any]:
     return _parameter_schema(field)
 
 
-def form_body(form_class: type[forms.Form]) -> dict[str, Any]:
+def form_body(form_class: type[forms.Form | forms.ModelForm[Any]]) -> dict[str, Any]:
     """The JSON body a page's form reads, for the schema of an endpoint that validates its body
     with that same form."""
     return {
@@ -300,7 +306,9 @@ def form_body(form_class: type[forms.Form]) -> dict[str, Any]:
     }
 
 
-def form_data(request: Request, form_class: type[forms.Form]) -> Mapping[str, Any]:
+def form_data(
+    request: Request, form_class: type[forms.Form | forms.ModelForm[Any]]
+) -> Mapping[str, Any]:
     """The JSON body as a page's form reads it: an object whose fields have the JSON types
     form_body documents (a form would take 12 for "12"), or a 400."""
     if not isinstance(request.data, Mapping):
@@ -318,6 +326,51 @@ def form_data(request: Request, form_class: type[forms.Form]) -> Mapping[str, An
     if wrong:
         raise exceptions.ValidationError(wrong)
     return request.data
+
+
+def form_values(
+    request: Request, form_class: type[forms.Form | forms.ModelForm[Any]]
+) -> dict[str, Any]:
+    """The values the JSON body sends for `form_class`'s fields, or a 400 naming each field sent
+    a value the form would misread: a form reads a list, an object or `true` as their text, and
+    `null` as left empty, which only a choice that may be left empty means."""
+    body = form_data(request, form_class)
+    sent = {name: body[name] for name in form_class.base_fields if name in body}
+    refused = {
+        name: [problem]
+        for name, value in sent.items()
+        if (problem := _json_problem(form_class.base_fields[name], value))
+    }
+    if refused:
+        raise exceptions.ValidationError(refused)
+    return sent
+
+
+def page_form[F: forms.ModelForm[Any]](
+    request: Request, form_class: type[F], instance: Model | None = None
+) -> tuple[F, set[str]]:
+    """The JSON body through a page's own form, on top of what the page shows in it (a new
+    object's first values, or `instance`'s), so that a request sends only what it sets and the
+    API keeps the page's rules. The valid form, and the names of the fields the body sent; or a
+    400 with the form's errors."""
+    sent = form_values(request, form_class)
+    shown = form_class(instance=instance)
+    first = {name: shown[name].initial for name in shown.fields}
+    form = form_class({**first, **sent}, instance=instance)
+    if not form.is_valid():
+        raise form_errors(form)
+    return form, set(sent)
+
+
+def _json_problem(field: forms.Field, value: Any) -> str | None:
+    if value is None:
+        if isinstance(field, forms.ModelChoiceField) and not field.required:
+            return None
+        return str(serializers.Field.default_error_messages["null"])
+    scalar = isinstance(value, str | int | float)
+    if not scalar or (isinstance(value, bool) and not isinstance(field, forms.BooleanField)):
+        return _("Send one value here, of the type the schema gives.")
+    return None
 
 
 def form_errors(form: forms.BaseForm) -> exceptions.ValidationError:

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funnel', '0010_owner_stage_totals'),
+        ('funnel', '0012_entry_criteria_any_form_can_fill'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
