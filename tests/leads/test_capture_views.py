@@ -66,7 +66,7 @@ def test_a_bad_origin_is_explained_and_nothing_is_saved(manager, origins: str, e
         reverse("capture_form_create"), NEW_FORM | {"allowed_origins": origins}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert error in response.text
     assert not CaptureForm.objects.exists()
 

@@ -161,7 +161,7 @@ def test_bad_input_gets_a_message_on_its_field_and_saves_nothing(
 
     response = client.post(NEW, form_data(**{field: value}))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     form = response.context["form"]
     assert list(form.errors) == [field]
     assert message in form.errors[field][0]
@@ -176,7 +176,7 @@ def test_an_empty_form_names_each_required_field(client: Client, marketer: User)
 
     response = client.post(NEW, {})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     errors = response.context["form"].errors
     assert set(errors) == {"full_name", "email", "source", "expected_value"}
     assert response.content.decode().count("This field is required.") == 4

@@ -265,7 +265,7 @@ def test_bad_activity_input_gets_a_field_message_and_saves_nothing(
 
     response = client.post(url("lead_add_activity", lead), data, headers=headers)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors[field]
     assert message in response.content.decode()
     if htmx:
@@ -420,7 +420,7 @@ def test_bad_details_get_field_messages_and_save_nothing(
 
     response = client.post(url("lead_edit", lead), edit_data(lead, **changes))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert list(response.context["form"].errors) == [field]
     body = response.content.decode()
     assert "Nothing was saved." in body
@@ -439,7 +439,7 @@ def test_an_email_another_lead_has_is_refused_with_a_link_to_that_lead(
         url("lead_edit", lead), edit_data(lead, email=" CHARLES@engines.example ")
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     body = response.content.decode()
     error = body.split('class="field-error"')[1].split("</p>")[0]
     assert "A lead with the email charles@engines.example already exists." in error

@@ -213,7 +213,7 @@ def test_the_owner_advances_to_opportunity_with_value_and_close_date(
     [
         ({"value": "lots", "close_date": "2031-06-30"}, "Enter a number."),
         ({"value": "0", "close_date": "2031-06-30"}, "Enter an amount above zero."),
-        ({"value": "-5", "close_date": "2031-06-30"}, "greater than or equal to 0"),
+        ({"value": "-5", "close_date": "2031-06-30"}, "Enter an amount above zero."),
         ({"value": "100", "close_date": "soon"}, "Enter a valid date."),
         ({"value": "100"}, "This field is required."),
     ],

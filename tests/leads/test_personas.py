@@ -339,7 +339,7 @@ def test_a_bad_persona_gets_a_message_on_its_field_and_changes_nothing(
     )
 
     for response in (created, edited):
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert response.context["form"].errors == {field: [message]}
         assert "Nothing was saved." in response.content.decode()
     assert "<h1>Edit Ops lead</h1>" in edited.content.decode()
