@@ -53,6 +53,7 @@ test: install
 	$(BIN)/ruff format --check .
 	$(OFFLINE_SETTINGS) $(BIN)/mypy .
 	$(WITH_DATABASE) env DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports --no-logo
 	$(WITH_DATABASE) $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The lead list's timings on a big database (DATABASE_URL, e.g. one filled by

@@ -21,6 +21,16 @@ def ensure_role_groups(group_model: Any) -> None:
         group_model.objects.get_or_create(name=role.value)
 
 
+def grant_history_reading(group_model: Any, permission_model: Any) -> None:
+    """Let managers read the history of changes (audit.access): give their group the
+    permission to view changes. Takes the models so that data migrations can pass theirs; the
+    permission must exist already."""
+    managers, _ = group_model.objects.get_or_create(name=Role.MANAGERS.value)
+    managers.permissions.add(
+        permission_model.objects.get(content_type__app_label="audit", codename="view_auditentry")
+    )
+
+
 def roles_of(user: "User | AnonymousUser") -> frozenset[Role]:
     """The user's roles, read from the database once per user object."""
     if not user.is_authenticated:

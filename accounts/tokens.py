@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import ApiToken, User
+from audit.services import record_change, snapshot
 from smarketing.errors import DomainError
 
 SCHEME = "smk"
@@ -32,6 +33,8 @@ DEFAULT_LIFETIME = 90
 MAX_TOKENS_PER_USER = 20
 # last_used_at is written at most this often per token: one UPDATE per minute, not per request.
 LAST_USED_PRECISION = timedelta(minutes=1)
+# What the history of changes keeps of a token: never its prefix, secret or digest.
+TOKEN_FIELDS = ("name", "user", "expires_at")
 
 
 class TokenRefused(DomainError):
@@ -83,13 +86,19 @@ def create_token(*, user: User, name: str, lifetime_days: int = DEFAULT_LIFETIME
         raise TokenRefused(
             _("You already have a token named %(name)s: pick another name.") % {"name": name}
         ) from None
+    record_change(actor=user, obj=token, before=None, after=snapshot(token, TOKEN_FIELDS))
     return NewToken(token=token, secret=f"{SCHEME}_{prefix}_{secret}")
 
 
+@transaction.atomic
 def revoke_token(*, user: User, token_id: int) -> bool:
     """Delete one of the user's own tokens; False when they have no token with that id."""
-    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
-    return deleted > 0
+    token = ApiToken.objects.select_for_update().filter(user=user, pk=token_id).first()
+    if token is None:
+        return False
+    record_change(actor=user, obj=token, before=snapshot(token, TOKEN_FIELDS), after=None)
+    token.delete()
+    return True
 
 
 def user_for_token(presented: str, *, now: datetime) -> tuple[User, ApiToken] | None:

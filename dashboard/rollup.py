@@ -1,9 +1,10 @@
 """Rebuilding the daily rollups (dashboard/models.py) from the funnel's history.
 
-Triggers (migration 0002) append the hours whose history changed to RollupDirtyHour in the same
-transaction as the change. `refresh_rollups` takes those marks and recomputes the days they
-fall on, in the organisation's time zone. A change committed while a refresh runs leaves its
-mark behind for the next refresh, so nothing is missed; Celery beat runs it every minute.
+Triggers (dashboard/sql/rollup_marks.py) append the hours whose history changed to
+RollupDirtyHour in the same transaction as the change. `refresh_rollups` takes those marks and
+recomputes the days they fall on, in the organisation's time zone. A change committed while a
+refresh runs leaves its mark behind for the next refresh, so nothing is missed; Celery beat
+runs it every minute.
 """
 
 from dataclasses import dataclass
@@ -14,15 +15,23 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from funnel.models import ChangeKind, WellKnownStage
 from funnel.periods import local_midnight
-from leads.models import ActivityKind
+from funnel.selectors import TOUCHES
+from smarketing.database_sql import literal, literals
 
 # Any fixed number: two refreshes must not rebuild the same days at once.
 _ADVISORY_LOCK_KEY = 7_301_946_005
 # Beyond this many days to rebuild (a bulk load, a changed time limit), one full pass is cheaper.
 _FULL_REBUILD_FROM_DAYS = 20
 
-_TOUCHES = [kind.value for kind in (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)]
+_TOUCHES = [kind.value for kind in TOUCHES]
+# The change kinds and stage the queries below single out, as SQL literals.
+_CLAIMED, _MOVED, _WON = (
+    literal(kind) for kind in (ChangeKind.CLAIMED, ChangeKind.MOVED, ChangeKind.WON)
+)
+_TABLED = literals((ChangeKind.CREATED, ChangeKind.WON, ChangeKind.RECYCLED))
+_MQL = literal(WellKnownStage.MQL)
 
 # The moves in [start, end), each with its local day and the local days on which its lead last
 # made the same move and last entered the same stage before it.
@@ -49,18 +58,18 @@ _MOVES = """
 
 _STAGE_FLOW = (
     _MOVES  # noqa: S608  (constant SQL, joined for reuse)
-    + """
+    + f"""
     SELECT m.day, m.kind, m.from_stage_id, m.to_stage_id, m.reason_id,
            m.previous_move_day, m.previous_entry_day,
            count(*), coalesce(sum(m.value), 0),
            count(*) FILTER (
-               WHERE m.kind = 'claimed' AND (
+               WHERE m.kind = {_CLAIMED} AND (
                    origin.sla_hours IS NULL
                    OR m.seconds_in_previous_stage <= origin.sla_hours * 3600
                )
            ),
            count(*) FILTER (
-               WHERE m.kind = 'claimed' AND EXISTS (
+               WHERE m.kind = {_CLAIMED} AND EXISTS (
                    SELECT 1 FROM leads_activity a
                    WHERE a.lead_id = m.lead_id AND a.author_id = m.actor_id
                      AND a.kind = ANY(%(touches)s) AND a.created_at >= m.at
@@ -74,12 +83,12 @@ _STAGE_FLOW = (
     LEFT JOIN funnel_stage origin ON origin.id = m.from_stage_id
     JOIN funnel_stage target ON target.id = m.to_stage_id
     GROUP BY 1, 2, 3, 4, 5, 6, 7
-"""
+"""  # noqa: S608  (rendered from the project's constants)
 )
 
 _DIMENSION_FLOW = (
     _MOVES  # noqa: S608  (constant SQL, joined for reuse)
-    + """
+    + f"""
     SELECT m.day, d.dimension, d.value, m.kind, m.to_stage_id, m.previous_move_day,
            count(*), coalesce(sum(m.value), 0)
     FROM dated m
@@ -94,10 +103,10 @@ _DIMENSION_FLOW = (
     ) AS d (dimension, value)
     -- Only what the tables per attribute and person show: new leads, MQLs, wins and recycles,
     -- and who won the deals.
-    WHERE (m.kind IN ('created', 'won', 'recycled') OR (m.kind = 'moved' AND target.slug = 'mql'))
-      AND (d.dimension <> 'actor' OR m.kind = 'won')
+    WHERE (m.kind IN ({_TABLED}) OR (m.kind = {_MOVED} AND target.slug = {_MQL}))
+      AND (d.dimension <> 'actor' OR m.kind = {_WON})
     GROUP BY 1, 2, 3, 4, 5, 6
-"""
+"""  # noqa: S608  (rendered from the project's constants)
 )
 
 _STAGE_TIME = (

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from dashboard.selectors import Breakdown, Dashboard, Rate, Target
-from funnel.models import ChangeKind, Stage
+from dashboard.figures import Breakdown, Rate, Target
+from dashboard.selectors import Dashboard
+from funnel.models import ChangeKind, Stage, WellKnownStage
 from funnel.selectors import in_one_unit
 
 Raw = int | float | Decimal | str | None
@@ -99,8 +100,8 @@ def _target_url(d: Dashboard, target: Target) -> str:
     """New leads, MQLs and SQLs by their entry into the stage; customers by their win."""
     stage, kind = {
         "leads": (d.funnel.first(), ChangeKind.CREATED),
-        "mqls": (d.funnel.by_slug("mql"), ""),
-        "sqls": (d.funnel.by_slug("sql"), ""),
+        "mqls": (d.funnel.by_slug(WellKnownStage.MQL), ""),
+        "sqls": (d.funnel.by_slug(WellKnownStage.SQL), ""),
         "customers": (d.funnel.won(), ChangeKind.WON),
     }[target.key]
     return leads_url(d, stage=stage, kind=kind)
@@ -184,7 +185,7 @@ def stages_table(d: Dashboard) -> Table:
 def reasons_table(d: Dashboard, *, kind: ChangeKind) -> Table:
     recycled = kind == ChangeKind.RECYCLED
     rows_in = d.recycled_by_reason if recycled else d.lost_by_reason
-    stage = d.funnel.by_slug("working") if recycled else d.funnel.by_slug("lost")
+    stage = d.funnel.by_slug(WellKnownStage.WORKING if recycled else WellKnownStage.LOST)
     rows = [
         [label(row.label), count(row.leads, leads_url(d, stage=stage, kind=kind, reason=row.key))]
         for row in rows_in
@@ -209,9 +210,9 @@ def breakdown_table(d: Dashboard, *, dimension: str) -> Table:
     param = _DIMENSION_FILTERS[dimension]
     first, mql, won, working = (
         d.funnel.first(),
-        d.funnel.by_slug("mql"),
+        d.funnel.by_slug(WellKnownStage.MQL),
         d.funnel.won(),
-        d.funnel.by_slug("working"),
+        d.funnel.by_slug(WellKnownStage.WORKING),
     )
 
     def url(row: Breakdown, stage: Stage | None, kind: str) -> str:

@@ -5,9 +5,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.roles import Role, roles_of
+from dashboard.access import sees_marketing_work, sees_mql_queue, sees_sales_work
 from dashboard.export import table_csv
-from dashboard.selectors import MIN_SAMPLE, dashboard
+from dashboard.figures import MIN_SAMPLE
+from dashboard.selectors import dashboard
 from dashboard.tables import all_tables, chart_data, headlines
 from funnel.access import can_set_goals
 from funnel.forms import goal_periods
@@ -20,14 +21,13 @@ from leads.selectors import recent_leads_owned_by
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each person's starting point: the shared funnel, and what their role needs next."""
     user = request.user
-    roles = roles_of(user)
     context: dict[str, object] = {"funnel": stage_summaries()}
-    if Role.MARKETING in roles:
+    if sees_marketing_work(user):
         context["my_marketing_funnel"] = stage_summaries(marketing_owner=user)
         context["my_recent_leads"] = recent_leads_owned_by(marketer=user)
-    if Role.SALES in roles or Role.MANAGERS in roles:
+    if sees_mql_queue(user):
         context["mql_queue"] = unclaimed_mql_queue()
-    if Role.SALES in roles:
+    if sees_sales_work(user):
         context["my_sales_funnel"] = stage_summaries(sales_owner=user, teams=[Team.SALES])
     return render(request, "dashboard/home.html", context)
 

@@ -15,7 +15,7 @@ class DigestAdmin(admin.ModelAdmin[Digest]):
     date_hierarchy = "week"
     fields = readonly_fields = (
         "user", "week", "role", "built_at", "status", "attempts", "sent_at", "last_error",
-        "content",
+        "content_version", "content",
     )  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:

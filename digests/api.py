@@ -6,19 +6,25 @@ from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import PersonSerializer
-from digests.access import can_preview
+from digests.access import require_preview
+from digests.content import current_digest
 from digests.forms import PreviewForm
 from digests.models import Digest
 from digests.selectors import digest_page, own_digest
-from digests.services import request_preview, set_digest_email, wants_digest_email
+from digests.services import set_digest_email, wants_digest_email
+from digests.tasks import queue_preview
 from digests.weeks import last_complete_week
 from smarketing.api import (
     StrictBooleanField,
@@ -28,16 +34,26 @@ from smarketing.api import (
     page_response,
     page_serializer,
 )
-from smarketing.errors import NotAllowed
 
 
 class DigestSerializer(serializers.ModelSerializer[Digest]):
-    content = serializers.JSONField(help_text="The digest's sections, as built that week.")
+    content = serializers.SerializerMethodField(
+        help_text="The digest's sections, with the figures as built that week, in the current "
+        "shape whatever the version they were built in."
+    )
+    content_version = serializers.IntegerField(
+        help_text="The version of the shape the content was built in; older versions are "
+        "upgraded to the current shape, so every digest reads alike."
+    )
 
     class Meta:
         model = Digest
-        fields = ["week", "role", "built_at", "status", "sent_at", "content"]
+        fields = ["week", "role", "built_at", "status", "sent_at", "content", "content_version"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.JSONField())
+    def get_content(self, digest: Digest) -> dict[str, Any]:
+        return current_digest(digest.content, version=digest.content_version, role=digest.role)
 
 
 class DigestPreferenceSerializer(serializers.Serializer[Any]):
@@ -114,8 +130,7 @@ class DigestViewSet(viewsets.ViewSet):
     def preview(self, request: Request) -> Response:
         manager = caller(request)
         # Before the body is read, as on the page: a refusal says nothing of the input.
-        if not can_preview(manager):
-            raise NotAllowed(_("Only managers send digest previews."))
+        require_preview(manager)
         given = DigestPreviewSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         form = PreviewForm(given.validated_data)
@@ -123,6 +138,6 @@ class DigestViewSet(viewsets.ViewSet):
             raise form_errors(form)
         week = last_complete_week(timezone.now()).first_day
         person = form.cleaned_data["user"]
-        request_preview(manager=manager, user_id=person.pk, week=week)
+        queue_preview(manager=manager, user_id=person.pk, week=week)
         body = {"week": week, "user": person, "to": manager.email}
         return Response(DigestPreviewQueuedSerializer(body).data, status=status.HTTP_202_ACCEPTED)

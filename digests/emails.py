@@ -12,22 +12,25 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from digests.content import current_digest
 from digests.models import Digest
 from smarketing.links import absolute_url, site_root
 
 
 def digest_context(digest: Digest) -> dict[str, Any]:
-    """What the page and the email templates show of a digest."""
+    """What the page and the email templates show of a digest, in the current shape whatever
+    the version it was built in."""
+    content = current_digest(digest.content, version=digest.content_version, role=digest.role)
     return {
         "digest": digest,
         "role": digest.role,
-        "team": digest.content["team"],
-        "me": digest.content["me"],
+        "team": content["team"],
+        "me": content["me"],
         "week_start": digest.week,
         "week_end": digest.week + timedelta(days=6),
         "converted": [
-            (_("Sources"), digest.content["team"]["sources"]),
-            (_("Personas"), digest.content["team"]["personas"]),
+            (_("Sources"), content["team"]["sources"]),
+            (_("Personas"), content["team"]["personas"]),
         ],
     }
 

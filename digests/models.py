@@ -28,6 +28,8 @@ class TeamWeek(models.Model):
 
     week = models.DateField(_("week starting"), unique=True)
     content = models.JSONField(_("content"), encoder=DjangoJSONEncoder)
+    # The shape `content` was built in (digests.content reads every version).
+    content_version = models.PositiveSmallIntegerField(_("content version"))
     built_at = models.DateTimeField(_("built"))
 
     class Meta:
@@ -42,9 +44,10 @@ class TeamWeek(models.Model):
 class Digest(models.Model):
     """One person's weekly alignment digest: built once, kept as a page, emailed at most once.
 
-    `week` is the Monday that starts the week the digest looks back on (a digest sent on Monday
-    30 November covers 23-29 November, and its week is 23 November). `content` holds the figures
-    as they were when the digest was built, so the page and the email always agree."""
+        `week` is the Monday that starts the week the digest looks back on (a digest sent on Monday
+        30 November covers 23-29 November, and its week is 23 November). `content` holds the figures
+        as they were when the digest was built, so the page and the email always agree; a digest of
+    an older `content_version` reads through digests.content in the current shape."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -55,6 +58,8 @@ class Digest(models.Model):
     week = models.DateField(_("week starting"))
     role = models.CharField(_("role"), max_length=12, choices=DigestRole.choices)
     content = models.JSONField(_("content"), encoder=DjangoJSONEncoder)
+    # The shape `content` was built in (digests.content reads every version).
+    content_version = models.PositiveSmallIntegerField(_("content version"))
     built_at = models.DateTimeField(_("built"))
     status = models.CharField(
         _("email"), max_length=12, choices=SendStatus.choices, default=SendStatus.PENDING

@@ -15,25 +15,15 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from accounts.models import User
 from accounts.roles import Role
-from dashboard.selectors import (
-    Breakdown,
-    Funnel,
-    dashboard,
-    dimension_table,
-    dimension_totals,
-    flow,
-    goal_for,
-    load_funnel,
-    reasons_table,
-    stage_rows,
-)
+from dashboard.figures import Breakdown
+from dashboard.selectors import dashboard, goal_period, review
 from digests.access import can_read
 from digests.models import Digest, DigestRole
-from funnel.models import ChangeKind, PeriodKind, StageChange, Team
-from funnel.periods import Period, period_containing, week
-from funnel.selectors import TOUCHES, mql_queue_page, unclaimed_mql_queue
+from funnel.models import ChangeKind, StageChange, Team, WellKnownStage
+from funnel.periods import Period, week
+from funnel.selectors import TOUCHES, mql_queue_page, past_limit, unclaimed_mql_queue
+from funnel.stages import Funnel, load_funnel
 from leads.models import Activity, Lead
-from leads.selectors import past_sla
 from smarketing.pagination import Keyset, Page, paginate
 
 Section = dict[str, Any]
@@ -100,18 +90,6 @@ def own_digest(*, user: User, week: str) -> Digest | None:
     return digest if digest is not None and can_read(user, digest) else None
 
 
-def digest_role(roles: Iterable[Role]) -> DigestRole | None:
-    """The widest agenda a person's roles give them: managers see the whole picture."""
-    held = set(roles)
-    if Role.MANAGERS in held:
-        return DigestRole.MANAGER
-    if Role.SALES in held:
-        return DigestRole.SALES
-    if Role.MARKETING in held:
-        return DigestRole.MARKETING
-    return None
-
-
 def _hours(delta: timedelta) -> int:
     return max(int(delta / _HOUR), 0)
 
@@ -135,7 +113,7 @@ def mql_queue(week: Week, *, late: int) -> Section:
     waiting. Two queries."""
     queue = unclaimed_mql_queue()
     rows = mql_queue_page(after=None, now=week.now, per_page=QUEUE_ROWS).rows
-    mql = week.funnel.by_slug("mql")
+    mql = week.funnel.by_slug(WellKnownStage.MQL)
     return {
         "count": queue.count,
         "late": late,
@@ -188,7 +166,7 @@ def stuck_leads(
     `teams` keeps the stages those teams own; `owner` narrows the leads (marketing_owner=...).
     Two queries, or none when no stage has a limit."""
     stages = [s for s in week.funnel.stages if teams is None or s.team in set(teams)]
-    condition = past_sla(stages, now=week.now)
+    condition = past_limit(stages, now=week.now)
     if not condition:
         return {"count": 0, "by_stage": [], "leads": []}
     leads = Lead.objects.filter(condition)
@@ -255,7 +233,7 @@ def handed_over(week: Week, *, marketer: User) -> Section:
     """What happened in the week to the leads a marketer owns: how many became MQLs, and what
     Sales did with them (claimed, sent back and why, won). Two queries."""
     changes = _changes_in(week, owner=Q(lead__marketing_owner=marketer))
-    mql = week.funnel.by_slug("mql")
+    mql = week.funnel.by_slug(WellKnownStage.MQL)
     totals = changes.aggregate(
         qualified=Count(
             "pk", filter=Q(to_stage=mql, kind=ChangeKind.MOVED) if mql else Q(pk__in=[])
@@ -270,15 +248,6 @@ def handed_over(week: Week, *, marketer: User) -> Section:
         "won_value": _money(totals["won_value"]),
         "recycle_reasons": _reason_counts(changes, kind=ChangeKind.RECYCLED),
     }
-
-
-def _goal_period(week: Week) -> Period:
-    """The month or quarter whose goal the week counts towards: the one holding the week's
-    last day, the month when a goal was set for it, else the quarter."""
-    month = period_containing(week.period.last_day, kind=PeriodKind.MONTH)
-    if goal_for(month) is not None:
-        return month
-    return period_containing(week.period.last_day, kind=PeriodKind.QUARTER)
 
 
 def _amount(value: Decimal | None) -> str | None:
@@ -301,26 +270,25 @@ def _breakdowns(rows: list[Breakdown], *, limit: int = QUEUE_ROWS) -> list[Secti
 
 def agenda(week: Week) -> Section:
     """The meeting's figures, all from the dashboard's selectors: goal progress and forecast
-    for the month or quarter the week belongs to (as of now), both sides of the agreement, the
-    funnel of the week against the week before, why leads came back or were lost, and which
-    sources and personas turned into MQLs and revenue. Fourteen queries."""
-    goal_period = _goal_period(week)
-    figures = dashboard(period=goal_period, now=week.now, funnel=week.funnel)
-    in_week, before = flow(week.period), flow(week.period.previous())
-    totals = dimension_totals(week.period)
+    for the month or quarter the week's last day belongs to (as of now), both sides of the
+    agreement, the funnel of the week against the week before, why leads came back or were
+    lost, and which sources and personas turned into MQLs and revenue. Fifteen queries."""
+    goal_in = goal_period(week.period.last_day)
+    figures = dashboard(period=goal_in, now=week.now, funnel=week.funnel)
     # The week's tables name reasons, sources and personas, which the dashboard has read.
-    names = figures.names
-    progress, promise, mql = figures.progress, figures.agreement, figures.funnel.by_slug("mql")
+    seen = review(week.period, funnel=figures.funnel, names=figures.names)
+    progress, promise, mql = (
+        figures.progress,
+        figures.agreement,
+        figures.funnel.by_slug(WellKnownStage.MQL),
+    )
 
-    def converted(dimension: str) -> list[Section]:
-        rows = dimension_table(
-            totals=totals, dimension=dimension, funnel=figures.funnel, names=names
-        )
+    def converted(rows: list[Breakdown]) -> list[Section]:
         return _breakdowns([row for row in rows if row.won or row.mqls])
 
     return {
         "goal": {
-            "period": goal_period.label,
+            "period": goal_in.label,
             "amount": _amount(progress.goal.amount if progress.goal else None),
             "won": str(progress.won),
             "deals": progress.deals,
@@ -346,30 +314,22 @@ def agenda(week: Week) -> Section:
             "waiting_past_limit": promise.waiting_past_limit,
         },
         "week": {
-            "mqls": in_week.entries(mql.pk) if mql else 0,
-            "mqls_before": before.entries(mql.pk) if mql else 0,
-            "claims": in_week.moves(kind=ChangeKind.CLAIMED),
-            "claimed_in_time": in_week.claimed_in_time(),
-            "touched_in_time": in_week.touched_in_time(),
-            "won_value": str(in_week.value(kind=ChangeKind.WON)),
-            "won_value_before": str(before.value(kind=ChangeKind.WON)),
+            "mqls": seen.this.entries(mql.pk) if mql else 0,
+            "mqls_before": seen.before.entries(mql.pk) if mql else 0,
+            "claims": seen.this.moves(kind=ChangeKind.CLAIMED),
+            "claimed_in_time": seen.this.claimed_in_time(),
+            "touched_in_time": seen.this.touched_in_time(),
+            "won_value": str(seen.this.value(kind=ChangeKind.WON)),
+            "won_value_before": str(seen.before.value(kind=ChangeKind.WON)),
         },
         "stages": [
             {"stage": this.stage.name, "entered": this.entered, "entered_before": last.entered}
-            for this, last in zip(
-                stage_rows(funnel=figures.funnel, flow_in_period=in_week, times={}),
-                stage_rows(funnel=figures.funnel, flow_in_period=before, times={}),
-                strict=True,
-            )
+            for this, last in seen.stages
         ],
-        "recycle_reasons": _breakdowns(
-            reasons_table(flow_in_period=in_week, kind=ChangeKind.RECYCLED, names=names)
-        ),
-        "lost_reasons": _breakdowns(
-            reasons_table(flow_in_period=in_week, kind=ChangeKind.LOST, names=names)
-        ),
-        "sources": converted("source"),
-        "personas": converted("persona"),
+        "recycle_reasons": _breakdowns(seen.recycled_by_reason),
+        "lost_reasons": _breakdowns(seen.lost_by_reason),
+        "sources": converted(seen.by_source),
+        "personas": converted(seen.by_persona),
     }
 
 

@@ -11,27 +11,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
-from functools import partial
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import roles_of
-from digests.access import can_preview
+from digests.access import NO_DIGEST_ROLE_REFUSAL, digest_role, require_preview
+from digests.content import CURRENT_VERSION, current_team
 from digests.emails import digest_message
 from digests.models import Digest, DigestPreference, SendStatus, TeamWeek
 from digests.selectors import (
     Week,
     digest_recipients,
-    digest_role,
     personal_sections,
     team_sections,
     week_of,
 )
-from smarketing.errors import DomainError, NotAllowed
+from smarketing.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +54,12 @@ def _team_week(period: Week) -> TeamWeek:
     content = team_sections(period)
     try:
         with transaction.atomic():
-            return TeamWeek.objects.create(week=period.monday, content=content, built_at=period.now)
+            return TeamWeek.objects.create(
+                week=period.monday,
+                content=content,
+                content_version=CURRENT_VERSION,
+                built_at=period.now,
+            )
     except IntegrityError:  # built meanwhile by another worker: everyone shares the first
         return TeamWeek.objects.get(week=period.monday)
 
@@ -71,18 +74,23 @@ def build_digest(*, user: User, week: date, now: datetime | None = None) -> Dige
         return existing
     role = digest_role(roles_of(user))
     if role is None:
-        raise NoDigestRole(
-            _("%(name)s is in no team, so there is no digest for them.") % {"name": user}
-        )
+        raise NoDigestRole(str(NO_DIGEST_ROLE_REFUSAL) % {"name": user})
     period = week_of(week, now=now or timezone.now())
+    team = _team_week(period)
     content = {
-        "team": _team_week(period).content,
+        # Read in the current shape: a team week may have been built by the release before.
+        "team": current_team(team.content, version=team.content_version),
         "me": personal_sections(period, user=user, role=role),
     }
     try:
         with transaction.atomic():
             return Digest.objects.create(
-                user=user, week=week, role=role, content=content, built_at=period.now
+                user=user,
+                week=week,
+                role=role,
+                content=content,
+                content_version=CURRENT_VERSION,
+                built_at=period.now,
             )
     except IntegrityError:  # the same digest built meanwhile (a task delivered twice)
         return Digest.objects.get(user=user, week=week)
@@ -190,16 +198,10 @@ def send_preview(*, digest: Digest, to: User) -> None:
 
 
 @transaction.atomic
-def request_preview(*, manager: User, user_id: int, week: date) -> Digest:
-    """Build the person's digest for `week` if need be and email it to the manager, after
-    the transaction commits. Raises NotAllowed for anyone but a manager, NoDigestRole for a
-    person without a digest, User.DoesNotExist for nobody."""
-    # Imported here: the tasks module calls this one's services.
-    from digests.tasks import send_digest_preview
-
-    if not can_preview(manager):
-        raise NotAllowed(_("Only managers send digest previews."))
+def build_preview(*, manager: User, user_id: int, week: date) -> Digest:
+    """The person's digest for `week`, built if need be, for `manager` to see by email
+    (digests.tasks.queue_preview sends it). Raises NotAllowed for anyone but a manager,
+    NoDigestRole for a person without a digest, User.DoesNotExist for nobody."""
+    require_preview(manager)
     person = digest_recipients().get(pk=user_id)
-    digest = build_digest(user=person, week=week)
-    transaction.on_commit(partial(send_digest_preview.delay, digest.pk, manager.pk))
-    return digest
+    return build_digest(user=person, week=week)

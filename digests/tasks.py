@@ -1,10 +1,12 @@
 """The weekly digest job: Celery beat starts send_weekly_digests every Monday at 08:00 in the
 organisation's time zone; it queues one send_digest per person. Tasks take ids, load fresh data
-and are safe to run twice (see digests.services.deliver_digest)."""
+and are safe to run twice (see digests.services.deliver_digest).
+
+This module calls the services and queues its own tasks; the services never queue a task, so
+that the two import in one direction only."""
 
 import logging
 from datetime import date
-from functools import partial
 
 from celery import shared_task
 from django.db import transaction
@@ -15,11 +17,13 @@ from digests.models import Digest
 from digests.selectors import digest_recipients
 from digests.services import (
     build_digest,
+    build_preview,
     build_team_week,
     deliver_digest,
     send_preview,
 )
 from digests.weeks import last_complete_week
+from smarketing.outbox import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +45,7 @@ def send_weekly_digests(week: str | None = None) -> int:
     monday = date.fromisoformat(week) if week else last_complete_week(timezone.now()).first_day
     build_team_week(week=monday)
     user_ids = list(digest_recipients().values_list("pk", flat=True))
-    for user_id in user_ids:
-        transaction.on_commit(partial(send_digest.delay, user_id, monday.isoformat()))
+    enqueue(task=send_digest, calls=[[user_id, monday.isoformat()] for user_id in user_ids])
     logger.info("Queued %d digests for the week of %s", len(user_ids), monday)
     return len(user_ids)
 
@@ -66,3 +69,13 @@ def send_digest_preview(digest_id: int, to_user_id: int) -> bool:
         return False
     send_preview(digest=digest, to=manager)
     return True
+
+
+def queue_preview(*, manager: User, user_id: int, week: date) -> Digest:
+    """A manager's preview of someone's digest: built now, so that a refusal answers the
+    request, and emailed to the manager by a worker once the transaction commits. Raises as
+    digests.services.build_preview does."""
+    with transaction.atomic():
+        digest = build_preview(manager=manager, user_id=user_id, week=week)
+        enqueue(task=send_digest_preview, calls=[[digest.pk, manager.pk]])
+    return digest

@@ -14,7 +14,8 @@ from digests.emails import digest_context
 from digests.forms import DigestEmailForm, PreviewForm
 from digests.models import Digest
 from digests.selectors import digest_page, own_digest
-from digests.services import request_preview, set_digest_email, wants_digest_email
+from digests.services import set_digest_email, wants_digest_email
+from digests.tasks import queue_preview
 from digests.weeks import last_complete_week
 from smarketing.errors import DomainError
 from smarketing.pagination import InvalidCursor, Page
@@ -92,7 +93,7 @@ def digest_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
         return _list_page(request, page=page, after=None, preview_form=form, status=400)
     person = form.cleaned_data["user"]
     try:
-        request_preview(
+        queue_preview(
             manager=request.user,
             user_id=person.pk,
             week=last_complete_week(timezone.now()).first_day,

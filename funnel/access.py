@@ -1,9 +1,19 @@
-"""Who may make which move. Pages, the board and later the API all ask here."""
+"""Who may move, claim and reassign leads and set the revenue goals. Pages, the board and the
+API all ask here."""
+
+from django.db.models import Model
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import Role, roles_of
 from funnel.models import ChangeKind, Team, Transition
 from leads.models import Lead
+
+# What a person refused by the check of the same name reads, from a service or a page.
+MAKE_MOVE_REFUSAL = _("You may not move this lead from %(from)s to %(to)s.")
+CLAIM_REFUSAL = _("Only Sales and managers claim leads.")
+REASSIGN_REFUSAL = _("Only managers reassign leads.")
+SET_GOALS_REFUSAL = _("Only managers set revenue goals.")
 
 
 def can_make_move(user: User, lead: Lead, transition: Transition) -> bool:
@@ -38,3 +48,13 @@ def can_reassign(user: User) -> bool:
 def can_set_goals(user: User) -> bool:
     """Managers set the revenue goals both teams answer to; everyone sees them."""
     return Role.MANAGERS in roles_of(user)
+
+
+CONFIGURE_FUNNEL_REFUSAL = _("Only managers change the funnel's stages, reasons and allowed moves.")
+
+
+def can_configure_funnel(user: User, action: str, model: type[Model]) -> bool:
+    """`action` (add, change, delete) on a stage, reason or allowed move takes the admin's
+    permission of that name: the Managers group adds and changes (funnel.permissions); only
+    superusers delete."""
+    return user.has_perm(f"funnel.{action}_{model._meta.model_name}")

@@ -17,17 +17,17 @@ from django.db.models.expressions import RawSQL
 
 from accounts.models import User
 from funnel.models import Stage
-from funnel.selectors import stage_summaries
+from funnel.selectors import LeadInStage, stage_summaries
 from leads.models import Lead
 
 CARDS_PER_STAGE = 20
 
 
 @dataclass(frozen=True)
-class BoardCard:
-    lead: Lead
+class BoardCard(LeadInStage):
+    """A lead on the board, and how long it has been in its stage."""
+
     in_stage: timedelta
-    past_sla: bool
 
     @property
     def owner(self) -> User | None:
@@ -98,7 +98,7 @@ def top_cards(
         lead.stage = stage
         in_stage, past_sla = _in_stage(stage, lead.stage_entered_at, now)
         cards.setdefault(lead.stage_id, []).append(
-            BoardCard(lead=lead, in_stage=in_stage, past_sla=past_sla)
+            BoardCard(lead=lead, past_sla=past_sla, in_stage=in_stage)
         )
     return cards
 

@@ -4,9 +4,11 @@ from typing import Any
 
 from django.db.models import Max
 
+from funnel.models import ChangeKind, Outcome, WellKnownStage
+
 DEFAULT_STAGES: list[dict[str, Any]] = [
     {
-        "slug": "new",
+        "slug": WellKnownStage.NEW,
         "name": "New",
         "team": "marketing",
         "probability": 1,
@@ -14,7 +16,7 @@ DEFAULT_STAGES: list[dict[str, Any]] = [
         "required_fields": [],
     },
     {
-        "slug": "working",
+        "slug": WellKnownStage.WORKING,
         "name": "Working",
         "team": "marketing",
         "probability": 3,
@@ -22,7 +24,7 @@ DEFAULT_STAGES: list[dict[str, Any]] = [
         "required_fields": [],
     },
     {
-        "slug": "mql",
+        "slug": WellKnownStage.MQL,
         "name": "MQL",
         "team": "both",
         "probability": 10,
@@ -30,7 +32,7 @@ DEFAULT_STAGES: list[dict[str, Any]] = [
         "required_fields": ["company", "persona"],
     },
     {
-        "slug": "sql",
+        "slug": WellKnownStage.SQL,
         "name": "SQL",
         "team": "sales",
         "probability": 20,
@@ -39,7 +41,7 @@ DEFAULT_STAGES: list[dict[str, Any]] = [
         "required_fields": ["company", "persona"],
     },
     {
-        "slug": "opportunity",
+        "slug": WellKnownStage.OPPORTUNITY,
         "name": "Opportunity",
         "team": "sales",
         "probability": 50,
@@ -47,22 +49,22 @@ DEFAULT_STAGES: list[dict[str, Any]] = [
         "required_fields": ["company", "persona", "expected_value"],
     },
     {
-        "slug": "won",
+        "slug": WellKnownStage.WON,
         "name": "Won",
         "team": "sales",
         "probability": 100,
         "sla_hours": None,
         "required_fields": [],
-        "outcome": "won",
+        "outcome": Outcome.WON,
     },
     {
-        "slug": "lost",
+        "slug": WellKnownStage.LOST,
         "name": "Lost",
         "team": "sales",
         "probability": 0,
         "sla_hours": None,
         "required_fields": [],
-        "outcome": "lost",
+        "outcome": Outcome.LOST,
     },
 ]
 
@@ -81,20 +83,20 @@ DEFAULT_REASONS: list[dict[str, str]] = [
 
 
 # (from, to, kind): the moves of the default funnel. Closed leads reopen only by a manager.
-DEFAULT_TRANSITIONS: list[tuple[str, str, str]] = [
-    ("new", "working", "moved"),
-    ("new", "mql", "moved"),
-    ("working", "mql", "moved"),
-    ("mql", "sql", "claimed"),
-    ("mql", "working", "recycled"),
-    ("sql", "opportunity", "moved"),
-    ("sql", "working", "recycled"),
-    ("sql", "lost", "lost"),
-    ("opportunity", "won", "won"),
-    ("opportunity", "lost", "lost"),
-    ("opportunity", "working", "recycled"),
-    ("won", "opportunity", "reopened"),
-    ("lost", "working", "reopened"),
+DEFAULT_TRANSITIONS: list[tuple[WellKnownStage, WellKnownStage, ChangeKind]] = [
+    (WellKnownStage.NEW, WellKnownStage.WORKING, ChangeKind.MOVED),
+    (WellKnownStage.NEW, WellKnownStage.MQL, ChangeKind.MOVED),
+    (WellKnownStage.WORKING, WellKnownStage.MQL, ChangeKind.MOVED),
+    (WellKnownStage.MQL, WellKnownStage.SQL, ChangeKind.CLAIMED),
+    (WellKnownStage.MQL, WellKnownStage.WORKING, ChangeKind.RECYCLED),
+    (WellKnownStage.SQL, WellKnownStage.OPPORTUNITY, ChangeKind.MOVED),
+    (WellKnownStage.SQL, WellKnownStage.WORKING, ChangeKind.RECYCLED),
+    (WellKnownStage.SQL, WellKnownStage.LOST, ChangeKind.LOST),
+    (WellKnownStage.OPPORTUNITY, WellKnownStage.WON, ChangeKind.WON),
+    (WellKnownStage.OPPORTUNITY, WellKnownStage.LOST, ChangeKind.LOST),
+    (WellKnownStage.OPPORTUNITY, WellKnownStage.WORKING, ChangeKind.RECYCLED),
+    (WellKnownStage.WON, WellKnownStage.OPPORTUNITY, ChangeKind.REOPENED),
+    (WellKnownStage.LOST, WellKnownStage.WORKING, ChangeKind.REOPENED),
 ]
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -22,6 +22,7 @@ from funnel.models import (
     RevenueGoal,
     Stage,
     StageChange,
+    WellKnownStage,
 )
 from funnel.periods import period_containing
 from leads.models import ActivityKind
@@ -137,7 +138,8 @@ class Journey:
         """The moves, with the deal's value on its move to Opportunity and its win."""
         return [
             move._replace(value=value)
-            if move.to_stage_id in (funnel.opportunity, funnel.won) and move.kind != "reopened"
+            if move.to_stage_id in (funnel.opportunity, funnel.won)
+            and move.kind != ChangeKind.REOPENED
             else move
             for move in self.moves
         ]
@@ -160,13 +162,13 @@ def load_demo_funnel() -> DemoFunnel:
     stage_ids = dict(Stage.objects.values_list("slug", "id"))
     reasons = Reason.objects.filter(active=True).order_by("position", "id")
     return DemoFunnel(
-        new=stage_ids["new"],
-        working=stage_ids["working"],
-        mql=stage_ids["mql"],
-        sql=stage_ids["sql"],
-        opportunity=stage_ids["opportunity"],
-        won=stage_ids["won"],
-        lost=stage_ids["lost"],
+        new=stage_ids[WellKnownStage.NEW],
+        working=stage_ids[WellKnownStage.WORKING],
+        mql=stage_ids[WellKnownStage.MQL],
+        sql=stage_ids[WellKnownStage.SQL],
+        opportunity=stage_ids[WellKnownStage.OPPORTUNITY],
+        won=stage_ids[WellKnownStage.WON],
+        lost=stage_ids[WellKnownStage.LOST],
         recycle_reasons=tuple(
             DemoReason(id=reason.id, slug=reason.slug)
             for reason in reasons
@@ -351,39 +353,67 @@ def simulate_journey(
             return walk.journey(sales_owner_id=None)
         walk.touch(rep_id=rep.id)
 
-        # SQL: discovery leads to an opportunity, back to Marketing, or out.
-        roll = rng.random()
-        if roll < 0.15 and recycles < MAX_RECYCLES:
-            if _recycle(rng, walk, funnel, rep.id, days=6):
-                continue
-            return walk.journey(sales_owner_id=rep.id)
-        if roll < 0.30:
-            _lose(rng, walk, funnel, rep.id, days=8)
-            return walk.journey(sales_owner_id=rep.id)
-        if roll > 0.95 or not walk.move(
-            kind=ChangeKind.MOVED,
-            to_stage_id=funnel.opportunity,
-            actor_id=rep.id,
-            after_seconds=_days(rng, median=5, spread=0.7),
-        ):
-            return walk.journey(sales_owner_id=rep.id)
-
-        # Opportunity: the deal is decided within weeks.
-        roll = rng.random()
-        won_chance = 0.5 * propensity.win * rep.win_factor
-        if roll < won_chance:
-            walk.move(
-                kind=ChangeKind.WON,
-                to_stage_id=funnel.won,
-                actor_id=rep.id,
-                after_seconds=_days(rng, median=21, spread=0.6),
+        may_recycle = recycles < MAX_RECYCLES
+        outcome = _discover(rng, walk, funnel, rep.id, may_recycle=may_recycle)
+        if outcome == "recycled" or (
+            outcome == "opportunity"
+            and _decide_deal(
+                rng,
+                walk,
+                funnel,
+                rep.id,
+                won_chance=0.5 * propensity.win * rep.win_factor,
+                may_recycle=may_recycle,
             )
-        elif roll < 0.9 or recycles == MAX_RECYCLES:
-            _lose(rng, walk, funnel, rep.id, days=25)
-        elif _recycle(rng, walk, funnel, rep.id, days=20):
+        ):
             continue
         return walk.journey(sales_owner_id=rep.id)
     return walk.journey(sales_owner_id=None)
+
+
+def _discover(
+    rng: random.Random, walk: _Walk, funnel: DemoFunnel, rep_id: int, *, may_recycle: bool
+) -> Literal["recycled", "opportunity", "ended"]:
+    """SQL: discovery leads to an opportunity, back to Marketing, or out."""
+    roll = rng.random()
+    if roll < 0.15 and may_recycle:
+        return "recycled" if _recycle(rng, walk, funnel, rep_id, days=6) else "ended"
+    if roll < 0.30:
+        _lose(rng, walk, funnel, rep_id, days=8)
+        return "ended"
+    if roll > 0.95 or not walk.move(
+        kind=ChangeKind.MOVED,
+        to_stage_id=funnel.opportunity,
+        actor_id=rep_id,
+        after_seconds=_days(rng, median=5, spread=0.7),
+    ):
+        return "ended"
+    return "opportunity"
+
+
+def _decide_deal(
+    rng: random.Random,
+    walk: _Walk,
+    funnel: DemoFunnel,
+    rep_id: int,
+    *,
+    won_chance: float,
+    may_recycle: bool,
+) -> bool:
+    """Opportunity: the deal is decided within weeks. True when it went back to Marketing."""
+    roll = rng.random()
+    if roll < won_chance:
+        walk.move(
+            kind=ChangeKind.WON,
+            to_stage_id=funnel.won,
+            actor_id=rep_id,
+            after_seconds=_days(rng, median=21, spread=0.6),
+        )
+        return False
+    if roll < 0.9 or not may_recycle:
+        _lose(rng, walk, funnel, rep_id, days=25)
+        return False
+    return _recycle(rng, walk, funnel, rep_id, days=20)
 
 
 def ensure_demo_goals(*, now: datetime) -> list[RevenueGoal]:

@@ -1,12 +1,15 @@
-"""The forms of a lead's moves: each asks only for what its move needs."""
+"""The forms of a lead's moves (each asks only for what its move needs) and what a person reads
+once one is made; a manager's handover of a lead; revenue goals."""
 
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -14,10 +17,10 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import active_members
 from funnel.goals import GoalTerms
-from funnel.models import PeriodKind, RevenueGoal, Team
+from funnel.models import ChangeKind, PeriodKind, RevenueGoal, Team
 from funnel.periods import Period, parse_period, period_containing
-from funnel.selectors import Move
-from leads.forms import NOTE_MAX_LENGTH
+from funnel.selectors import Move, moves_for
+from leads.activities import NOTE_MAX_LENGTH
 from leads.models import Lead
 
 
@@ -84,6 +87,38 @@ def move_forms(moves: list[Move], *, bound: MoveForm | None = None) -> list[Move
         else MoveForm(move=move)
         for move in moves
     ]
+
+
+def requested_move(data: QueryDict, *, lead: Lead, user: User) -> tuple[int, Move | None]:
+    """The stage a posted move asks for, and the move to it if `user` is offered one. A move
+    not offered still goes to the service, which says why it is refused."""
+    try:
+        to_stage_id = int(data.get("to_stage", ""))
+    except ValueError:
+        raise BadRequest("to_stage must be a stage id") from None
+    offered = (move for move in moves_for(lead, user) if move.to_stage.pk == to_stage_id)
+    return to_stage_id, next(offered, None)
+
+
+def claimed_message(lead: Lead) -> str:
+    return gettext("It's yours: %(name)s is now in %(stage)s.") % {
+        "name": lead.full_name,
+        "stage": lead.stage.name,
+    }
+
+
+def moved_message(lead: Lead, kind: str) -> str:
+    """What the person who moved `lead` reads, by the kind of move."""
+    names = {"name": lead.full_name, "stage": lead.stage.name}
+    if kind == ChangeKind.CLAIMED:
+        return claimed_message(lead)
+    if kind == ChangeKind.RECYCLED:
+        return gettext("%(name)s is back with Marketing, in %(stage)s.") % names
+    if kind == ChangeKind.WON:
+        return gettext("%(name)s is won. Well done.") % names
+    if kind == ChangeKind.LOST:
+        return gettext("%(name)s is marked as lost.") % names
+    return gettext("%(name)s moved to %(stage)s.") % names
 
 
 class ReassignForm(forms.Form):

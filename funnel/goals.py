@@ -7,7 +7,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from funnel.access import can_set_goals
+from audit.services import record_change, snapshot
+from funnel.access import SET_GOALS_REFUSAL, can_set_goals
 from funnel.models import PeriodKind, RevenueGoal
 from funnel.periods import Period
 from smarketing.errors import Conflict, DomainError, NotAllowed
@@ -25,6 +26,19 @@ class GoalTerms:
     planned_sql_to_won: Decimal | None = None
 
 
+# What the history of changes keeps of a goal.
+GOAL_FIELDS = (
+    "kind",
+    "starts_on",
+    "ends_on",
+    "amount",
+    "marketing_share",
+    "average_deal",
+    "planned_lead_to_mql",
+    "planned_mql_to_sql",
+    "planned_sql_to_won",
+)
+
 # The exclusion constraint on RevenueGoal that keeps periods of a kind from overlapping.
 _OVERLAP = "goal_periods_do_not_overlap"
 
@@ -32,7 +46,7 @@ _OVERLAP = "goal_periods_do_not_overlap"
 def _check(actor: User, period: Period, terms: GoalTerms) -> None:
     """Every rule the database would refuse, as a sentence, bar the overlap it alone can see."""
     if not can_set_goals(actor):
-        raise NotAllowed(_("Only managers set revenue goals."))
+        raise NotAllowed(str(SET_GOALS_REFUSAL))
     if period.kind not in PeriodKind.values:
         raise DomainError(_("A goal is set for a month or a quarter."))
     if terms.amount <= 0:
@@ -78,7 +92,9 @@ def set_revenue_goal(*, actor: User, period: Period, terms: GoalTerms) -> Revenu
     _check(actor, period, terms)
     goal = RevenueGoal(created_by=actor)
     _apply(goal, period, terms)
-    return _save(goal, period)
+    _save(goal, period)
+    record_change(actor=actor, obj=goal, before=None, after=snapshot(goal, GOAL_FIELDS))
+    return goal
 
 
 @transaction.atomic
@@ -87,12 +103,19 @@ def change_revenue_goal(
 ) -> RevenueGoal:
     _check(actor, period, terms)
     goal = RevenueGoal.objects.select_for_update().get(pk=goal_id)
+    before = snapshot(goal, GOAL_FIELDS)
     _apply(goal, period, terms)
-    return _save(goal, period)
+    _save(goal, period)
+    record_change(actor=actor, obj=goal, before=before, after=snapshot(goal, GOAL_FIELDS))
+    return goal
 
 
 @transaction.atomic
 def delete_revenue_goal(*, goal_id: int, actor: User) -> None:
     if not can_set_goals(actor):
-        raise NotAllowed(_("Only managers set revenue goals."))
-    RevenueGoal.objects.filter(pk=goal_id).delete()
+        raise NotAllowed(str(SET_GOALS_REFUSAL))
+    goal = RevenueGoal.objects.select_for_update().filter(pk=goal_id).first()
+    if goal is None:
+        return
+    record_change(actor=actor, obj=goal, before=snapshot(goal, GOAL_FIELDS), after=None)
+    goal.delete()

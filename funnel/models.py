@@ -1,8 +1,10 @@
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeBoundary, RangeOperators
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Func, Q
 from django.utils.translation import gettext_lazy as _
@@ -14,10 +16,32 @@ class Team(models.TextChoices):
     BOTH = "both", _("Marketing and Sales")
 
 
+# The stages each team works in: both teams work an MQL.
+MARKETING_OWNED = frozenset({Team.MARKETING, Team.BOTH})
+SALES_OWNED = frozenset({Team.SALES, Team.BOTH})
+
+
 class Outcome(models.TextChoices):
     OPEN = "open", _("Open")
     WON = "won", _("Won")
     LOST = "lost", _("Lost")
+
+
+# The lead fields a stage may require before a lead enters it. Each is on the lead's edit form
+# (leads.services.EDITABLE_FIELDS, a test keeps the two together), so whoever is refused a move
+# can fill in what is missing: a criterion no form can fill would stop every lead for good.
+ENTRY_CRITERIA = ("company", "persona", "phone", "job_title", "country", "expected_value")
+
+
+def validate_entry_criteria(names: list[str]) -> None:
+    """Refuse entry criteria that are not in ENTRY_CRITERIA."""
+    unknown = [name for name in names if name not in ENTRY_CRITERIA]
+    if unknown:
+        raise ValidationError(
+            _("No form lets anyone fill in %(fields)s, so a stage cannot require it."),
+            code="unfillable_entry_criteria",
+            params={"fields": ", ".join(unknown)},
+        )
 
 
 class Stage(models.Model):
@@ -53,6 +77,7 @@ class Stage(models.Model):
         verbose_name=_("required lead fields"),
         default=list,
         blank=True,
+        validators=[validate_entry_criteria],
         help_text=_("Lead fields that must be filled before a lead may enter this stage."),
     )
 
@@ -73,9 +98,38 @@ class Stage(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def marketing_works_it(self) -> bool:
+        return self.team in MARKETING_OWNED
+
+    @property
+    def sales_works_it(self) -> bool:
+        return self.team in SALES_OWNED
+
+    def late_since(self, now: datetime) -> datetime | None:
+        """A lead that entered this stage before this instant has outstayed its time limit by
+        `now`; None for a stage without one. The one definition of "past the limit": asked of
+        one lead by is_past_limit, and of many in SQL by funnel.selectors.past_limit."""
+        return None if self.sla_hours is None else now - timedelta(hours=self.sla_hours)
+
     def is_past_limit(self, *, entered_at: datetime, now: datetime) -> bool:
         """Whether a lead that entered this stage at `entered_at` has outstayed its limit."""
-        return self.sla_hours is not None and now - entered_at > timedelta(hours=self.sla_hours)
+        late_since = self.late_since(now)
+        return late_since is not None and entered_at < late_since
+
+
+class WellKnownStage(StrEnum):
+    """The stages of the default funnel that the product's rules speak of by slug: qualifying
+    is a move into MQL, a claim takes a lead to SQL, the agreement and the reverse funnel count
+    MQLs and SQLs. Admins may rename them, not remove them (funnel.stages checks they exist)."""
+
+    NEW = "new"
+    WORKING = "working"
+    MQL = "mql"
+    SQL = "sql"
+    OPPORTUNITY = "opportunity"
+    WON = "won"
+    LOST = "lost"
 
 
 class ReasonKind(models.TextChoices):
@@ -182,8 +236,8 @@ class StageChange(models.Model):
                 name="stagechange_seconds_not_negative",
             ),
             models.CheckConstraint(
-                condition=(Q(kind="created") & Q(from_stage__isnull=True))
-                | (~Q(kind="created") & Q(from_stage__isnull=False)),
+                condition=(Q(kind=ChangeKind.CREATED) & Q(from_stage__isnull=True))
+                | (~Q(kind=ChangeKind.CREATED) & Q(from_stage__isnull=False)),
                 name="stagechange_only_creation_has_no_origin",
             ),
         ]
@@ -229,7 +283,12 @@ class Transition(models.Model):
     @property
     def makes_opportunity(self) -> bool:
         """Becoming an opportunity takes an expected value and a close date."""
-        return self.kind == ChangeKind.MOVED and self.to_stage.slug == "opportunity"
+        return self.kind == ChangeKind.MOVED and self.to_stage.slug == WellKnownStage.OPPORTUNITY
+
+    @property
+    def qualifies(self) -> bool:
+        """A plain move into MQL is qualifying the lead."""
+        return self.kind == ChangeKind.MOVED and self.to_stage.slug == WellKnownStage.MQL
 
 
 class DateRange(Func):

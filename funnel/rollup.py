@@ -2,14 +2,14 @@
 (the leads each person owns for Marketing, and for Sales), kept up to date by the database so the
 board and the home page need not count a million leads on every request.
 
-Triggers on the leads table (migration 0009_stage_totals) append one StageTotalDelta row per
+Triggers on the leads table (funnel/sql/stage_totals.py) append one StageTotalDelta row per
 stage and statement that adds, moves, revalues or removes leads. Appending never waits for
 another writer, so concurrent moves and claims do not queue behind a stage's total. A stage's
 totals are its StageTotal row plus its pending deltas: exact at every moment, in one query.
 `fold` (a Celery beat task, every minute) adds the pending deltas to StageTotal and deletes
 them, which keeps them few; `recompute` rebuilds everything from the leads. The owners' totals
-(migration 0010_owner_stage_totals) work the same way with OwnerStageTotal and its deltas,
-appended by the same triggers, folded and rebuilt with the stage totals.
+work the same way with OwnerStageTotal and its deltas, appended by the same triggers, folded
+and rebuilt with the stage totals.
 """
 
 from decimal import Decimal

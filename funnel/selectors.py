@@ -1,6 +1,6 @@
 """Reads of the funnel, aggregated in SQL."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from funnel.access import can_make_move
-from funnel.models import ChangeKind, Reason, Stage, StageChange, Team, Transition
+from funnel.models import ChangeKind, Reason, Stage, StageChange, Team, Transition, WellKnownStage
 from funnel.rollup import owned_stage_totals, owner_stage_totals, stage_totals
 from leads.models import Activity, ActivityKind, Lead
 from smarketing.pagination import Keyset, paginate
@@ -68,10 +68,26 @@ def _lead_totals(
     return stage_totals()
 
 
+def past_limit(stages: Iterable[Stage], *, now: datetime) -> Q:
+    """Leads that have outstayed their stage's time limit (Stage.late_since), as a condition on
+    leads; empty when none of `stages` has a limit.
+
+    Written per stage (stage = s AND stage_entered_at < s's limit, OR ...), so that the
+    (stage, stage_entered_at) index answers it."""
+    condition = Q()
+    for stage in stages:
+        late_since = stage.late_since(now)
+        if late_since is not None:
+            condition |= Q(stage=stage, stage_entered_at__lt=late_since)
+    return condition
+
+
 @dataclass(frozen=True)
 class Queue:
     count: int
     oldest_since: datetime | None
+    # The stage the queue's leads wait in, for a link to them in the lead list.
+    stage: WellKnownStage = WellKnownStage.MQL
 
 
 def unclaimed_mql_queue() -> Queue:
@@ -84,7 +100,7 @@ def unclaimed_mql_queue() -> Queue:
     claimed, _ = owned_stage_totals(team=Team.SALES)
     waiting = Lead.objects.filter(stage=OuterRef("pk"), sales_owner__isnull=True)
     queue = (
-        Stage.objects.filter(slug="mql")
+        Stage.objects.filter(slug=WellKnownStage.MQL)
         .annotate(
             waiting=all_leads - claimed,
             oldest=Subquery(waiting.order_by("stage_entered_at").values("stage_entered_at")[:1]),
@@ -103,21 +119,38 @@ QUEUE_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
-class WaitingMql:
+class LeadInStage:
+    """A lead, and whether it has stayed in its stage longer than the stage's time limit when it
+    was read (Stage.is_past_limit): what every list, page and API answer shows of a lead. The
+    queue's rows, the board's cards and the lead list's rows are each one, with more."""
+
+    lead: Lead
+    past_sla: bool
+
+
+@dataclass(frozen=True)
+class WaitingMql(LeadInStage):
     """An unclaimed MQL, how long it has waited (since it entered the stage, as its last stage
     change says) and how that compares with the stage's claim limit."""
 
-    lead: Lead
     waited: timedelta
     limit_hours: int | None
+    past_sla: bool
+
+    @classmethod
+    def of(cls, lead: Lead, *, now: datetime) -> "WaitingMql":
+        """`lead` as the queue shows it at `now`; its stage must be loaded."""
+        stage, entered_at = lead.stage, lead.stage_entered_at
+        return cls(
+            lead=lead,
+            waited=max(now - entered_at, timedelta(0)),
+            limit_hours=stage.sla_hours,
+            past_sla=stage.is_past_limit(entered_at=entered_at, now=now),
+        )
 
     @property
     def limit(self) -> timedelta | None:
         return None if self.limit_hours is None else timedelta(hours=self.limit_hours)
-
-    @property
-    def past_sla(self) -> bool:
-        return self.limit is not None and self.waited > self.limit
 
     @property
     def waited_text(self) -> str:
@@ -144,18 +177,11 @@ def mql_queue_page(
 
     One query, whatever the length of the queue. Raises InvalidCursor for a cursor this queue
     did not write."""
-    leads = Lead.objects.filter(stage__slug="mql", sales_owner__isnull=True).select_related(
-        "stage", "persona", "marketing_owner"
-    )
+    leads = Lead.objects.filter(
+        stage__slug=WellKnownStage.MQL, sales_owner__isnull=True
+    ).select_related("stage", "persona", "marketing_owner")
     page = paginate(leads, keyset=QUEUE_KEYSET, cursor=after, per_page=per_page)
-    rows = [
-        WaitingMql(
-            lead=lead,
-            waited=max(now - lead.stage_entered_at, timedelta(0)),
-            limit_hours=lead.stage.sla_hours,
-        )
-        for lead in page.rows
-    ]
+    rows = [WaitingMql.of(lead, now=now) for lead in page.rows]
     return MqlQueuePage(rows=rows, next_cursor=page.next_cursor)
 
 

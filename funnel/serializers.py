@@ -1,15 +1,14 @@
-"""How the API reads and writes the funnel: stages, reasons, moves and their details."""
+"""How the API reads and writes the funnel: stages, reasons, goals, and the moves a lead
+allows. (The requests that move a lead are leads.serializers': they answer with the lead.)"""
 
-from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
 
-from funnel.admin import ENTRY_CRITERIA
+from funnel.configuration import REASON_FIELDS, STAGE_FIELDS
 from funnel.forms import goal_period
-from funnel.models import Reason, ReasonKind, RevenueGoal, Stage
-from funnel.selectors import TOUCHES, Move
-from leads.forms import NOTE_MAX_LENGTH
+from funnel.models import ENTRY_CRITERIA, Reason, ReasonKind, RevenueGoal, Stage
+from funnel.selectors import Move
 
 
 class StageRefSerializer(serializers.ModelSerializer[Stage]):
@@ -41,18 +40,7 @@ class StageSerializer(serializers.ModelSerializer[Stage]):
 
     class Meta:
         model = Stage
-        fields = [
-            "id",
-            "slug",
-            "name",
-            "position",
-            "team",
-            "outcome",
-            "probability",
-            "sla_hours",
-            "first_touch_hours",
-            "required_fields",
-        ]
+        fields = ["id", *STAGE_FIELDS]
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
@@ -64,59 +52,7 @@ class StageSerializer(serializers.ModelSerializer[Stage]):
 class ReasonSerializer(serializers.ModelSerializer[Reason]):
     class Meta:
         model = Reason
-        fields = ["id", "kind", "slug", "label", "position", "active"]
-
-
-class NoteSerializer(serializers.Serializer[Any]):
-    body = serializers.CharField(max_length=NOTE_MAX_LENGTH, help_text="Mention with @username.")
-
-
-class TouchSerializer(NoteSerializer):
-    kind = serializers.ChoiceField(choices=[(kind.value, kind.label) for kind in TOUCHES])
-
-
-class OptionalNoteSerializer(serializers.Serializer[Any]):
-    note = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True)
-
-
-class ReasonedMoveSerializer(OptionalNoteSerializer):
-    reason = serializers.IntegerField(
-        min_value=1, help_text="The id of an active reason of the move's kind (see /reasons/)."
-    )
-
-
-def _money(**kwargs: Any) -> serializers.DecimalField:
-    return serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=Decimal("0.01"), **kwargs
-    )
-
-
-class AdvanceSerializer(serializers.Serializer[Any]):
-    value = _money(help_text="The expected value of the deal.")
-    close_date = serializers.DateField(help_text="When the deal is expected to close.")
-
-
-class WinSerializer(serializers.Serializer[Any]):
-    amount = _money(help_text="The amount the deal was won for.")
-
-
-class MoveSerializer(OptionalNoteSerializer):
-    """Any move the lead's stage allows; what else it needs depends on the move (see
-    GET /leads/{id}/moves/)."""
-
-    to_stage = serializers.IntegerField(min_value=1)
-    reason = serializers.IntegerField(min_value=1, required=False)
-    value = _money(required=False)
-    close_date = serializers.DateField(required=False)
-
-
-class ReassignSerializer(serializers.Serializer[Any]):
-    marketing_owner = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text="A member of Marketing."
-    )
-    sales_owner = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text="A member of Sales."
-    )
+        fields = ["id", *REASON_FIELDS]
 
 
 class AllowedMoveSerializer(serializers.Serializer[Any]):

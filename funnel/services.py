@@ -15,8 +15,16 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import active_members
-from funnel.access import can_claim, can_make_move, can_reassign
+from funnel.access import (
+    CLAIM_REFUSAL,
+    MAKE_MOVE_REFUSAL,
+    REASSIGN_REFUSAL,
+    can_claim,
+    can_make_move,
+    can_reassign,
+)
 from funnel.models import ChangeKind, Reason, Stage, StageChange, Team, Transition
+from leads.activities import add_activity
 from leads.models import ActivityKind, Lead
 from smarketing.errors import Conflict, DomainError, NotAllowed
 
@@ -101,7 +109,7 @@ def move_lead(
         return _claim(lead, actor)
     if not can_make_move(actor, lead, transition):
         raise NotAllowed(
-            _("You may not move this lead from %(from)s to %(to)s.")
+            str(MAKE_MOVE_REFUSAL)
             % {"from": transition.from_stage.name, "to": transition.to_stage.name}
         )
     reason = _reason(transition, reason_id)
@@ -128,7 +136,7 @@ def claim_lead(*, lead_id: int, rep: User) -> Lead:
 
 def _claim(lead: Lead, rep: User) -> Lead:
     if not can_claim(rep):
-        raise NotAllowed(_("Only Sales and managers claim leads."))
+        raise NotAllowed(str(CLAIM_REFUSAL))
     if lead.sales_owner_id is not None:
         raise AlreadyClaimed(lead.sales_owner)
     claim = (
@@ -160,6 +168,20 @@ def _transition(lead: Lead, to_stage_id: int) -> Transition:
             % {"from": lead.stage.name, "to": target.name if target else _("that stage")}
         )
     return transition
+
+
+def move_destination(lead: Lead, *, kind: ChangeKind, slug: str | None = None) -> int:
+    """The stage a named move (win, lose, recycle, ...) takes this lead to from its stage; a
+    stage with no such move is a conflict, since the lead may have moved meanwhile."""
+    moves = Transition.objects.filter(from_stage_id=lead.stage_id, kind=kind)
+    if slug is not None:
+        moves = moves.filter(to_stage__slug=slug)
+    to_stage_id = moves.values_list("to_stage_id", flat=True).first()
+    if to_stage_id is None:
+        raise MoveNotAllowed(
+            _("A lead in %(stage)s cannot make this move.") % {"stage": lead.stage.name}
+        )
+    return to_stage_id
 
 
 def _reason(transition: Transition, reason_id: int | None) -> Reason | None:
@@ -253,9 +275,6 @@ def _tell_marketing_owner(lead: Lead, *, actor: User, reason: Reason | None, not
     owner = lead.marketing_owner
     if owner is None:
         return
-    # leads.services puts new leads into the funnel through this module, so it is imported here.
-    from leads.services import add_activity
-
     body = _("@%(owner)s this lead is back with Marketing: %(reason)s.") % {
         "owner": owner.username,
         "reason": reason.label if reason else "",
@@ -293,7 +312,7 @@ def reassign_lead(
     mentions the new owners. Raises NotAllowed, OwnerNotInTeam, SalesOwnerOutsideSales or
     NothingToReassign; nothing changes when it raises."""
     if not can_reassign(actor):
-        raise NotAllowed(_("Only managers reassign leads."))
+        raise NotAllowed(str(REASSIGN_REFUSAL))
     lead = Lead.objects.locked(lead_id)
     changes: list[tuple[str, User | None, User]] = []
     if marketing_owner_id is not None and marketing_owner_id != lead.marketing_owner_id:
@@ -312,9 +331,6 @@ def reassign_lead(
     if not changes:
         raise NothingToReassign(_("Pick a new owner: these are the lead's owners already."))
     lead.save(update_fields=["marketing_owner", "sales_owner", "updated_at"])
-    # leads.services puts new leads into the funnel through this module, so it is imported here.
-    from leads.services import add_activity
-
     lines = [
         _("%(role)s: %(old)s → %(new)s (@%(username)s).")
         % {

@@ -1,8 +1,7 @@
-"""Moving leads through the funnel by hand: the queue of MQLs waiting for Sales, the claim, and
-the moves offered on a lead's page."""
+"""Moving leads through the funnel by hand: the queue of MQLs waiting for Sales, the claim from
+it, and the board. The moves made from a lead's page are leads.views.moves."""
 
 from django.contrib import messages
-from django.core.exceptions import BadRequest
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,14 +13,11 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.http import AuthenticatedHttpRequest
 from funnel.access import can_claim
 from funnel.board import board_page_columns
-from funnel.forms import MoveForm
+from funnel.forms import claimed_message, moved_message, requested_move
 from funnel.models import ChangeKind
-from funnel.selectors import Move, moves_for, mql_queue_page, unclaimed_mql_queue
+from funnel.selectors import mql_queue_page, unclaimed_mql_queue
 from funnel.services import claim_lead, move_lead
-from leads.forms import ActivityForm
 from leads.models import Lead
-from leads.timeline import lead_for_page
-from leads.views.detail import lead_page
 from smarketing.errors import DomainError, NotAllowed
 from smarketing.pagination import InvalidCursor
 
@@ -59,73 +55,8 @@ def lead_claim(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except DomainError as refusal:
         messages.error(request, refusal.message)
         return redirect("mql_queue")
-    messages.success(request, _claimed(lead))
+    messages.success(request, claimed_message(lead))
     return redirect("lead_detail", pk=lead.pk)
-
-
-@require_POST
-def lead_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Make one move from the lead page. The service decides; a refusal comes back on the lead
-    page with its reason, and with what the person typed."""
-    lead = lead_for_page(pk)
-    to_stage_id, move = _requested_move(request, lead)
-    # A move not offered to this person still goes to the service, which says why it is refused.
-    form = MoveForm(request.POST, move=move) if move is not None else None
-    if form is not None and not form.is_valid():
-        return lead_page(request, lead, form=ActivityForm(), move_form=form, status=400)
-    details = form.cleaned_data if form is not None else {}
-    try:
-        moved = move_lead(
-            lead_id=lead.pk,
-            to_stage_id=to_stage_id,
-            actor=request.user,
-            reason_id=details.get("reason"),
-            note=details.get("note", ""),
-            value=details.get("value"),
-            close_date=details.get("close_date"),
-        )
-    except DomainError as refusal:
-        # Someone may have moved the lead meanwhile: show it as it is now.
-        return lead_page(
-            request,
-            lead_for_page(pk),
-            form=ActivityForm(),
-            move_form=form,
-            move_refusal=refusal.message,
-            status=refusal.http_status,
-        )
-    messages.success(request, _moved(moved, move.kind if move is not None else ChangeKind.MOVED))
-    return redirect("lead_detail", pk=moved.pk)
-
-
-def _requested_move(request: AuthenticatedHttpRequest, lead: Lead) -> tuple[int, Move | None]:
-    """The stage asked for, and the move to it if this person is offered one."""
-    try:
-        to_stage_id = int(request.POST.get("to_stage", ""))
-    except ValueError:
-        raise BadRequest("to_stage must be a stage id") from None
-    offered = (move for move in moves_for(lead, request.user) if move.to_stage.pk == to_stage_id)
-    return to_stage_id, next(offered, None)
-
-
-def _claimed(lead: Lead) -> str:
-    return _("It's yours: %(name)s is now in %(stage)s.") % {
-        "name": lead.full_name,
-        "stage": lead.stage.name,
-    }
-
-
-def _moved(lead: Lead, kind: str) -> str:
-    names = {"name": lead.full_name, "stage": lead.stage.name}
-    if kind == ChangeKind.CLAIMED:
-        return _claimed(lead)
-    if kind == ChangeKind.RECYCLED:
-        return _("%(name)s is back with Marketing, in %(stage)s.") % names
-    if kind == ChangeKind.WON:
-        return _("%(name)s is won. Well done.") % names
-    if kind == ChangeKind.LOST:
-        return _("%(name)s is marked as lost.") % names
-    return _("%(name)s moved to %(stage)s.") % names
 
 
 @require_GET
@@ -141,7 +72,7 @@ def board_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     reason when it refused the move. A claim, or a move that needs details (a reason, a value
     and close date, an amount), goes to the lead page's move form rather than guess them."""
     lead = get_object_or_404(Lead.objects.select_related("stage"), pk=pk)
-    to_stage_id, move = _requested_move(request, lead)
+    to_stage_id, move = requested_move(request.POST, lead=lead, user=request.user)
     if move is not None and (move.needs_details or move.kind == ChangeKind.CLAIMED):
         messages.info(request, _details_needed(lead, move.kind, move.to_stage.name))
         return HttpResponseClientRedirect(reverse("lead_detail", args=[lead.pk]) + "#moves")
@@ -153,7 +84,7 @@ def board_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             return redirect("board")
         context = _board(refusal.message)
         return render(request, "funnel/_board.html", context, status=refusal.http_status)
-    done = _moved(moved, move.kind if move is not None else ChangeKind.MOVED)
+    done = moved_message(moved, move.kind if move is not None else ChangeKind.MOVED)
     if not request.htmx:
         messages.success(request, done)
         return redirect("board")

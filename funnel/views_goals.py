@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
-from funnel.access import can_set_goals
+from funnel.access import SET_GOALS_REFUSAL, can_set_goals
 from funnel.forms import GoalForm, goal_period
 from funnel.goals import change_revenue_goal, delete_revenue_goal, set_revenue_goal
 from funnel.models import RevenueGoal
@@ -17,8 +17,7 @@ from smarketing.errors import DomainError
 
 
 def _refused(request: AuthenticatedHttpRequest) -> HttpResponse:
-    message = _("Only managers set revenue goals.")
-    return render(request, "funnel/refused.html", {"message": message}, status=403)
+    return render(request, "funnel/refused.html", {"message": SET_GOALS_REFUSAL}, status=403)
 
 
 @require_GET

@@ -4,11 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import Role, roles_of
-from funnel.models import Team
 from leads.models import Lead
-
-MARKETING_OWNED = {Team.MARKETING, Team.BOTH}
-SALES_OWNED = {Team.SALES, Team.BOTH}
 
 # What a person refused by the check of the same name reads, from a service or a page.
 CREATE_LEAD_REFUSAL = _("Only Marketing and managers log new leads.")
@@ -29,10 +25,9 @@ def can_edit_lead(user: User, lead: Lead) -> bool:
     roles = roles_of(user)
     if Role.MANAGERS in roles:
         return True
-    team = lead.stage.team
-    if team in MARKETING_OWNED and Role.MARKETING in roles:
+    if lead.stage.marketing_works_it and Role.MARKETING in roles:
         return True
-    return team in SALES_OWNED and lead.sales_owner_id == user.pk
+    return lead.stage.sales_works_it and lead.sales_owner_id == user.pk
 
 
 def can_add_activity(user: User) -> bool:

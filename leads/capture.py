@@ -16,15 +16,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import record_change, snapshot, stored
 from leads.access import MANAGE_CAPTURE_FORMS_REFUSAL, can_manage_capture_forms
+from leads.activities import mention_users
 from leads.models import Activity, ActivityKind, Capture, CaptureForm, Lead
-from leads.services import (
-    DuplicateLead,
-    enter_new_lead,
-    find_lead_by_email,
-    fold_in_details,
-    mention_users,
-)
+from leads.services import DuplicateLead, enter_new_lead, find_lead_by_email, fold_in_details
 from smarketing.errors import NotAllowed
 from smarketing.links import absolute_url
 
@@ -33,6 +29,19 @@ from smarketing.links import absolute_url
 VISITOR_FIELDS = ["full_name", "email", "phone", "company", "job_title", "country"]
 # The field people cannot see and bots fill in (the snippet hides it).
 HONEYPOT = "website"
+# What managers set on a website form: its form, the API and its history of changes. The public
+# key is the form's own, never edited, and kept out of the history.
+CAPTURE_FORM_FIELDS = (
+    "name",
+    "source",
+    "campaign",
+    "persona",
+    "owner",
+    "allowed_origins",
+    "per_minute",
+    "per_address_per_minute",
+    "enabled",
+)
 LATEST_CAPTURES = 10
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -97,7 +106,9 @@ def latest_captures(form: CaptureForm) -> list[Capture]:
 def save_capture_form(*, form: CaptureForm, actor: User) -> CaptureForm:
     if not can_manage_capture_forms(actor):
         raise NotAllowed(str(MANAGE_CAPTURE_FORMS_REFUSAL))
+    before = stored(form, CAPTURE_FORM_FIELDS)
     form.save()
+    record_change(actor=actor, obj=form, before=before, after=snapshot(form, CAPTURE_FORM_FIELDS))
     return form
 
 
@@ -165,4 +176,21 @@ def snippets(form: CaptureForm) -> Snippets:
         endpoint=endpoint,
         html=render_to_string("leads/capture/snippet_form.html", context).strip(),
         fetch=render_to_string("leads/capture/snippet_fetch.html", context).strip(),
+    )
+
+
+@dataclass(frozen=True)
+class CaptureFormDetail:
+    """A website form (with its counts) as its page shows it: its snippets and latest captures."""
+
+    form: CaptureForm
+    snippets: Snippets
+    latest_captures: list[Capture]
+
+
+def capture_form_detail(pk: int) -> CaptureFormDetail:
+    """CaptureForm.DoesNotExist if there is none."""
+    form = capture_forms_with_counts().select_related("persona", "owner").get(pk=pk)
+    return CaptureFormDetail(
+        form=form, snippets=snippets(form), latest_captures=latest_captures(form)
     )

@@ -8,11 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import active_members
-from leads.capture import normalise_origin
+from leads.activities import NOTE_MAX_LENGTH
+from leads.capture import CAPTURE_FORM_FIELDS, normalise_origin
 from leads.models import ActivityKind, CaptureForm, Lead, Persona
-from leads.services import EDITABLE_FIELDS
-
-NOTE_MAX_LENGTH = 10_000
+from leads.services import EDITABLE_FIELDS, PERSONA_FIELDS
 
 
 class LeadForm(forms.ModelForm[Lead]):
@@ -55,15 +54,7 @@ class NewLeadForm(LeadForm):
 class PersonaForm(forms.ModelForm[Persona]):
     class Meta:
         model = Persona
-        fields = [
-            "name",
-            "description",
-            "pains",
-            "goals",
-            "channels",
-            "objections",
-            "typical_job_titles",
-        ]
+        fields = list(PERSONA_FIELDS)
         widgets = {
             field: forms.Textarea(attrs={"rows": 3})
             for field in ("description", "pains", "goals", "channels", "objections")
@@ -141,17 +132,7 @@ class CaptureFormForm(forms.ModelForm[CaptureForm]):
 
     class Meta:
         model = CaptureForm
-        fields = [
-            "name",
-            "source",
-            "campaign",
-            "persona",
-            "owner",
-            "allowed_origins",
-            "per_minute",
-            "per_address_per_minute",
-            "enabled",
-        ]
+        fields = list(CAPTURE_FORM_FIELDS)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -7,7 +7,7 @@ from django.db.models import Count, Q, QuerySet, Subquery
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from funnel.models import ChangeKind, Outcome, Stage, StageChange
+from funnel.models import ChangeKind, Outcome, Stage, StageChange, WellKnownStage
 from leads.models import Lead, Persona
 
 LATEST_LEADS = 20
@@ -57,9 +57,9 @@ def persona_conversion(persona: Persona) -> Conversion:
     """
     counts = StageChange.objects.filter(lead__persona=persona).aggregate(
         entered=_leads(Q(kind=ChangeKind.CREATED)),
-        mql=_leads(_reached("mql")),
-        sql=_leads(_reached("sql")),
-        opportunity=_leads(_reached("opportunity")),
+        mql=_leads(_reached(WellKnownStage.MQL)),
+        sql=_leads(_reached(WellKnownStage.SQL)),
+        opportunity=_leads(_reached(WellKnownStage.OPPORTUNITY)),
         won=_leads(Q(lead__stage__outcome=Outcome.WON)),
         lost=_leads(Q(lead__stage__outcome=Outcome.LOST)),
     )
@@ -84,7 +84,7 @@ def _leads(condition: Q) -> Count:
     return Count("lead", distinct=True, filter=condition)
 
 
-def _reached(slug: str) -> Q:
+def _reached(slug: WellKnownStage) -> Q:
     """Moves into the stage `slug`, or into any open or won stage after it."""
     position = Subquery(Stage.objects.filter(slug=slug).values("position")[:1])
     return Q(to_stage__position__gte=position) & ~Q(to_stage__outcome=Outcome.LOST)
@@ -94,3 +94,17 @@ def _rate(part: int, whole: int | None) -> Decimal | None:
     if not whole:
         return None
     return Decimal(part * 100) / Decimal(whole)
+
+
+@dataclass(frozen=True)
+class PersonaDetail:
+    """A persona (with `lead_count`) and how its leads went through the funnel."""
+
+    persona: Persona
+    conversion: Conversion
+
+
+def persona_detail(pk: int) -> PersonaDetail:
+    """The persona and its conversion; Persona.DoesNotExist if there is none. Two queries."""
+    persona = personas_with_lead_counts().get(pk=pk)
+    return PersonaDetail(persona=persona, conversion=persona_conversion(persona))

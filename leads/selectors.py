@@ -5,30 +5,26 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import connection
-from django.db.models import (
-    BooleanField,
-    Case,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    TextChoices,
-    Value,
-    When,
-)
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextChoices
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import Role
-from funnel.models import ChangeKind, Reason, Stage, StageChange, Team
+from funnel.models import (
+    MARKETING_OWNED,
+    SALES_OWNED,
+    ChangeKind,
+    Reason,
+    Stage,
+    StageChange,
+    Team,
+)
 from funnel.periods import Period, local_midnight
-from leads.access import MARKETING_OWNED, SALES_OWNED
+from funnel.selectors import LeadInStage, past_limit
 from leads.models import Lead, Persona, Source
 from leads.search import search_condition
-from smarketing.pagination import Keyset, Page, paginate
+from smarketing.pagination import Keyset, paginate
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -63,8 +59,8 @@ LEAD_SORTS: dict[LeadSort, Keyset] = {
 
 # A team's leads are those in the stages it owns; MQL belongs to both teams.
 TEAM_STAGES: dict[str, frozenset[str]] = {
-    Team.MARKETING: frozenset(MARKETING_OWNED),
-    Team.SALES: frozenset(SALES_OWNED),
+    Team.MARKETING: MARKETING_OWNED,
+    Team.SALES: SALES_OWNED,
     Team.BOTH: frozenset({Team.BOTH}),
 }
 
@@ -194,20 +190,17 @@ class LeadFilters:
     moved: MovedFilter | None = None
 
 
-def past_sla(stages: list[Stage], *, now: datetime) -> Q:
-    """Leads that have stayed in their stage longer than its time limit.
-
-    Written per stage (stage = s AND stage_entered_at < now - s's limit, OR ...), so that the
-    (stage, stage_entered_at) index answers it."""
-    condition = Q()
-    for stage in stages:
-        if stage.sla_hours is not None:
-            condition |= Q(stage=stage, stage_entered_at__lt=now - timedelta(hours=stage.sla_hours))
-    return condition
-
-
 def _filtered(filters: LeadFilters, *, options: LeadListOptions, now: datetime) -> Q:
-    condition = search_condition(filters.query)
+    """The leads `filters` select: by their words, what they are, and when they came and moved."""
+    return (
+        search_condition(filters.query)
+        & _what(filters, options=options)
+        & _when(filters, options=options, now=now)
+    )
+
+
+def _what(filters: LeadFilters, *, options: LeadListOptions) -> Q:
+    condition = Q()
     if filters.stage is not None:
         condition &= Q(stage=filters.stage)
     if filters.owner is not None:
@@ -225,6 +218,11 @@ def _filtered(filters: LeadFilters, *, options: LeadListOptions, now: datetime) 
         condition &= Q(campaign__in=spellings)
     if filters.persona is not None:
         condition &= Q(persona=filters.persona)
+    return condition
+
+
+def _when(filters: LeadFilters, *, options: LeadListOptions, now: datetime) -> Q:
+    condition = Q()
     if filters.created_from is not None:
         condition &= Q(created_at__gte=local_midnight(filters.created_from))
     if filters.created_to is not None:
@@ -232,7 +230,7 @@ def _filtered(filters: LeadFilters, *, options: LeadListOptions, now: datetime) 
     if filters.moved is not None:
         condition &= filters.moved.condition()
     if filters.needs_attention:
-        attention = past_sla(options.stages, now=now)
+        attention = past_limit(options.stages, now=now)
         # With no time limit on any stage, no lead needs attention.
         condition &= attention if attention else Q(pk__in=[])
     return condition
@@ -243,6 +241,21 @@ def lead_count(*, filters: LeadFilters, options: LeadListOptions, now: datetime)
     return Lead.objects.filter(_filtered(filters, options=options, now=now)).count()
 
 
+@dataclass(frozen=True)
+class ListedLead(LeadInStage):
+    """A row of the lead list: the lead, its stage clock, and its source in the reader's
+    language."""
+
+    source_label: str
+
+
+@dataclass(frozen=True)
+class ListPage:
+    rows: list[ListedLead]
+    # Where the next page starts; None on the last page.
+    next_cursor: str | None
+
+
 def lead_list_page(
     *,
     filters: LeadFilters,
@@ -251,26 +264,22 @@ def lead_list_page(
     options: LeadListOptions,
     now: datetime,
     per_page: int = LIST_PAGE_SIZE,
-) -> Page[Lead]:
-    """One page of the lead list: one query, whatever the page's depth.
-
-    Each lead carries `past_sla` (it has outstayed its stage's time limit) and `source_label`
-    (its source, translated). Raises
+) -> ListPage:
+    """One page of the lead list: one query, whatever the page's depth. Raises
     smarketing.pagination.InvalidCursor when `after` was not written for this sort order."""
-    overdue = past_sla(options.stages, now=now)
-    leads = (
-        Lead.objects.filter(_filtered(filters, options=options, now=now))
-        .select_related("stage", "persona", "marketing_owner", "sales_owner")
-        .annotate(
-            past_sla=ExpressionWrapper(overdue, output_field=BooleanField())
-            if overdue
-            else Value(False),
-            # The label in the reader's language, once per page: get_source_display() builds
-            # the choices anew for each row, and fifty of those cost more than the query.
-            source_label=Case(
-                *(When(source=value, then=Value(str(label))) for value, label in Source.choices),
-                default=F("source"),
-            ),
-        )
+    leads = Lead.objects.filter(_filtered(filters, options=options, now=now)).select_related(
+        "stage", "persona", "marketing_owner", "sales_owner"
     )
-    return paginate(leads, keyset=LEAD_SORTS[sort], cursor=after, per_page=per_page)
+    page = paginate(leads, keyset=LEAD_SORTS[sort], cursor=after, per_page=per_page)
+    # The labels in the reader's language, once per page: get_source_display() builds the
+    # choices anew for each row, and fifty of those cost more than the query.
+    labels = {value: str(label) for value, label in Source.choices}
+    rows = [
+        ListedLead(
+            lead=lead,
+            past_sla=lead.stage.is_past_limit(entered_at=lead.stage_entered_at, now=now),
+            source_label=labels.get(lead.source, lead.source),
+        )
+        for lead in page.rows
+    ]
+    return ListPage(rows=rows, next_cursor=page.next_cursor)

@@ -1,22 +1,31 @@
-"""How the API reads and writes leads, their timelines and personas.
+"""How the API reads and writes leads, their timelines, personas and website forms, and the
+moves of a lead.
 
 Writes accept only the fields people type in (leads.services.EDITABLE_FIELDS): the stage, the
 owners, the dates and anything else a request sends are ignored, never stored."""
 
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 
 from accounts.api import PersonSerializer
 from accounts.models import User
 from funnel.models import Stage
+from funnel.selectors import TOUCHES, LeadInStage
 from funnel.serializers import ReasonRefSerializer, StageRefSerializer
-from leads.capture import capture_endpoint
-from leads.forms import NOTE_MAX_LENGTH, CaptureFormForm, PersonaForm
+from leads.activities import NOTE_MAX_LENGTH
+from leads.capture import CaptureFormDetail, capture_endpoint
+from leads.forms import CaptureFormForm, PersonaForm
 from leads.models import Capture, CaptureForm, Lead, Persona, Source
-from leads.personas import Conversion, ConversionStep
+from leads.personas import Conversion, ConversionStep, PersonaDetail
 from leads.services import EDITABLE_FIELDS
-from leads.timeline import TimelineEntry
+from leads.timeline import Cursor, TimelineEntry
 from smarketing.api import StrictBooleanField
 
 
@@ -27,7 +36,21 @@ class PersonaRefSerializer(serializers.ModelSerializer[Persona]):
         read_only_fields = fields
 
 
-class LeadSerializer(serializers.ModelSerializer[Lead]):
+@extend_schema_field(OpenApiTypes.INT)
+class SecondsField(serializers.Field[timedelta, Any, int, Any]):
+    """A duration in an answer, as the whole seconds in it."""
+
+    def to_representation(self, duration: timedelta) -> int:
+        return int(duration.total_seconds())
+
+
+# The serializers of read models are ModelSerializer[Any]: Meta.model names the model their
+# fields are described from, while to_representation takes the read model. (Their docstrings
+# are the schema's descriptions.)
+
+
+# A funnel.selectors.LeadInStage: the lead's own fields, and its stage's clock.
+class LeadSerializer(serializers.ModelSerializer[Any]):
     """A lead as the list and its page show it. Every field is read-only here."""
 
     persona = PersonaRefSerializer(allow_null=True)
@@ -55,10 +78,11 @@ class LeadSerializer(serializers.ModelSerializer[Lead]):
         ]
         read_only_fields = fields
 
-    def to_representation(self, lead: Lead) -> dict[str, Any]:
-        """The same answer as DRF's field by field walk (a test holds them equal), written out
-        because the list shows fifty leads at a time and the walk cost more than the query."""
-        when = _DATETIME.to_representation
+    def to_representation(self, clocked: LeadInStage) -> dict[str, Any]:
+        """The same answer as DRF's field by field walk over the lead (a test holds them equal),
+        written out because the list shows fifty leads at a time and the walk cost more than the
+        query."""
+        lead, when = clocked.lead, _DATETIME.to_representation
         return {
             "id": lead.pk,
             **{field: getattr(lead, field) for field in _TEXT_FIELDS},
@@ -73,7 +97,7 @@ class LeadSerializer(serializers.ModelSerializer[Lead]):
             ),
             "stage": _stage(lead.stage),
             "stage_entered_at": when(lead.stage_entered_at),
-            "past_sla": bool(lead.past_sla),  # type: ignore[attr-defined]
+            "past_sla": clocked.past_sla,
             "marketing_owner": _person(lead.marketing_owner),
             "sales_owner": _person(lead.sales_owner),
             "created_at": when(lead.created_at),
@@ -103,6 +127,10 @@ def _person(user: User | None) -> dict[str, Any] | None:
     return {"id": user.pk, "username": user.username, "name": str(user)}
 
 
+# The bodies that log a lead and change one, as the schema describes them: what is acceptable is
+# decided by the lead page's own forms (leads.forms.NewLeadForm, LeadForm), which the API passes
+# each body through, so that a rule is written once for the pages and the API. A test holds the
+# fields described here to the forms' fields.
 class LeadWriteSerializer(serializers.ModelSerializer[Lead]):
     """The details a person may change (PATCH sends only those that change)."""
 
@@ -113,9 +141,6 @@ class LeadWriteSerializer(serializers.ModelSerializer[Lead]):
     class Meta:
         model = Lead
         fields = list(EDITABLE_FIELDS)
-
-    def validate_email(self, email: str) -> str:
-        return email.strip()
 
 
 class NewLeadSerializer(LeadWriteSerializer):
@@ -159,7 +184,21 @@ class TimelineEntrySerializer(serializers.Serializer[Any]):
         return data
 
 
-class PersonaSerializer(serializers.ModelSerializer[Persona]):
+class TimelineQuerySerializer(serializers.Serializer[Any]):
+    before = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+    def validate_before(self, token: str) -> Cursor | None:
+        if not token:
+            return None
+        try:
+            return Cursor.parse(token)
+        except (ValueError, OverflowError):
+            raise ValidationError(_("This cursor is not one the timeline wrote.")) from None
+
+
+# A persona with `lead_count` (leads.personas.personas_with_lead_counts). As a request body, a
+# description for the schema: the API reads it through the persona page's form (PersonaForm).
+class PersonaSerializer(serializers.ModelSerializer[Any]):
     lead_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -183,14 +222,22 @@ class ConversionSerializer(serializers.Serializer[Conversion]):
     win_rate = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
 
 
+# A leads.personas.PersonaDetail.
 class PersonaDetailSerializer(PersonaSerializer):
     conversion = ConversionSerializer(read_only=True)
 
     class Meta(PersonaSerializer.Meta):
         fields = [*PersonaSerializer.Meta.fields, "conversion"]
 
+    def to_representation(self, detail: PersonaDetail) -> dict[str, Any]:
+        return {
+            **PersonaSerializer(detail.persona).data,
+            "conversion": ConversionSerializer(detail.conversion).data,
+        }
 
-class CaptureFormSerializer(serializers.ModelSerializer[CaptureForm]):
+
+# A website form with its counts (leads.capture.capture_forms_with_counts).
+class CaptureFormSerializer(serializers.ModelSerializer[Any]):
     """A website form as the list of forms shows it. Every field is read-only here."""
 
     persona = PersonaRefSerializer(allow_null=True)
@@ -239,6 +286,7 @@ class CaptureSerializer(serializers.ModelSerializer[Capture]):
         read_only_fields = fields
 
 
+# A leads.capture.CaptureFormDetail.
 class CaptureFormDetailSerializer(CaptureFormSerializer):
     """A website form with its snippets and latest captures, as its page shows it."""
 
@@ -248,6 +296,13 @@ class CaptureFormDetailSerializer(CaptureFormSerializer):
     class Meta(CaptureFormSerializer.Meta):
         fields = [*CaptureFormSerializer.Meta.fields, "snippets", "latest_captures"]
         read_only_fields = fields
+
+    def to_representation(self, detail: CaptureFormDetail) -> dict[str, Any]:
+        return {
+            **CaptureFormSerializer(detail.form).data,
+            "snippets": SnippetsSerializer(detail.snippets).data,
+            "latest_captures": CaptureSerializer(detail.latest_captures, many=True).data,
+        }
 
 
 class CaptureFormWriteSerializer(serializers.Serializer[Any]):
@@ -279,3 +334,58 @@ class CaptureFormWriteSerializer(serializers.Serializer[Any]):
         required=False, help_text="Submissions per minute from one address."
     )
     enabled = StrictBooleanField(required=False, help_text="Whether the form accepts submissions.")
+
+
+# What the endpoints that write on a lead's timeline or move it read (leads.api.moves).
+
+
+class NoteSerializer(serializers.Serializer[Any]):
+    body = serializers.CharField(max_length=NOTE_MAX_LENGTH, help_text="Mention with @username.")
+
+
+class TouchSerializer(NoteSerializer):
+    kind = serializers.ChoiceField(choices=[(kind.value, kind.label) for kind in TOUCHES])
+
+
+class OptionalNoteSerializer(serializers.Serializer[Any]):
+    note = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True)
+
+
+class ReasonedMoveSerializer(OptionalNoteSerializer):
+    reason = serializers.IntegerField(
+        min_value=1, help_text="The id of an active reason of the move's kind (see /reasons/)."
+    )
+
+
+def _money(**kwargs: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0.01"), **kwargs
+    )
+
+
+class AdvanceSerializer(serializers.Serializer[Any]):
+    value = _money(help_text="The expected value of the deal.")
+    close_date = serializers.DateField(help_text="When the deal is expected to close.")
+
+
+class WinSerializer(serializers.Serializer[Any]):
+    amount = _money(help_text="The amount the deal was won for.")
+
+
+class MoveSerializer(OptionalNoteSerializer):
+    """Any move the lead's stage allows; what else it needs depends on the move (see
+    GET /leads/{id}/moves/)."""
+
+    to_stage = serializers.IntegerField(min_value=1)
+    reason = serializers.IntegerField(min_value=1, required=False)
+    value = _money(required=False)
+    close_date = serializers.DateField(required=False)
+
+
+class ReassignSerializer(serializers.Serializer[Any]):
+    marketing_owner = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, help_text="A member of Marketing."
+    )
+    sales_owner = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, help_text="A member of Sales."
+    )

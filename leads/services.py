@@ -1,10 +1,9 @@
-"""Creating and changing lead records, personas and timelines. Stage moves live in funnel."""
+"""Creating and changing lead records and personas. Writing on a timeline is leads.activities;
+stage moves live in funnel."""
 
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -14,19 +13,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import record_change, snapshot, stored
 from funnel.services import enter_funnel
 from leads.access import (
-    ADD_ACTIVITY_REFUSAL,
     CREATE_LEAD_REFUSAL,
     EDIT_LEAD_REFUSAL,
     MANAGE_PERSONAS_REFUSAL,
-    can_add_activity,
     can_create_lead,
     can_edit_lead,
     can_manage_personas,
 )
-from leads.models import Activity, ActivityKind, Lead, Mention, Persona
-from leads.tasks import send_mention_email
+from leads.activities import add_activity
+from leads.models import ActivityKind, Lead, Mention, Persona
 from smarketing.errors import Conflict, NotAllowed
 
 # The fields of a lead that people type in; stage, owners and dates are the funnel's business.
@@ -42,7 +40,16 @@ EDITABLE_FIELDS = (
     "persona",
     "expected_value",
 )
-MENTION = re.compile(r"(?<![\w@.])@([\w.+-]*\w)")
+# What people write about a buyer persona: its form, the API and its history of changes.
+PERSONA_FIELDS = (
+    "name",
+    "description",
+    "pains",
+    "goals",
+    "channels",
+    "objections",
+    "typical_job_titles",
+)
 
 
 class DuplicateLead(Conflict):
@@ -168,34 +175,6 @@ def update_lead(*, lead: Lead, details: Mapping[str, Any], actor: User) -> Lead:
     return lead
 
 
-@transaction.atomic
-def add_activity(*, lead: Lead, kind: ActivityKind, body: str, author: User) -> Activity:
-    """Write on a lead's timeline; every active colleague named as @username is mentioned."""
-    if not can_add_activity(author):
-        raise NotAllowed(str(ADD_ACTIVITY_REFUSAL))
-    activity = Activity.objects.create(lead=lead, kind=kind, body=body.strip(), author=author)
-    mention_users(activity=activity, users=mentioned_users(body, author=author))
-    return activity
-
-
-def mention_users(*, activity: Activity, users: list[User]) -> None:
-    """Each of `users` finds `activity` under Mentions and gets an email, sent by the worker
-    once the transaction commits, so nobody waits for the mail server."""
-    mentions = Mention.objects.bulk_create(
-        [Mention(activity=activity, user=user, created_at=activity.created_at) for user in users]
-    )
-    for mention in mentions:
-        transaction.on_commit(partial(send_mention_email.delay, mention.pk))
-
-
-def mentioned_users(text: str, *, author: User) -> list[User]:
-    usernames = {name.lower() for name in MENTION.findall(text)}
-    if not usernames:
-        return []
-    candidates = User.objects.filter(is_active=True).exclude(pk=author.pk)
-    return list(candidates.filter(username__iregex=_any_of(usernames)))
-
-
 def mark_mentions_seen(*, user: User) -> int:
     return Mention.objects.filter(user=user, seen_at__isnull=True).update(seen_at=timezone.now())
 
@@ -204,7 +183,9 @@ def mark_mentions_seen(*, user: User) -> int:
 def save_persona(*, persona: Persona, actor: User) -> Persona:
     if not can_manage_personas(actor):
         raise NotAllowed(str(MANAGE_PERSONAS_REFUSAL))
+    before = stored(persona, PERSONA_FIELDS)
     persona.save()
+    record_change(actor=actor, obj=persona, before=before, after=snapshot(persona, PERSONA_FIELDS))
     return persona
 
 
@@ -239,7 +220,3 @@ def _shown(field: str, value: object) -> str:
     """A value as people read it: a choice's label rather than its stored key."""
     choices = dict(getattr(Lead._meta.get_field(field), "flatchoices", []))
     return str(choices.get(value, value))
-
-
-def _any_of(usernames: set[str]) -> str:
-    return "^(" + "|".join(re.escape(name) for name in sorted(usernames)) + ")$"

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from funnel.models import ChangeKind, Reason, Stage, StageChange
+from funnel.selectors import LeadInStage
 from leads.models import Activity, ActivityKind, Lead, Mention
 
 PAGE_SIZE = 30
@@ -91,14 +92,6 @@ class TimelinePage:
     older: Cursor | None
 
 
-@dataclass(frozen=True)
-class StageClock:
-    """How long a lead has been in its stage, and whether that is past the stage's time limit."""
-
-    since: datetime
-    past_sla: bool
-
-
 def lead_for_page(pk: int) -> Lead:
     """The lead with everything its page header shows, or 404."""
     return get_object_or_404(
@@ -106,10 +99,16 @@ def lead_for_page(pk: int) -> Lead:
     )
 
 
-def stage_clock(lead: Lead, *, now: datetime | None = None) -> StageClock:
+def stage_clock(lead: Lead, *, now: datetime | None = None) -> LeadInStage:
+    """The lead and its stage's clock, as its page's header and the API show them."""
     now = now or timezone.now()
     past_sla = lead.stage.is_past_limit(entered_at=lead.stage_entered_at, now=now)
-    return StageClock(since=lead.stage_entered_at, past_sla=past_sla)
+    return LeadInStage(lead=lead, past_sla=past_sla)
+
+
+def lead_with_clock(pk: int, *, now: datetime) -> LeadInStage:
+    """The lead with everything its page header shows, and its stage's clock; or 404."""
+    return stage_clock(lead_for_page(pk), now=now)
 
 
 def lead_timeline(

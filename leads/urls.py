@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from leads.views import capture, create, detail, mentions, personas
+from leads.views import capture, create, detail, mentions, moves, personas
 from leads.views.list import lead_list
 
 # Each page of the leads app adds its routes here.
@@ -10,6 +10,8 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/edit/", detail.lead_edit, name="lead_edit"),
     path("<int:pk>/activities/", detail.lead_add_activity, name="lead_add_activity"),
     path("<int:pk>/timeline/", detail.lead_timeline_older, name="lead_timeline"),
+    path("<int:pk>/move/", moves.lead_move, name="lead_move"),
+    path("<int:pk>/reassign/", moves.lead_reassign, name="lead_reassign"),
     path("mentions/", mentions.mentions, name="mentions"),
     path("new/", create.lead_create, name="lead_create"),
     path("personas/", personas.persona_list, name="persona_list"),

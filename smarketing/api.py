@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Model
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -261,6 +262,51 @@ def form_data(request: Request) -> Mapping[str, Any]:
             {api_settings.NON_FIELD_ERRORS_KEY: [_("Send one JSON object.")]}
         )
     return request.data
+
+
+def form_values(
+    request: Request, form_class: type[forms.Form | forms.ModelForm[Any]]
+) -> dict[str, Any]:
+    """The values the JSON body sends for `form_class`'s fields, or a 400 naming each field sent
+    a value the form would misread: a form reads a list, an object or `true` as their text, and
+    `null` as left empty, which only a choice that may be left empty means."""
+    body = form_data(request)
+    sent = {name: body[name] for name in form_class.base_fields if name in body}
+    refused = {
+        name: [problem]
+        for name, value in sent.items()
+        if (problem := _json_problem(form_class.base_fields[name], value))
+    }
+    if refused:
+        raise exceptions.ValidationError(refused)
+    return sent
+
+
+def page_form[F: forms.ModelForm[Any]](
+    request: Request, form_class: type[F], instance: Model | None = None
+) -> tuple[F, set[str]]:
+    """The JSON body through a page's own form, on top of what the page shows in it (a new
+    object's first values, or `instance`'s), so that a request sends only what it sets and the
+    API keeps the page's rules. The valid form, and the names of the fields the body sent; or a
+    400 with the form's errors."""
+    sent = form_values(request, form_class)
+    shown = form_class(instance=instance)
+    first = {name: shown[name].initial for name in shown.fields}
+    form = form_class({**first, **sent}, instance=instance)
+    if not form.is_valid():
+        raise form_errors(form)
+    return form, set(sent)
+
+
+def _json_problem(field: forms.Field, value: Any) -> str | None:
+    if value is None:
+        if isinstance(field, forms.ModelChoiceField) and not field.required:
+            return None
+        return str(serializers.Field.default_error_messages["null"])
+    scalar = isinstance(value, str | int | float)
+    if not scalar or (isinstance(value, bool) and not isinstance(field, forms.BooleanField)):
+        return _("Send one value here, of the type the schema gives.")
+    return None
 
 
 def form_errors(form: forms.BaseForm) -> exceptions.ValidationError:

@@ -3,8 +3,10 @@
 Kept apart from smarketing.api because DRF imports these classes while it is itself being
 imported (they are its default settings): this module must not import rest_framework.views."""
 
+import logging
 from typing import TYPE_CHECKING, Any
 
+import redis
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -18,6 +20,8 @@ from accounts.tokens import user_for_token
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
+
+logger = logging.getLogger(__name__)
 
 BEARER = "Bearer"
 
@@ -51,12 +55,22 @@ class TokenAuthentication(BaseAuthentication):
 
 
 class ApiRateThrottle(SimpleRateThrottle):
-    """Requests per person and minute (per token when one is used), counted in the cache.
+    """Requests per person and minute (per token when one is used), counted in the cache;
+    not counted while Redis is unreachable.
 
     The rate is read from the settings at each request, not once at import, so that it can be
     configured (and changed in tests)."""
 
     scope = "api"
+
+    def allow_request(self, request: Request, view: "APIView") -> bool:
+        # A broker outage must not take the API down with it: without Redis the request goes
+        # through uncounted, as the website's limits do (smarketing/ratelimit.py).
+        try:
+            return super().allow_request(request, view)
+        except redis.RedisError:
+            logger.warning("API rate limit not counted: Redis is unreachable", exc_info=True)
+            return True
 
     def get_rate(self) -> str | None:
         rate: Any = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)

@@ -7,20 +7,18 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import ApiTokenViewSet, MeView
+from audit.api import AuditView
 from dashboard.api import DashboardView
 from digests.api import DigestViewSet
-from funnel.api.board import BoardView
 from funnel.api.configuration import ReasonViewSet, StageViewSet
 from funnel.api.goals import RevenueGoalViewSet
-from funnel.api.moves import LeadMoveViewSet
-from funnel.api.queue import QueueView
-from leads.api import (
-    CaptureFormViewSet,
-    LeadViewSet,
-    MentionsSeenView,
-    MentionsView,
-    PersonaViewSet,
-)
+from leads.api.board import BoardView
+from leads.api.capture_forms import CaptureFormViewSet
+from leads.api.leads import LeadViewSet
+from leads.api.mentions import MentionsSeenView, MentionsView
+from leads.api.moves import LeadMoveViewSet
+from leads.api.personas import PersonaViewSet
+from leads.api.queue import QueueView
 from smarketing.api import NotFoundView
 
 app_name = "api"
@@ -44,6 +42,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("board/", BoardView.as_view(), name="board"),
     path("mentions/", MentionsView.as_view(), name="mentions"),
     path("mentions/seen/", MentionsSeenView.as_view(), name="mentions_seen"),
+    path("audit/", AuditView.as_view(), name="audit"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The docs page is for people in a browser: signing in is asked as on any page.
     path(

@@ -4,13 +4,18 @@ A limit allows `requests` per window of `seconds` for one subject (a form's key,
 address). Each hit increments the counter of the current window with one atomic operation, so a
 concurrent burst of N requests is counted N, whichever process answers them:
 
-- with REDIS_URL, in Redis: INCR and EXPIRE in one MULTI/EXEC transaction; the window's number
-  is part of the key, so a counter never outlives its window by more than its expiry;
-- without (the embedded demo), in PostgreSQL: one INSERT ... ON CONFLICT DO UPDATE ... RETURNING,
-  which takes the row's lock, so concurrent upserts of one window apply one after the other.
-  Expired windows are deleted whenever a new window starts. A database, not Django's cache: the
-  local-memory cache counts per process, and the file and database caches increment with a
-  read then a write, which a burst races through.
+- with REDIS_URL, in Redis: one Lua script INCRs and EXPIREs the windows, atomically; the
+  window's number is part of the key, so a counter never outlives its window by more than its
+  expiry;
+- without (the embedded demo), in PostgreSQL: an INSERT ... ON CONFLICT DO UPDATE ... RETURNING
+  per limit, which takes the row's lock, so concurrent upserts of one window apply one after the
+  other. Expired windows are deleted whenever a new window starts. A database, not Django's
+  cache: the local-memory cache counts per process, and the file and database caches increment
+  with a read then a write, which a burst races through.
+
+Limits are counted in the order given, narrowest first: a request that one limit refuses is not
+counted by the limits after it, so one address hammering a form uses up its own limit and not
+the form's, which every other visitor shares.
 
 Fixed windows let a client send up to twice a limit around a window's edge; that is the price of
 one round trip per request. Call `hit` outside a transaction: a rollback would undo the count.
@@ -28,6 +33,7 @@ from functools import cache
 import redis
 from django.conf import settings
 from django.db import connection
+from redis.commands.core import Script
 
 from smarketing.models import RateLimitWindow
 
@@ -52,7 +58,7 @@ class Verdict:
 
 
 def hit(*limits: Limit) -> Verdict:
-    """Count one request against every limit; refused when any of them is exceeded."""
+    """Count one request against each limit in turn, up to the first that refuses it."""
     now = time.time()
     windows = {_key(limit, now): limit for limit in limits}
     counts = (
@@ -61,7 +67,9 @@ def hit(*limits: Limit) -> Verdict:
     if counts is None:
         return Verdict(allowed=True, retry_after=0)
     waits = [
-        _seconds_left(limit, now) for key, limit in windows.items() if counts[key] > limit.requests
+        _seconds_left(windows[key], now)
+        for key, count in counts.items()
+        if count > windows[key].requests
     ]
     return Verdict(allowed=not waits, retry_after=max(waits, default=0))
 
@@ -74,17 +82,40 @@ def _seconds_left(limit: Limit, now: float) -> int:
     return max(1, math.ceil(limit.seconds - now % limit.seconds))
 
 
+# KEYS are the windows in order; ARGV their expiry and limit, in pairs. Stops after the first
+# window over its limit, so the windows after it are not counted.
+_COUNT_IN_ORDER = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+    local count = redis.call('INCR', key)
+    if count == 1 then
+        redis.call('EXPIRE', key, ARGV[2 * i - 1])
+    end
+    counts[i] = count
+    if count > tonumber(ARGV[2 * i]) then
+        break
+    end
+end
+return counts
+"""
+
+
 def _count_in_redis(windows: dict[str, Limit], now: float) -> dict[str, int] | None:
-    pipeline = _redis(settings.REDIS_URL).pipeline(transaction=True)
-    for key, limit in windows.items():
-        pipeline.incr(key)
-        pipeline.expire(key, _seconds_left(limit, now))
+    arguments = [
+        value for limit in windows.values() for value in (_seconds_left(limit, now), limit.requests)
+    ]
     try:
-        replies = pipeline.execute()
+        replies = _count_script(settings.REDIS_URL)(keys=list(windows), args=arguments)
     except redis.RedisError:
         logger.warning("Rate limits not counted: Redis is unreachable", exc_info=True)
         return None
-    return dict(zip(windows, replies[::2], strict=True))
+    return dict(zip(windows, replies, strict=False))
+
+
+@cache
+def _count_script(url: str) -> Script:
+    """The script, registered on one connection pool per process."""
+    return _redis(url).register_script(_COUNT_IN_ORDER)
 
 
 @cache
@@ -96,19 +127,18 @@ def _redis(url: str) -> redis.Redis:
 def _count_in_database(windows: dict[str, Limit], now: float) -> dict[str, int]:
     table = RateLimitWindow._meta.db_table
     moment = datetime.fromtimestamp(now, UTC)
-    # Keys in a fixed order: two requests upserting the same rows lock them in the same order.
-    rows = [
-        (key, moment + timedelta(seconds=_seconds_left(windows[key], now)))
-        for key in sorted(windows)
-    ]
-    values = ", ".join(["(%s, 1, %s)"] * len(rows))
+    counts: dict[str, int] = {}
+    # One statement per window, each committed on its own: no lock is held across them.
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (key, hits, expires_at) VALUES {values} "  # noqa: S608
-            f"ON CONFLICT (key) DO UPDATE SET hits = {table}.hits + 1 RETURNING key, hits",
-            [value for row in rows for value in row],
-        )
-        counts = dict(cursor.fetchall())
+        for key, limit in windows.items():
+            cursor.execute(
+                f"INSERT INTO {table} (key, hits, expires_at) VALUES (%s, 1, %s) "  # noqa: S608
+                f"ON CONFLICT (key) DO UPDATE SET hits = {table}.hits + 1 RETURNING hits",
+                [key, moment + timedelta(seconds=_seconds_left(limit, now))],
+            )
+            (counts[key],) = cursor.fetchone() or (0,)
+            if counts[key] > limit.requests:
+                break
         if 1 in counts.values():
             cursor.execute(f"DELETE FROM {table} WHERE expires_at < %s", [moment])  # noqa: S608
     return counts

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "funnel",
     "dashboard",
     "digests",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -309,7 +310,26 @@ if not REDIS_URL:
         "control_folder": str(_broker_folder / "control"),
         "store_processed": False,
     }
+# Riding out a broker outage. The worker and beat retry the connection for ever (not 100
+# times) and come back by themselves; tasks running when the connection drops are cancelled
+# and redelivered (they are acknowledged late and safe to run twice) instead of being
+# acknowledged on a connection that is gone. Sockets give up on a Redis that stopped answering
+# instead of hanging. Tasks queued while the broker is away wait in the database outbox and
+# are sent again OUTBOX_RESEND_AFTER_SECONDS after a send the worker never finished
+# (smarketing/outbox.py).
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 2,
+        "socket_timeout": 10,
+        "socket_keepalive": True,
+        "retry_on_timeout": True,
+        "health_check_interval": 10,
+    }
+OUTBOX_RESEND_AFTER_SECONDS = 15 * 60
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -334,6 +354,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dashboard.tasks.refresh_dashboard_rollups",
         "schedule": 60.0,
     },
+    # Sends the tasks queued while the broker was unreachable (smarketing/outbox.py).
+    "send-outbox": {
+        "task": "smarketing.tasks.send_outbox",
+        "schedule": 30.0,
+    },
     # Keeps the board's pending stage-total changes few (funnel/rollup.py).
     "fold-stage-totals": {
         "task": "funnel.tasks.fold_stage_totals",
@@ -345,7 +370,12 @@ CELERY_BEAT_SCHEDULE = {
 # web process counts together; otherwise each process's memory.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # An unreachable Redis is given up on in a second, not left to hang requests.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

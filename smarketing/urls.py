@@ -10,6 +10,7 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("funnel/", include("funnel.urls")),
     path("digests/", include("digests.urls")),
+    path("history/", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("smarketing.api_urls")),
     path("healthz", healthz, name="healthz"),

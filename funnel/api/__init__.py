@@ -1,1 +1,2 @@
-"""The API's funnel, a module per resource: moves, the queue, the board, configuration, goals."""
+"""The API of the funnel's own configuration, a module per resource: stages and reasons, goals.
+What moves or shows a lead is leads.api's."""

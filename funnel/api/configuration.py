@@ -1,13 +1,11 @@
 """The stages and reasons managers configure."""
 
-from typing import Any
+from typing import cast
 
-from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-from django.db import transaction
-from django.db.models import Model
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
 
+from funnel.configuration import Configuration, save_configuration
 from funnel.models import Reason, Stage
 from funnel.serializers import (
     ReasonSerializer,
@@ -30,39 +28,30 @@ class ConfigurationPermission(permissions.DjangoModelPermissions):
     }
 
 
-class ConfigurationViewSet[M: Model](
+class ConfigurationViewSet[C: Configuration](
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet[M],
+    viewsets.GenericViewSet[C],
 ):
-    """Stages and reasons. Each change is written to the admin's history, as the admin does."""
+    """Stages and reasons, saved through funnel.configuration as the admin saves them."""
 
     permission_classes = [ConfigurationPermission]
     http_method_names = ["get", "post", "patch", "head", "options"]
     lookup_value_converter = "int"
     pagination_class = None
 
-    @transaction.atomic
-    def perform_create(self, serializer: serializers.BaseSerializer[M]) -> None:
-        saved = serializer.save()
-        self._log(saved, ADDITION, [{"added": {}}])
+    def perform_create(self, serializer: serializers.BaseSerializer[C]) -> None:
+        item = self.get_queryset().model(**serializer.validated_data)
+        serializer.instance = save_configuration(item=item, actor=caller(self.request))
 
-    @transaction.atomic
-    def perform_update(self, serializer: serializers.BaseSerializer[M]) -> None:
-        saved = serializer.save()
-        changed = sorted(serializer.validated_data)
-        self._log(saved, CHANGE, [{"changed": {"fields": changed}}] if changed else [])
-
-    def _log(self, saved: M, flag: int, message: list[dict[str, Any]]) -> None:
-        LogEntry.objects.log_actions(
-            user_id=caller(self.request).pk,
-            queryset=[saved],
-            action_flag=flag,
-            change_message=message,
-            single_object=True,
-        )
+    def perform_update(self, serializer: serializers.BaseSerializer[C]) -> None:
+        # UpdateModelMixin gives the serializer the object it found.
+        item = cast(C, serializer.instance)
+        for name, value in serializer.validated_data.items():
+            setattr(item, name, value)
+        save_configuration(item=item, actor=caller(self.request))
 
 
 @extend_schema_view(

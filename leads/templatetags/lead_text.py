@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import get_language
 
-from leads.services import MENTION
+from leads.activities import MENTION
 
 register = template.Library()
 

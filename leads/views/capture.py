@@ -25,6 +25,7 @@ from leads.access import (
     can_manage_capture_forms,
     can_view_capture_forms,
 )
+from leads.activities import NOTE_MAX_LENGTH
 from leads.capture import (
     HONEYPOT,
     VISITOR_FIELDS,
@@ -37,7 +38,7 @@ from leads.capture import (
     snippets,
     thank_you_url,
 )
-from leads.forms import NOTE_MAX_LENGTH, CaptureFormForm
+from leads.forms import CaptureFormForm
 from leads.models import CaptureForm, Lead
 from smarketing.ratelimit import Limit, hit
 
@@ -145,9 +146,11 @@ def capture(request: HttpRequest, key: str) -> HttpResponse:
 
 def _take_submission(request: HttpRequest, form: CaptureForm, wants_json: bool) -> HttpResponse:
     address = client_address(request) or "unknown"
+    # The address's limit first: what it refuses does not count toward the form's limit, or
+    # one address could keep the form closed to every other visitor.
     verdict = hit(
-        Limit("capture-form", form.public_key, form.per_minute, 60),
         Limit("capture-address", f"{form.public_key}:{address}", form.per_address_per_minute, 60),
+        Limit("capture-form", form.public_key, form.per_minute, 60),
     )
     if not verdict.allowed:
         message = _("Too many submissions. Please try again in %(seconds)s seconds.") % {

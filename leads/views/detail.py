@@ -15,12 +15,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from accounts.http import AuthenticatedHttpRequest
+from funnel.access import can_reassign
 from funnel.forms import MoveForm, move_forms
 from funnel.selectors import first_touch_clock, moves_for
 from leads.access import EDIT_LEAD_REFUSAL, can_add_activity, can_edit_lead
+from leads.activities import add_activity
 from leads.forms import ActivityForm, LeadForm
 from leads.models import ActivityKind, Lead
-from leads.services import DuplicateLead, add_activity, update_lead
+from leads.services import DuplicateLead, update_lead
 from leads.timeline import (
     Cursor,
     activity_entry,
@@ -130,7 +132,8 @@ def lead_page(
     move_refusal: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    """The lead page; `move_form` and `move_refusal` bring back a move that was refused."""
+    """The lead page, composed here alone: the lead, its clocks, the moves the person may make
+    and the timeline. `move_form` and `move_refusal` bring back a move that was refused."""
     now = timezone.now()
     context = {
         "lead": lead,
@@ -145,6 +148,7 @@ def lead_page(
         "refusal": refusal,
         "moves": move_forms(moves_for(lead, request.user), bound=move_form),
         "move_refusal": move_refusal,
+        "can_reassign": can_reassign(request.user),
     }
     return render(request, "leads/detail.html", context, status=status)
 

@@ -267,6 +267,7 @@ MATRIX: list[tuple[str, str, Path, Body, dict[str, int]]] = [
         MANAGERS_ONLY,
     ),
     ("list own tokens", "get", fixed("/api/v1/tokens/"), nothing, EVERYONE),
+    ("history of changes", "get", fixed("/api/v1/audit/"), nothing, MANAGERS_ONLY),
     (
         "create a token with a token",
         "post",

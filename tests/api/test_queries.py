@@ -8,8 +8,8 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.tokens import create_token
 from funnel.models import Reason
+from leads.activities import add_activity
 from leads.models import ActivityKind
-from leads.services import add_activity
 from tests.api.conftest import claimed, complete, qualified
 from tests.factories import CaptureFormFactory, LeadFactory, PersonaFactory
 

@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.models import User
+from leads.activities import add_activity
 from leads.models import ActivityKind, Mention
-from leads.services import add_activity
 from tests.api.conftest import ClientFor, qualified
 from tests.factories import LeadFactory
 

@@ -29,6 +29,7 @@ def test_sales_home_shows_the_mql_queue(client: Client, sales_rep) -> None:
     body = client.get(reverse("home")).content.decode()
 
     assert "MQLs waiting for Sales" in body
+    assert f'href="{reverse("lead_list")}?stage=mql&amp;sort=in_stage"' in body
     assert "Your sales pipeline" in body
     assert "Leads you own in Marketing" not in body
 

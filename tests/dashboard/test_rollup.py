@@ -15,8 +15,9 @@ from dashboard.rollup import ROLLUPS, Rollup, rebuild_all, recomputed, refresh_r
 from dashboard.tasks import refresh_dashboard_rollups as refresh_task
 from funnel.models import Stage
 from funnel.services import claim_lead, move_lead
+from leads.activities import add_activity
 from leads.models import Activity, ActivityKind, Lead, Source
-from leads.services import add_activity, update_lead
+from leads.services import update_lead
 from smarketing.celery import app as celery_app
 from tests.dashboard.scenario import Clock, at, build_story, log
 from tests.factories import PersonaFactory

@@ -10,8 +10,8 @@ from accounts.models import User
 from digests.selectors import Week, week_of
 from funnel.models import Reason, Stage
 from funnel.services import claim_lead, move_lead
+from leads.activities import add_activity
 from leads.models import ActivityKind, Lead
-from leads.services import add_activity
 from tests.factories import LeadFactory, PersonaFactory
 
 

@@ -18,6 +18,7 @@ from digests.services import Delivery, build_digest, deliver_digest, set_digest_
 from digests.tasks import send_digest, send_weekly_digests
 from digests.weeks import last_complete_week
 from smarketing.celery import app as celery_app
+from smarketing.models import OutboxTask
 from tests.factories import UserFactory
 from tests.threads import at_once
 
@@ -57,7 +58,10 @@ def test_the_job_queues_its_tasks_only_after_commit(team, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         send_weekly_digests(WEEK)
 
-    assert len(callbacks) == 3
+    queued = OutboxTask.objects.order_by("pk")
+    assert [(row.task, row.args[1]) for row in queued] == [("digests.tasks.send_digest", WEEK)] * 3
+    assert sorted(row.args[0] for row in queued) == sorted(person.pk for person in team)
+    assert len(callbacks) == 1, "the three are sent together once the job's work commits"
     assert mail.outbox == []
 
 

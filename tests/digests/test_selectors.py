@@ -8,12 +8,10 @@ from django.db.models import Q
 
 from accounts.roles import Role
 from dashboard.rollup import refresh_rollups
-from digests.models import DigestRole
 from digests.selectors import (
     agenda,
     closed_deals,
     digest_recipients,
-    digest_role,
     handed_over,
     stuck_leads,
     team_sections,
@@ -139,13 +137,6 @@ def test_what_sales_did_with_a_marketers_leads(funnel, marketer) -> None:
         {"reason": "No budget", "count": 2},
         {"reason": "Wrong persona", "count": 1},
     ]
-
-
-def test_the_widest_role_decides_whose_agenda_a_digest_is() -> None:
-    assert digest_role([Role.MARKETING, Role.MANAGERS]) == DigestRole.MANAGER
-    assert digest_role([Role.MARKETING, Role.SALES]) == DigestRole.SALES
-    assert digest_role([Role.MARKETING]) == DigestRole.MARKETING
-    assert digest_role([]) is None
 
 
 def test_recipients_are_active_people_in_a_team(marketer, sales_rep, manager) -> None:

@@ -8,8 +8,8 @@ from django.utils import timezone
 from funnel.models import ChangeKind, Stage, StageChange
 from funnel.selectors import first_touch_clock
 from funnel.services import claim_lead, move_lead
+from leads.activities import add_activity
 from leads.models import Activity, ActivityKind, Lead
-from leads.services import add_activity
 from tests.factories import LeadFactory, PersonaFactory
 
 pytestmark = pytest.mark.django_db

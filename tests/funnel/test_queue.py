@@ -81,10 +81,11 @@ def test_the_waiting_time_is_counted_from_the_move_into_mql(marketer: User) -> N
     ],
 )
 def test_the_claim_limit_says_how_much_is_left_or_how_far_past(
-    waited: timedelta, past: bool, margin: str
+    marketer: User, waited: timedelta, past: bool, margin: str
 ) -> None:
-    row = WaitingMql(lead=Lead(), waited=waited, limit_hours=24)
-    assert (row.past_sla, row.margin_text) == (past, margin)
+    now = timezone.now()
+    row = WaitingMql.of(Lead(stage=Stage(sla_hours=24), stage_entered_at=now - waited), now=now)
+    assert (row.waited, row.past_sla, row.margin_text) == (waited, past, margin)
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from funnel.services import (
     MoveNotAllowed,
     claim_lead,
     enter_funnel,
+    move_destination,
     move_lead,
 )
 from leads.models import Activity, Lead, Mention, Source
@@ -772,3 +773,10 @@ def test_query_counts_do_not_depend_on_the_history(
         claim_lead(lead_id=lead.pk, rep=rep)
 
     assert len(captured.captured_queries) == 7
+
+
+def test_a_named_move_goes_to_the_stage_the_funnel_gives_it(new_lead: Lead) -> None:
+    """The API's qualify, win, lose and recycle name a kind of move, not a stage."""
+    assert move_destination(new_lead, kind=ChangeKind.MOVED, slug="mql") == stage("mql").pk
+    with pytest.raises(MoveNotAllowed, match=r"A lead in New cannot make this move\."):
+        move_destination(new_lead, kind=ChangeKind.WON)

@@ -325,6 +325,24 @@ def test_one_address_above_its_limit_gets_429_with_retry_after() -> None:
     }
 
 
+def test_one_address_refused_by_its_limit_does_not_close_the_form_to_others() -> None:
+    form = CaptureFormFactory.create(per_address_per_minute=2, per_minute=5)
+
+    hammering = [post_json(form, VISITOR | {"email": f"bot{n}@example.com"}) for n in range(40)]
+    others = [
+        Client(REMOTE_ADDR=f"203.0.113.{n}").post(
+            reverse("capture", args=[form.public_key]),
+            json.dumps(VISITOR | {"email": f"person{n}@example.com"}),
+            content_type="application/json",
+        )
+        for n in range(3)
+    ]
+
+    assert [answer.status_code for answer in hammering] == [200, 200] + [429] * 38
+    assert [answer.status_code for answer in others] == [200, 200, 200]
+    assert Lead.objects.count() == 5
+
+
 def test_the_address_behind_a_trusted_proxy_is_the_one_counted(settings) -> None:
     settings.TRUSTED_PROXY_COUNT = 1
     form = CaptureFormFactory.create(per_address_per_minute=1)

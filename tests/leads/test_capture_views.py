@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from leads.activities import add_activity
 from leads.models import ActivityKind, CaptureForm, Source
-from leads.services import add_activity
 from tests.factories import CaptureFormFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db

@@ -45,7 +45,7 @@ def listed(
         now=now or timezone.now(),
         per_page=100,
     )
-    return [lead.full_name for lead in page.rows]
+    return [row.lead.full_name for row in page.rows]
 
 
 def names_in(response: Any) -> list[str]:
@@ -158,7 +158,7 @@ def test_needs_attention_lists_the_leads_past_their_stage_s_time_limit() -> None
         options=lead_list_options(),
         now=now,
     )
-    assert {lead.full_name: lead.past_sla for lead in page.rows} == {  # type: ignore[attr-defined]
+    assert {row.lead.full_name: row.past_sla for row in page.rows} == {
         "New for 49 hours": True,
         "New for 47 hours": False,
         "Working for 31 days": True,
@@ -232,7 +232,7 @@ def test_pages_show_every_lead_once_even_when_sort_values_tie(sort: LeadSort) ->
         page = lead_list_page(
             filters=LeadFilters(), sort=sort, after=after, options=options, now=now, per_page=4
         )
-        seen += [lead.pk for lead in page.rows]
+        seen += [row.lead.pk for row in page.rows]
         if page.next_cursor is None:
             break
         after = page.next_cursor

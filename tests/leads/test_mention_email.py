@@ -4,8 +4,8 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
+from leads.activities import add_activity
 from leads.models import ActivityKind, Mention
-from leads.services import add_activity
 from leads.tasks import send_mention_email
 from smarketing.celery import app
 from tests.factories import LeadFactory

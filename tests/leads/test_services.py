@@ -9,10 +9,10 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from accounts.roles import Role
 from funnel.models import ChangeKind, Stage, StageChange
+from leads.activities import add_activity
 from leads.models import Activity, ActivityKind, Lead, Mention, Persona, Source
 from leads.services import (
     DuplicateLead,
-    add_activity,
     add_details_to_lead,
     create_lead,
     find_lead_by_email,

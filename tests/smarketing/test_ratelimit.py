@@ -40,11 +40,22 @@ def test_a_limit_allows_its_requests_then_refuses_until_the_window_ends(backend:
 
 @pytest.mark.django_db
 def test_one_exceeded_limit_refuses_and_the_others_keep_counting(backend: str) -> None:
-    strict, loose = _limit(requests=1), _limit(requests=100)
+    loose, strict = _limit(requests=100), _limit(requests=1)
 
-    assert hit(strict, loose).allowed
-    assert not hit(strict, loose).allowed
+    assert hit(loose, strict).allowed
+    assert not hit(loose, strict).allowed
     assert hit(loose).allowed, "the loose limit counted 3 of its 100"
+
+
+@pytest.mark.django_db
+def test_what_an_earlier_limit_refuses_is_not_counted_by_the_later_ones(backend: str) -> None:
+    narrow, wide = _limit(requests=1), _limit(requests=2)
+
+    verdicts = [hit(narrow, wide).allowed for _ in range(5)]
+
+    assert verdicts == [True, False, False, False, False]
+    assert hit(wide).allowed, "the wide limit counted only the request the narrow one let in"
+    assert not hit(wide).allowed
 
 
 @pytest.mark.django_db(transaction=True)

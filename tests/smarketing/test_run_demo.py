@@ -90,6 +90,33 @@ def _log_in(base_url: str, username: str, password: str) -> str:
     return str(browser.open(request).read().decode())
 
 
+def _children_named(command: subprocess.Popen[str], name: str) -> list[psutil.Process]:
+    """The command's direct children running `celery ... <name>`."""
+    return [
+        child
+        for child in psutil.Process(command.pid).children()
+        if "celery" in child.cmdline() and name in child.cmdline()
+    ]
+
+
+def _kill_child(command: subprocess.Popen[str], name: str) -> int:
+    [child] = _children_named(command, name)
+    os.killpg(child.pid, signal.SIGKILL)
+    return child.pid
+
+
+def _wait_for_child(
+    command: subprocess.Popen[str], name: str, *, other_than: int
+) -> psutil.Process:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        fresh = [child for child in _children_named(command, name) if child.pid != other_than]
+        if fresh:
+            return fresh[0]
+        time.sleep(0.5)
+    pytest.fail(f"run_demo did not start its {name} again")
+
+
 def test_run_demo_serves_the_demo_and_stops_every_process(
     scratch_database_url: str, tmp_path: Path
 ) -> None:
@@ -117,11 +144,19 @@ def test_run_demo_serves_the_demo_and_stops_every_process(
         login_page = _wait_for_login_page(base_url, command)
         started = psutil.Process(command.pid).children(recursive=True)
         home = _log_in(base_url, "maria", DEMO_PASSWORD)
+        killed = _kill_child(command, "worker")
+        restarted = _wait_for_child(command, "worker", other_than=killed)
+        still_served = _wait_for_login_page(base_url, command)
+        started += psutil.Process(command.pid).children(recursive=True)
     finally:
         command.send_signal(signal.SIGINT)
         output, _ = command.communicate(timeout=60)
 
     assert "Log in to smarketing" in login_page
+    assert restarted.pid != killed, "the killed worker was started again"
+    assert "Log in to smarketing" in still_served, "web kept serving while the worker was down"
+    assert "worker exited with code" in output
+    assert "worker started again" in output
     assert "Leads you own in Marketing" in home
     assert "maria" in output
     assert command.returncode == 0, output

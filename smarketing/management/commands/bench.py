@@ -32,7 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from funnel.models import Stage
+from funnel.models import Stage, WellKnownStage
 from funnel.services import claim_lead, move_lead
 from leads.models import Activity, ActivityKind, Lead
 from leads.selectors import LEAD_SORTS, LeadSort
@@ -120,7 +120,10 @@ DEEP_PAGE = f"list: {DEEP_PAGE_ROWS:,} rows deep"
 CASES: list[Case] = [
     Case(FIRST_PAGE, _lead_list),
     Case(DEEP_PAGE, _deep_list_page),
-    Case("list: stage=working & source=event", lambda: _lead_list(stage="working", source="event")),
+    Case(
+        "list: stage=working & source=event",
+        lambda: _lead_list(stage=WellKnownStage.WORKING, source="event"),
+    ),
     Case("list: search 'acme'", lambda: _lead_list(q="acme")),
     Case("list: search 'ironwod' (a typo)", lambda: _lead_list(q="ironwod")),
     Case("list: needs attention", lambda: _lead_list(needs_attention="on")),
@@ -140,12 +143,12 @@ CASES: list[Case] = [
     # the same number of queries for 100 rows as for 50.
     Case(
         "api: leads stage=working & source=event",
-        lambda: _api_leads(stage="working", source="event"),
+        lambda: _api_leads(stage=WellKnownStage.WORKING, source="event"),
         serialise=True,
     ),
     Case(
         "api: the same, 100 rows",
-        lambda: _api_leads(stage="working", source="event", page_size="100"),
+        lambda: _api_leads(stage=WellKnownStage.WORKING, source="event", page_size="100"),
         serialise=True,
     ),
 ]
@@ -352,12 +355,12 @@ def _run_raw(statements: list[str], *, serialise: bool = False) -> float:
 def _write_cases(person: User) -> list[tuple[str, Callable[[Lead], object], list[Lead]]]:
     """200 unclaimed MQLs to claim, 200 New leads to move to Working, as the manager."""
     waiting = list(
-        Lead.objects.filter(stage__slug="mql", sales_owner__isnull=True).order_by("id")[
-            :WRITES_IN_A_ROW
-        ]
+        Lead.objects.filter(stage__slug=WellKnownStage.MQL, sales_owner__isnull=True).order_by(
+            "id"
+        )[:WRITES_IN_A_ROW]
     )
-    new = list(Lead.objects.filter(stage__slug="new").order_by("id")[:WRITES_IN_A_ROW])
-    working = Stage.objects.get(slug="working")
+    new = list(Lead.objects.filter(stage__slug=WellKnownStage.NEW).order_by("id")[:WRITES_IN_A_ROW])
+    working = Stage.objects.get(slug=WellKnownStage.WORKING)
     return [
         ("claims", lambda lead: claim_lead(lead_id=lead.pk, rep=person), waiting),
         (

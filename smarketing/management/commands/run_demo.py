@@ -1,5 +1,7 @@
 """Everything a newcomer needs to see the product: database ready, demo data, web, worker, beat.
 
+A child that exits is started again after a pause that doubles with each exit in a row (up to a
+minute), so a worker that dies with the broker comes back without stopping web and beat.
 Ctrl-C (or SIGTERM) stops all of it; no process is left behind.
 """
 
@@ -19,12 +21,26 @@ from django.core.management.base import BaseCommand, CommandParser
 from leads.demo import DEMO_PASSWORD, DEMO_USERS
 
 STOP_GRACE_SECONDS = 10
+FIRST_RESTART_DELAY_SECONDS = 1.0
+MAX_RESTART_DELAY_SECONDS = 60.0
+# A child that ran this long before exiting is thought healthy: its next pause starts over.
+HEALTHY_AFTER_SECONDS = 60.0
 
 
 @dataclass
 class Child:
     name: str
+    argv: list[str]
     process: subprocess.Popen[bytes]
+    started_at: float
+    restart_delay: float = FIRST_RESTART_DELAY_SECONDS
+    restart_at: float | None = None
+
+
+def _spawn(argv: list[str]) -> subprocess.Popen[bytes]:
+    # Each child leads its own process group so that stopping it stops its workers too,
+    # and so that Ctrl-C reaches only this command, which then stops them in order.
+    return subprocess.Popen(argv, start_new_session=True)
 
 
 class Command(BaseCommand):
@@ -59,10 +75,8 @@ class Command(BaseCommand):
             ],
             "beat": [python, "-m", "celery", "-A", "smarketing", "beat", "--loglevel", "INFO"],
         }  # fmt: skip
-        # Each child leads its own process group so that stopping it stops its workers too,
-        # and so that Ctrl-C reaches only this command, which then stops them in order.
         return [
-            Child(name, subprocess.Popen(argv, start_new_session=True))
+            Child(name, argv, _spawn(argv), started_at=time.monotonic())
             for name, argv in commands.items()
         ]
 
@@ -88,12 +102,34 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, request_stop)
         signal.signal(signal.SIGTERM, request_stop)
         while not stop_requested:
-            exited = [child for child in children if child.process.poll() is not None]
-            if exited:
-                self.stderr.write(f"{exited[0].name} stopped; stopping the others.")
-                return
+            for child in children:
+                self._look_after(child)
             time.sleep(0.5)
         self.stdout.write("Stopping web, worker and beat...")
+
+    def _look_after(self, child: Child) -> None:
+        """Start an exited child again once its pause is over."""
+        now = time.monotonic()
+        if child.restart_at is None:
+            code = child.process.poll()
+            if code is None:
+                return
+            if now - child.started_at >= HEALTHY_AFTER_SECONDS:
+                child.restart_delay = FIRST_RESTART_DELAY_SECONDS
+            child.restart_at = now + child.restart_delay
+            self.stderr.write(
+                f"{child.name} exited with code {code}; starting it again in "
+                f"{child.restart_delay:.0f} s."
+            )
+            return
+        if now < child.restart_at:
+            return
+        # Whatever the exited leader left behind in its group goes first.
+        _signal_group(child, signal.SIGKILL)
+        child.process = _spawn(child.argv)
+        child.started_at, child.restart_at = now, None
+        child.restart_delay = min(child.restart_delay * 2, MAX_RESTART_DELAY_SECONDS)
+        self.stderr.write(f"{child.name} started again (pid {child.process.pid}).")
 
 
 def _stop_all(children: list[Child]) -> None:

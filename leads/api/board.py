@@ -9,19 +9,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from funnel.board import BoardCard, board_columns
-from funnel.serializers import (
-    StageRefSerializer,
-)
-from leads.serializers import LeadSerializer
+from funnel.board import board_columns
+from funnel.serializers import StageRefSerializer
+from leads.serializers import LeadSerializer, SecondsField
 
 
+# A funnel.board.BoardCard. (The docstrings of serializers are the schema's descriptions.)
 class BoardCardSerializer(serializers.Serializer[Any]):
-    lead = LeadSerializer()
-    in_stage_seconds = serializers.IntegerField()
+    lead = LeadSerializer(source="*")
+    in_stage_seconds = SecondsField(source="in_stage")
     past_sla = serializers.BooleanField()
 
 
+# A funnel.board.BoardColumn.
 class BoardColumnSerializer(serializers.Serializer[Any]):
     stage = StageRefSerializer()
     count = serializers.IntegerField()
@@ -29,24 +29,10 @@ class BoardColumnSerializer(serializers.Serializer[Any]):
     cards = BoardCardSerializer(many=True, help_text="The leads that have waited longest.")
 
 
-def _card(card: BoardCard) -> dict[str, Any]:
-    card.lead.past_sla = card.past_sla  # type: ignore[attr-defined]
-    in_stage = int(card.in_stage.total_seconds())
-    return {"lead": card.lead, "in_stage_seconds": in_stage, "past_sla": card.past_sla}
-
-
 class BoardView(APIView):
     """The funnel as a board: each stage's count and value, and its longest-waiting leads."""
 
     @extend_schema(summary="The funnel board", responses=BoardColumnSerializer(many=True))
     def get(self, request: Request) -> Response:
-        columns = [
-            {
-                "stage": column.stage,
-                "count": column.count,
-                "value": column.value,
-                "cards": [_card(card) for card in column.cards],
-            }
-            for column in board_columns(now=timezone.now())
-        ]
+        columns = board_columns(now=timezone.now())
         return Response(BoardColumnSerializer(columns, many=True).data)

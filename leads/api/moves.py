@@ -13,22 +13,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from funnel.access import can_reassign
-from funnel.models import ChangeKind, Transition
+from funnel.models import ChangeKind, WellKnownStage
 from funnel.selectors import moves_for
-from funnel.serializers import (
+from funnel.serializers import AllowedMoveSerializer
+from funnel.services import claim_lead, move_destination, move_lead, reassign_lead
+from leads.activities import add_activity
+from leads.api.leads import lead_answer
+from leads.models import ActivityKind, Lead
+from leads.serializers import (
     AdvanceSerializer,
-    AllowedMoveSerializer,
+    LeadSerializer,
     MoveSerializer,
     ReasonedMoveSerializer,
     ReassignSerializer,
+    TimelineEntrySerializer,
     TouchSerializer,
     WinSerializer,
 )
-from funnel.services import MoveNotAllowed, claim_lead, move_lead, reassign_lead
-from leads.api import lead_body
-from leads.models import ActivityKind, Lead
-from leads.serializers import LeadSerializer, TimelineEntrySerializer
-from leads.services import add_activity
 from leads.timeline import activity_entry, lead_for_page
 from smarketing.api import (
     ERRORS,
@@ -37,20 +38,6 @@ from smarketing.api import (
 from smarketing.errors import NotAllowed
 
 MOVED = {200: LeadSerializer, 409: ERRORS[409]}
-
-
-def _destination(lead: Lead, *, kind: ChangeKind, slug: str | None = None) -> int:
-    """The stage a named move (win, lose, recycle, ...) takes this lead to from its stage; a
-    stage with no such move is a conflict, since the lead may have moved meanwhile."""
-    moves = Transition.objects.filter(from_stage_id=lead.stage_id, kind=kind)
-    if slug is not None:
-        moves = moves.filter(to_stage__slug=slug)
-    to_stage_id = moves.values_list("to_stage_id", flat=True).first()
-    if to_stage_id is None:
-        raise MoveNotAllowed(
-            _("A lead in %(stage)s cannot make this move.") % {"stage": lead.stage.name}
-        )
-    return to_stage_id
 
 
 def _parsed(serializer_class: type[serializers.Serializer[Any]], request: Request) -> Any:
@@ -74,11 +61,11 @@ class LeadMoveViewSet(viewsets.ViewSet):
     ) -> Response:
         moved = move_lead(
             lead_id=lead.pk,
-            to_stage_id=_destination(lead, kind=kind, slug=slug),
+            to_stage_id=move_destination(lead, kind=kind, slug=slug),
             actor=caller(request),
             **details,
         )
-        return Response(lead_body(lead_for_page(moved.pk)))
+        return lead_answer(moved.pk)
 
     @extend_schema(
         summary="Qualify a lead to MQL (its stage's entry criteria must hold)",
@@ -87,7 +74,7 @@ class LeadMoveViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def qualify(self, request: Request, pk: int) -> Response:
-        return self._move(request, lead_for_page(pk), ChangeKind.MOVED, slug="mql")
+        return self._move(request, lead_for_page(pk), ChangeKind.MOVED, slug=WellKnownStage.MQL)
 
     @extend_schema(
         summary="Claim a waiting MQL (Sales and managers); exactly one claimant wins",
@@ -97,7 +84,7 @@ class LeadMoveViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"])
     def claim(self, request: Request, pk: int) -> Response:
         claimed = claim_lead(lead_id=pk, rep=caller(request))
-        return Response(lead_body(lead_for_page(claimed.pk)))
+        return lead_answer(claimed.pk)
 
     @extend_schema(
         summary="Log a touch: a call, email or meeting",
@@ -130,7 +117,7 @@ class LeadMoveViewSet(viewsets.ViewSet):
             request,
             lead,
             ChangeKind.MOVED,
-            slug="opportunity",
+            slug=WellKnownStage.OPPORTUNITY,
             value=given["value"],
             close_date=given["close_date"],
         )
@@ -189,7 +176,7 @@ class LeadMoveViewSet(viewsets.ViewSet):
             marketing_owner_id=given.get("marketing_owner"),
             sales_owner_id=given.get("sales_owner"),
         )
-        return Response(lead_body(lead_for_page(pk)))
+        return lead_answer(pk)
 
     @extend_schema(
         methods=["GET"],
@@ -218,4 +205,4 @@ class LeadMoveViewSet(viewsets.ViewSet):
             value=given.get("value"),
             close_date=given.get("close_date"),
         )
-        return Response(lead_body(lead_for_page(moved.pk)))
+        return lead_answer(moved.pk)

@@ -10,8 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from funnel.selectors import mql_queue_page
-from leads.api import with_clock
-from leads.serializers import LeadSerializer
+from leads.serializers import LeadSerializer, SecondsField
 from smarketing.api import (
     optional_parameter,
     page_response,
@@ -22,8 +21,10 @@ from smarketing.api import (
 class WaitingMqlSerializer(serializers.Serializer[Any]):
     """An unclaimed MQL, how long it has waited, and against which claim limit."""
 
-    lead = LeadSerializer()
-    waited_seconds = serializers.IntegerField()
+    # A funnel.selectors.WaitingMql, which is the lead's LeadInStage too.
+
+    lead = LeadSerializer(source="*")
+    waited_seconds = SecondsField(source="waited")
     limit_hours = serializers.IntegerField(allow_null=True)
     past_sla = serializers.BooleanField()
 
@@ -39,14 +40,5 @@ class QueueView(APIView):
     def get(self, request: Request) -> Response:
         after = request.query_params.get("after") or None
         page = mql_queue_page(after=after, now=timezone.now())
-        rows = [
-            {
-                "lead": with_clock(row.lead),
-                "waited_seconds": int(row.waited.total_seconds()),
-                "limit_hours": row.limit_hours,
-                "past_sla": row.past_sla,
-            }
-            for row in page.rows
-        ]
-        data = WaitingMqlSerializer(rows, many=True).data
-        return page_response(data, next_cursor=page.next_cursor, request=request)
+        rows = WaitingMqlSerializer(page.rows, many=True).data
+        return page_response(rows, next_cursor=page.next_cursor, request=request)

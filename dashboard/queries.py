@@ -1,0 +1,274 @@
+"""What the dashboard reads: sums over the daily rollups for a period, in SQL, and the few records
+the figures need beside them (the stages, the period's goal, the people and reasons the tables
+name). Each function is one query (load_names three) whatever the number of leads or moves.
+
+Counts of leads are distinct leads: a lead that makes the same move twice in a period counts
+once, under the first time (its reason, its actor). Money is the sum of the moves' amounts.
+
+The values returned are plain data, so that dashboard.figures computes from them without a
+database, and its tests build them by hand.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from funnel.models import ChangeKind, Outcome, Reason, RevenueGoal, WellKnownStage
+from funnel.periods import Period
+from funnel.selectors import StageSummary, past_limit, stage_summaries
+from funnel.stages import Funnel
+from leads.models import Lead, Persona, Source
+
+# The dimensions of the rollup whose values are people's ids.
+PEOPLE = frozenset({"marketing_owner", "actor"})
+
+
+@dataclass(frozen=True)
+class MoveTotal:
+    """The moves of one kind from one stage to another (for one reason) in a period."""
+
+    kind: str
+    from_stage_id: int | None
+    to_stage_id: int
+    reason_id: int | None
+    moves: int
+    # Distinct leads whose first move of this kind into this stage in the period this was.
+    leads: int
+    # Distinct leads whose first entry into the stage in the period this was.
+    entries: int
+    value: Decimal
+    claimed_in_time: int
+    touched_in_time: int
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Every move in a period, totalled per kind, stages and reason."""
+
+    period: Period
+    totals: list[MoveTotal]
+
+    def leads(self, *, kind: str, stage_id: int, reason_id: int | None = None) -> int:
+        return sum(
+            t.leads
+            for t in self.totals
+            if t.kind == kind
+            and t.to_stage_id == stage_id
+            and (reason_id is None or t.reason_id == reason_id)
+        )
+
+    def entries(self, stage_id: int) -> int:
+        return sum(t.entries for t in self.totals if t.to_stage_id == stage_id)
+
+    def moves(self, *, kind: str) -> int:
+        return sum(t.moves for t in self.totals if t.kind == kind)
+
+    def value(self, *, kind: str) -> Decimal:
+        return sum((t.value for t in self.totals if t.kind == kind), Decimal(0))
+
+    def claimed_in_time(self) -> int:
+        return sum(t.claimed_in_time for t in self.totals)
+
+    def touched_in_time(self) -> int:
+        return sum(t.touched_in_time for t in self.totals)
+
+    def exits(self, stage_id: int) -> list[MoveTotal]:
+        return [t for t in self.totals if t.from_stage_id == stage_id]
+
+
+_FLOW_SQL = """
+    SELECT kind, from_stage_id, to_stage_id, reason_id,
+           sum(moves),
+           sum(moves) FILTER (WHERE previous_move_day IS NULL OR previous_move_day < %(first)s),
+           sum(moves) FILTER (WHERE previous_entry_day IS NULL OR previous_entry_day < %(first)s),
+           sum(value), sum(claimed_in_time), sum(touched_in_time)
+    FROM dashboard_stageflowday
+    WHERE day >= %(first)s AND day < %(end)s
+    GROUP BY kind, from_stage_id, to_stage_id, reason_id
+"""
+
+
+def flow(period: Period) -> Flow:
+    """The period's moves. One query over the period's days of the rollup."""
+    with connection.cursor() as cursor:
+        cursor.execute(_FLOW_SQL, {"first": period.first_day, "end": period.end_day})
+        totals = [
+            MoveTotal(
+                kind=kind,
+                from_stage_id=from_stage,
+                to_stage_id=to_stage,
+                reason_id=reason,
+                moves=moves,
+                leads=leads or 0,
+                entries=entries or 0,
+                value=value,
+                claimed_in_time=claimed,
+                touched_in_time=touched,
+            )
+            for (
+                kind,
+                from_stage,
+                to_stage,
+                reason,
+                moves,
+                leads,
+                entries,
+                value,
+                claimed,
+                touched,
+            ) in cursor.fetchall()
+        ]
+    return Flow(period=period, totals=totals)
+
+
+@dataclass(frozen=True)
+class DimensionTotal:
+    dimension: str
+    value: str
+    kind: str
+    to_stage_id: int
+    leads: int
+    amount: Decimal
+
+
+_DIMENSION_SQL = """
+    SELECT dimension, value, kind, to_stage_id,
+           sum(moves) FILTER (WHERE previous_move_day IS NULL OR previous_move_day < %(first)s),
+           sum(amount)
+    FROM dashboard_dimensionflowday
+    WHERE day >= %(first)s AND day < %(end)s
+    GROUP BY dimension, value, kind, to_stage_id
+"""
+
+
+def dimension_totals(period: Period) -> list[DimensionTotal]:
+    """The period's moves per source, campaign, persona, marketing owner and actor. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_DIMENSION_SQL, {"first": period.first_day, "end": period.end_day})
+        return [
+            DimensionTotal(
+                dimension=dimension,
+                value=value,
+                kind=kind,
+                to_stage_id=to_stage,
+                leads=leads or 0,
+                amount=amount,
+            )
+            for dimension, value, kind, to_stage, leads, amount in cursor.fetchall()
+        ]
+
+
+@dataclass(frozen=True)
+class TimeInStage:
+    stage_id: int
+    exits: int
+    median_seconds: int
+    p90_seconds: int
+
+
+_TIME_SQL = """
+    WITH histogram AS (
+        SELECT stage_id, seconds, sum(exits) AS exits
+        FROM dashboard_stagetimeday
+        WHERE day >= %(first)s AND day < %(end)s
+        GROUP BY stage_id, seconds
+    ), running AS (
+        SELECT stage_id, seconds,
+               sum(exits) OVER (PARTITION BY stage_id ORDER BY seconds) AS up_to,
+               sum(exits) OVER (PARTITION BY stage_id) AS total
+        FROM histogram
+    )
+    SELECT stage_id, max(total),
+           min(seconds) FILTER (WHERE up_to >= 0.5 * total),
+           min(seconds) FILTER (WHERE up_to >= 0.9 * total)
+    FROM running
+    GROUP BY stage_id
+"""
+
+
+def time_in_stage(period: Period) -> dict[int, TimeInStage]:
+    """Per stage, for the moves out of it in the period: how many, and the median and 90th
+    percentile of the time spent in it (percentile_disc, at the precision the page shows:
+    minutes below two hours, hours below three days, days beyond). One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TIME_SQL, {"first": period.first_day, "end": period.end_day})
+        return {
+            stage: TimeInStage(
+                stage_id=stage, exits=int(exits), median_seconds=median, p90_seconds=p90
+            )
+            for stage, exits, median, p90 in cursor.fetchall()
+        }
+
+
+_WON_BY_DAY_SQL = """
+    SELECT day, sum(value) FROM dashboard_stageflowday
+    WHERE day >= %(first)s AND day < %(end)s AND kind = %(won)s
+    GROUP BY day ORDER BY day
+"""
+
+
+def won_by_day(period: Period) -> dict[date, Decimal]:
+    """Revenue won on each day of the period that had a win. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _WON_BY_DAY_SQL,
+            {"first": period.first_day, "end": period.end_day, "won": ChangeKind.WON.value},
+        )
+        return dict(cursor.fetchall())
+
+
+def goal_for(period: Period) -> RevenueGoal | None:
+    """The goal set for exactly this month or quarter."""
+    return RevenueGoal.objects.filter(kind=period.kind, starts_on=period.first_day).first()
+
+
+def open_pipeline() -> list[StageSummary]:
+    """The open stages with the expected value of the leads in them, now. One query."""
+    return [summary for summary in stage_summaries() if summary.stage.outcome == Outcome.OPEN]
+
+
+def mqls_waiting_past_limit(*, funnel: Funnel, now: datetime) -> int:
+    """Unclaimed MQLs that have waited longer than the claim limit, now. One query, answered
+    from the (stage, stage_entered_at) index alone: an MQL never has a sales owner (every way
+    into MQL comes from Marketing, which clears it, and only leads in Sales stages are given
+    one), so the stage says "unclaimed" by itself."""
+    mql = funnel.by_slug(WellKnownStage.MQL)
+    waiting_too_long = past_limit([mql] if mql is not None else [], now=now)
+    return Lead.objects.filter(waiting_too_long).count() if waiting_too_long else 0
+
+
+@dataclass(frozen=True)
+class Names:
+    """Who and what the period's tables name: reasons, personas, and people."""
+
+    reasons: dict[int, Reason]
+    personas: dict[int, Persona]
+    people: dict[int, User]
+
+    def of(self, dimension: str, value: str) -> str:
+        if dimension == "source":
+            return str(dict(Source.choices).get(value, value))
+        if dimension == "campaign":
+            return value or str(_("No campaign"))
+        if not value:
+            return str(_("Nobody") if dimension in PEOPLE else _("No persona"))
+        if dimension == "persona":
+            persona = self.personas.get(int(value))
+            return persona.name if persona else value
+        person = self.people.get(int(value))
+        return (person.get_full_name() or person.username) if person else value
+
+
+def load_names(totals: Iterable[DimensionTotal]) -> Names:
+    """Reasons, personas and the people the period's tables name. Three queries."""
+    people = {int(t.value) for t in totals if t.dimension in PEOPLE and t.value}
+    return Names(
+        reasons={reason.pk: reason for reason in Reason.objects.all()},
+        personas={persona.pk: persona for persona in Persona.objects.all()},
+        people={user.pk: user for user in User.objects.filter(pk__in=people)},
+    )
