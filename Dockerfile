@@ -45,9 +45,7 @@ RUN set -eu; \
 
 # Static files into STATIC_ROOT (/app/staticfiles), served by whitenoise. Settings need a secret
 # key, hosts and a database URL to load; these placeholders exist for this step only (they are
-# not ENV, so the image does not keep them). The database URL must be set, or settings would
-# start the embedded PostgreSQL; the Redis URL keeps settings from preparing a file broker under
-# DATA_DIR. collectstatic connects to neither.
+# not ENV, so the image does not keep them). collectstatic connects to neither database nor broker.
 RUN SECRET_KEY=build-only-placeholder-never-used-at-run-time-0123456789abcdef \
     ALLOWED_HOSTS=localhost \
     DATABASE_URL=postgres://build:build@127.0.0.1:5432/build \

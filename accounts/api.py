@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from accounts.models import ApiToken, User
 from accounts.roles import roles_of
 from accounts.tokens import DEFAULT_LIFETIME, LIFETIMES, create_token, revoke_token, tokens_of
-from smarketing.api import caller
+from smarketing.api import StrictCharField, caller
 from smarketing.errors import NotAllowed
 
 
@@ -46,7 +46,7 @@ class ApiTokenSerializer(serializers.ModelSerializer[ApiToken]):
 
 
 class NewApiTokenSerializer(serializers.Serializer[ApiToken]):
-    name = serializers.CharField(
+    name = StrictCharField(
         max_length=ApiToken._meta.get_field("name").max_length, help_text="Where the token is used."
     )
     lifetime_days = serializers.ChoiceField(

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -20,6 +22,16 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A new password also ends the person's API tokens, as it ends their other sessions:
+        whoever changes a password because it leaked means every way in. Here rather than in
+        the password page, so that the admin and `manage.py changepassword` do it too;
+        set_password is what marks a new one (a hash upgraded at login is not)."""
+        new_password = getattr(self, "_password", None) is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if new_password:
+            ApiToken.objects.filter(user=self).delete()
 
 
 class ApiToken(models.Model):

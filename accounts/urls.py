@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from accounts import views, views_tokens
 
-login = allauth_views.LoginView.as_view(template_name="accounts/login.html")
+login = views.LoginView.as_view()
 
 urlpatterns = [
     path("login/", login, name="login"),
@@ -13,11 +13,7 @@ urlpatterns = [
     path("login/", login, name="account_login"),
     # Open to anyone: it also ends a login still waiting for its two-factor code.
     path("logout/", login_not_required(auth_views.LogoutView.as_view()), name="logout"),
-    path(
-        "password/",
-        auth_views.PasswordChangeView.as_view(template_name="accounts/password_change.html"),
-        name="password_change",
-    ),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/done/",
         auth_views.PasswordChangeDoneView.as_view(

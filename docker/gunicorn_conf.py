@@ -21,3 +21,13 @@ errorlog = "-"
 worker_tmp_dir = "/dev/shm"  # noqa: S108
 # No runtime control socket in the container (it would need a writable $HOME).
 control_socket_disable = True
+
+
+def on_starting(server: object) -> None:
+    """Check the settings once, in the master, before any worker boots: a missing or bad value
+    then ends gunicorn with one line naming the variable, instead of every worker printing a
+    traceback and the master a few more lines."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smarketing.settings")
+    from smarketing.readiness import ready_to_serve_or_exit
+
+    ready_to_serve_or_exit()

@@ -2,7 +2,6 @@
 once one is made; a manager's handover of a lead; revenue goals."""
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -22,6 +21,16 @@ from funnel.periods import Period, parse_period, period_containing
 from funnel.selectors import Move, moves_for
 from leads.activities import NOTE_MAX_LENGTH
 from leads.models import Lead
+from smarketing.bounds import (
+    CENTS,
+    DEAL_AMOUNT,
+    GOAL_AMOUNT,
+    GOAL_DIGITS,
+    MONEY_DIGITS,
+    OBJECT_ID,
+    PERCENT,
+    PLANNING_RATE,
+)
 
 
 class MoveForm(forms.Form):
@@ -31,7 +40,7 @@ class MoveForm(forms.Form):
     Field names are the same in every move's form; the ids carry the target stage, so that
     several forms live on one page."""
 
-    to_stage = forms.IntegerField(widget=forms.HiddenInput)
+    to_stage = forms.IntegerField(widget=forms.HiddenInput, **OBJECT_ID.limits())
     reason = forms.TypedChoiceField(label=_("Reason"), coerce=int, empty_value=None)
     note = forms.CharField(
         label=_("Note"),
@@ -41,10 +50,11 @@ class MoveForm(forms.Form):
     )
     value = forms.DecimalField(
         label=_("Expected value"),
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal(0),
-        widget=forms.NumberInput(attrs={"min": "0", "step": "0.01"}),
+        max_digits=MONEY_DIGITS,
+        decimal_places=CENTS,
+        **DEAL_AMOUNT.limits(),
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
+        error_messages={"min_value": _("Enter an amount above zero.")},
     )
     close_date = forms.DateField(
         label=_("Expected close date"),
@@ -71,12 +81,6 @@ class MoveForm(forms.Form):
             del self.fields["value"]
         if not move.is_opportunity:
             del self.fields["close_date"]
-
-    def clean_value(self) -> Decimal | None:
-        value: Decimal | None = self.cleaned_data.get("value")
-        if value is not None and value <= 0:
-            raise ValidationError(_("Enter an amount above zero."))
-        return value
 
 
 def move_forms(moves: list[Move], *, bound: MoveForm | None = None) -> list[MoveForm]:
@@ -172,12 +176,7 @@ def goal_periods(*, around: date) -> list[tuple[str, list[tuple[str, str]]]]:
 def _rate_field(label: StrOrPromise) -> forms.DecimalField:
     """A percentage a manager plans with: optional, above 0, at most 100."""
     return forms.DecimalField(
-        label=label,
-        required=False,
-        max_digits=5,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        max_value=Decimal(100),
+        label=label, required=False, max_digits=5, decimal_places=CENTS, **PLANNING_RATE.limits()
     )
 
 
@@ -187,24 +186,21 @@ class GoalForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"))
     amount = forms.DecimalField(
         label=_("Revenue goal"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        widget=forms.NumberInput(attrs={"min": "0.01", "step": "0.01"}),
+        max_digits=GOAL_DIGITS,
+        decimal_places=CENTS,
+        **GOAL_AMOUNT.limits(),
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
         error_messages={"min_value": _("The goal must be an amount above zero.")},
     )
     marketing_share = forms.IntegerField(
-        label=_("Share from marketing-sourced leads (%)"),
-        min_value=0,
-        max_value=100,
-        initial=100,
+        label=_("Share from marketing-sourced leads (%)"), **PERCENT.limits(), initial=100
     )
     average_deal = forms.DecimalField(
         label=_("Average won deal"),
         required=False,
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
+        max_digits=MONEY_DIGITS,
+        decimal_places=CENTS,
+        **DEAL_AMOUNT.limits(),
         help_text=_("Empty: the average of the deals won in the last 180 days."),
     )
     planned_lead_to_mql = _rate_field(_("Planned lead → MQL rate (%)"))

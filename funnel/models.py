@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Func, Q
 from django.utils.translation import gettext_lazy as _
 
+from smarketing.bounds import PERCENT, PLANNING_RATE, POSITION, STAGE_HOURS
+
 
 class Team(models.TextChoices):
     MARKETING = "marketing", _("Marketing")
@@ -49,24 +51,30 @@ class Stage(models.Model):
 
     slug = models.SlugField(_("key"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=80)
-    position = models.PositiveSmallIntegerField(_("order"), unique=True)
+    position = models.PositiveSmallIntegerField(
+        _("order"), unique=True, validators=POSITION.validators()
+    )
     team = models.CharField(_("owning team"), max_length=12, choices=Team.choices)
     outcome = models.CharField(
         _("outcome"), max_length=8, choices=Outcome.choices, default=Outcome.OPEN
     )
     probability = models.PositiveSmallIntegerField(
-        _("win probability (%)"), help_text=_("Used to weight open pipeline in the forecast.")
+        _("win probability (%)"),
+        validators=PERCENT.validators(),
+        help_text=_("Used to weight open pipeline in the forecast."),
     )
     sla_hours = models.PositiveIntegerField(
         _("time limit (hours)"),
         null=True,
         blank=True,
+        validators=STAGE_HOURS.validators(),
         help_text=_("How long a lead may stay in this stage. Empty means no limit."),
     )
     first_touch_hours = models.PositiveIntegerField(
         _("first touch within (hours)"),
         null=True,
         blank=True,
+        validators=STAGE_HOURS.validators(),
         help_text=_(
             "For a stage leads enter by a claim: the hours Sales has for the first call, email "
             "or meeting. Empty means no limit."
@@ -89,9 +97,9 @@ class Stage(models.Model):
             models.CheckConstraint(
                 condition=Q(probability__lte=100), name="stage_probability_at_most_100"
             ),
-            models.CheckConstraint(
-                condition=Q(sla_hours__isnull=True) | Q(sla_hours__gt=0),
-                name="stage_sla_positive",
+            STAGE_HOURS.constraint("sla_hours", name="stage_sla_hours_in_bounds", nullable=True),
+            STAGE_HOURS.constraint(
+                "first_touch_hours", name="stage_first_touch_hours_in_bounds", nullable=True
             ),
         ]
 
@@ -143,7 +151,9 @@ class Reason(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=ReasonKind.choices)
     slug = models.SlugField(_("key"), max_length=40)
     label = models.CharField(_("label"), max_length=120)
-    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    position = models.PositiveSmallIntegerField(
+        _("order"), default=0, validators=POSITION.validators()
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -315,7 +325,7 @@ class RevenueGoal(models.Model):
     ends_on = models.DateField(_("day after the last"))
     amount = models.DecimalField(_("revenue goal"), max_digits=14, decimal_places=2)
     marketing_share = models.PositiveSmallIntegerField(
-        _("share from marketing-sourced leads (%)"), default=100
+        _("share from marketing-sourced leads (%)"), default=100, validators=PERCENT.validators()
     )
     average_deal = models.DecimalField(
         _("average won deal"),
@@ -326,13 +336,28 @@ class RevenueGoal(models.Model):
         help_text=_("Leave empty to use the average of deals won in the last 180 days."),
     )
     planned_lead_to_mql = models.DecimalField(
-        _("planned lead → MQL rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+        _("planned lead → MQL rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PLANNING_RATE.validators(),
     )
     planned_mql_to_sql = models.DecimalField(
-        _("planned MQL → SQL rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+        _("planned MQL → SQL rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PLANNING_RATE.validators(),
     )
     planned_sql_to_won = models.DecimalField(
-        _("planned SQL → won rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+        _("planned SQL → won rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PLANNING_RATE.validators(),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -361,11 +386,7 @@ class RevenueGoal(models.Model):
                 name="goal_average_deal_positive",
             ),
             *(
-                models.CheckConstraint(
-                    condition=Q(**{f"{rate}__isnull": True})
-                    | (Q(**{f"{rate}__gt": 0}) & Q(**{f"{rate}__lte": 100})),
-                    name=f"goal_{rate}_is_a_rate",
-                )
+                PLANNING_RATE.constraint(rate, name=f"goal_{rate}_in_bounds", nullable=True)
                 for rate in ("planned_lead_to_mql", "planned_mql_to_sql", "planned_sql_to_won")
             ),
             ExclusionConstraint(

@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from funnel.models import PeriodKind
+from smarketing.bounds import PERIOD_YEAR
 
 WEEK = "week"
 
@@ -115,12 +116,15 @@ _KEYS = (
 
 
 def parse_period(key: str) -> Period | None:
-    """The period a URL names, or None for anything that is not one."""
+    """The period a URL names, or None for anything that is not one, or one too far from now
+    for its neighbours and its times to exist (year 1 has no period before it)."""
     for pattern, build in _KEYS:
         match = pattern.match(key.strip())
         if match:
             try:
-                return build(match)
+                period = build(match)
             except ValueError:
                 return None
+            year = period.first_day.year
+            return period if PERIOD_YEAR.minimum <= year <= PERIOD_YEAR.maximum else None
     return None

@@ -9,6 +9,8 @@ from funnel.configuration import REASON_FIELDS, STAGE_FIELDS
 from funnel.forms import goal_period
 from funnel.models import ENTRY_CRITERIA, Reason, ReasonKind, RevenueGoal, Stage
 from funnel.selectors import Move
+from smarketing.api import StrictModelSerializer
+from smarketing.bounds import PERCENT, STAGE_HOURS
 
 
 class StageRefSerializer(serializers.ModelSerializer[Stage]):
@@ -27,13 +29,15 @@ class ReasonRefSerializer(serializers.ModelSerializer[Reason]):
         read_only_fields = fields
 
 
-class StageSerializer(serializers.ModelSerializer[Stage]):
+class StageSerializer(StrictModelSerializer[Stage]):
     """A stage with its configuration, as managers set it in the admin. The key (slug) names
     the stage in code and links: it is set at creation and kept."""
 
-    probability = serializers.IntegerField(min_value=0, max_value=100)
-    sla_hours = serializers.IntegerField(min_value=1, allow_null=True, required=False)
-    first_touch_hours = serializers.IntegerField(min_value=1, allow_null=True, required=False)
+    probability = serializers.IntegerField(**PERCENT.limits())
+    sla_hours = serializers.IntegerField(**STAGE_HOURS.limits(), allow_null=True, required=False)
+    first_touch_hours = serializers.IntegerField(
+        **STAGE_HOURS.limits(), allow_null=True, required=False
+    )
     required_fields = serializers.ListField(
         child=serializers.ChoiceField(choices=ENTRY_CRITERIA), required=False
     )
@@ -49,7 +53,7 @@ class StageSerializer(serializers.ModelSerializer[Stage]):
         return fields
 
 
-class ReasonSerializer(serializers.ModelSerializer[Reason]):
+class ReasonSerializer(StrictModelSerializer[Reason]):
     class Meta:
         model = Reason
         fields = ["id", *REASON_FIELDS]

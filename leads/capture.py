@@ -5,6 +5,7 @@ a known email (in any letter case), fills in what the lead lacks; either way the
 says which form captured it, and the form's owner is told after the commit, by the worker.
 """
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,6 +45,8 @@ CAPTURE_FORM_FIELDS = (
 )
 LATEST_CAPTURES = 10
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# What new_capture_key writes (URL-safe base64), at most the column's length.
+PUBLIC_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
 def normalise_origin(text: str) -> str:
@@ -87,7 +90,11 @@ def thank_you_url(form: CaptureForm, url: str) -> str | None:
 
 def enabled_capture_form(key: str) -> CaptureForm | None:
     """The form behind a public key if it accepts submissions; one indexed query whether the
-    key is unknown or disabled, so neither answers faster than the other."""
+    key is unknown or disabled, so neither answers faster than the other. A key that cannot be
+    one of ours (new_capture_key's alphabet) is not looked up: PostgreSQL refuses some
+    characters (NUL) outright."""
+    if not PUBLIC_KEY.fullmatch(key):
+        return None
     return CaptureForm.objects.select_related("owner").filter(public_key=key, enabled=True).first()
 
 

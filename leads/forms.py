@@ -11,7 +11,39 @@ from accounts.selectors import active_members
 from leads.activities import NOTE_MAX_LENGTH
 from leads.capture import CAPTURE_FORM_FIELDS, normalise_origin
 from leads.models import ActivityKind, CaptureForm, Lead, Persona
+from leads.normalise import is_text, normalise_email, single_line
 from leads.services import EDITABLE_FIELDS, PERSONA_FIELDS
+from smarketing.bounds import LEAD_VALUE
+
+# A lead's fields of one line of text, kept that way (leads.normalise).
+ONE_LINE_FIELDS = ("full_name", "phone", "company", "job_title", "country", "campaign")
+
+
+class TextField(forms.CharField):
+    """Text only: a form would store the JSON list or number a website sends as its Python
+    spelling, and halves of characters cannot be stored at all."""
+
+    def to_python(self, value: Any) -> str:
+        if value is not None and not (isinstance(value, str) and is_text(value)):
+            raise forms.ValidationError(gettext("Enter text."), code="invalid")
+        return str(super().to_python(value) or "")
+
+
+class EmailAddressField(TextField, forms.EmailField):
+    def to_python(self, value: Any) -> str:
+        return normalise_email(super().to_python(value))
+
+
+class OneLineField(TextField):
+    def to_python(self, value: Any) -> str:
+        return single_line(super().to_python(value))
+
+
+# Every lead form (a marketer's, a website's) reads its text through leads.normalise.
+LEAD_FIELD_CLASSES: dict[str, type[forms.Field]] = {
+    "email": EmailAddressField,
+    **dict.fromkeys(ONE_LINE_FIELDS, OneLineField),
+}
 
 
 class LeadForm(forms.ModelForm[Lead]):
@@ -27,10 +59,12 @@ class LeadForm(forms.ModelForm[Lead]):
     class Meta:
         model = Lead
         fields = list(EDITABLE_FIELDS)
-        widgets = {"expected_value": forms.NumberInput(attrs={"min": "0", "step": "0.01"})}
-
-    def clean_email(self) -> str:
-        return str(self.cleaned_data["email"]).strip()
+        field_classes = LEAD_FIELD_CLASSES
+        widgets = {
+            "expected_value": forms.NumberInput(
+                attrs={"min": LEAD_VALUE.minimum, "max": LEAD_VALUE.maximum, "step": "0.01"}
+            )
+        }
 
     def validate_constraints(self) -> None:
         """Duplicate emails are the service's to detect: it knows the existing lead, and it also

@@ -3,12 +3,14 @@ import secrets
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from leads.normalise import EMAIL_MAX_LENGTH, validate_email_lengths
+from smarketing.bounds import CAPTURE_RATE, CENTS, LEAD_VALUE, MONEY_DIGITS
 
 
 class Persona(models.Model):
@@ -60,7 +62,9 @@ class Lead(models.Model):
     """A person (and their company) who may buy. One row per email address, whatever its case."""
 
     full_name = models.CharField(_("name"), max_length=150)
-    email = models.EmailField(_("email"), max_length=254)
+    email = models.EmailField(
+        _("email"), max_length=EMAIL_MAX_LENGTH, validators=[validate_email_lengths]
+    )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     company = models.CharField(_("company"), max_length=150, blank=True)
     job_title = models.CharField(_("job title"), max_length=120, blank=True)
@@ -77,10 +81,10 @@ class Lead(models.Model):
     )
     expected_value = models.DecimalField(
         _("expected value"),
-        max_digits=12,
-        decimal_places=2,
+        max_digits=MONEY_DIGITS,
+        decimal_places=CENTS,
         default=0,
-        validators=[MinValueValidator(0)],
+        validators=LEAD_VALUE.validators(),
     )
     expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
     marketing_owner = models.ForeignKey(
@@ -255,12 +259,12 @@ class CaptureForm(models.Model):
     per_minute = models.PositiveIntegerField(
         _("submissions per minute"),
         default=60,
-        validators=[MinValueValidator(1), MaxValueValidator(1_000_000)],
+        validators=CAPTURE_RATE.validators(),
     )
     per_address_per_minute = models.PositiveIntegerField(
         _("submissions per minute from one address"),
         default=5,
-        validators=[MinValueValidator(1), MaxValueValidator(1_000_000)],
+        validators=CAPTURE_RATE.validators(),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
@@ -269,10 +273,10 @@ class CaptureForm(models.Model):
         verbose_name = _("website form")
         verbose_name_plural = _("website forms")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(per_minute__gt=0, per_address_per_minute__gt=0),
-                name="capture_form_limits_positive",
-            )
+            CAPTURE_RATE.constraint("per_minute", name="capture_form_per_minute_in_bounds"),
+            CAPTURE_RATE.constraint(
+                "per_address_per_minute", name="capture_form_per_address_in_bounds"
+            ),
         ]
 
     def __str__(self) -> str:

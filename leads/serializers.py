@@ -5,7 +5,6 @@ Writes accept only the fields people type in (leads.services.EDITABLE_FIELDS): t
 owners, the dates and anything else a request sends are ignored, never stored."""
 
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -26,7 +25,8 @@ from leads.models import Capture, CaptureForm, Lead, Persona, Source
 from leads.personas import Conversion, ConversionStep, PersonaDetail
 from leads.services import EDITABLE_FIELDS
 from leads.timeline import Cursor, TimelineEntry
-from smarketing.api import StrictBooleanField
+from smarketing.api import StrictBooleanField, StrictCharField
+from smarketing.bounds import CENTS, DEAL_AMOUNT, MONEY_DIGITS, OBJECT_ID
 
 
 class PersonaRefSerializer(serializers.ModelSerializer[Persona]):
@@ -144,7 +144,7 @@ class LeadWriteSerializer(serializers.ModelSerializer[Lead]):
 
 
 class NewLeadSerializer(LeadWriteSerializer):
-    note = serializers.CharField(
+    note = StrictCharField(
         max_length=NOTE_MAX_LENGTH,
         required=False,
         allow_blank=True,
@@ -310,12 +310,12 @@ class CaptureFormWriteSerializer(serializers.Serializer[Any]):
     changes). Only the JSON types are read here: what is acceptable is decided by the form page's
     own form (leads.forms.CaptureFormForm). The key, the dates and the counts are never read."""
 
-    name = serializers.CharField(help_text="Required for a new form; unique.")
+    name = StrictCharField(help_text="Required for a new form; unique.")
     # DRF collects declared fields by name, so this one may shadow Field.source.
     source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=Source.choices, required=False
     )
-    campaign = serializers.CharField(allow_blank=True, required=False)
+    campaign = StrictCharField(allow_blank=True, required=False)
     persona = serializers.IntegerField(
         allow_null=True, required=False, help_text="A persona's id, or null."
     )
@@ -325,7 +325,7 @@ class CaptureFormWriteSerializer(serializers.Serializer[Any]):
         help_text="A marketer's id, told of every capture; or null.",
     )
     allowed_origins = serializers.ListField(
-        child=serializers.CharField(),
+        child=StrictCharField(),
         help_text="Required for a new form: the websites that may send it, "
         "such as https://www.example.com.",
     )
@@ -340,7 +340,7 @@ class CaptureFormWriteSerializer(serializers.Serializer[Any]):
 
 
 class NoteSerializer(serializers.Serializer[Any]):
-    body = serializers.CharField(max_length=NOTE_MAX_LENGTH, help_text="Mention with @username.")
+    body = StrictCharField(max_length=NOTE_MAX_LENGTH, help_text="Mention with @username.")
 
 
 class TouchSerializer(NoteSerializer):
@@ -348,18 +348,19 @@ class TouchSerializer(NoteSerializer):
 
 
 class OptionalNoteSerializer(serializers.Serializer[Any]):
-    note = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True)
+    note = StrictCharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True)
 
 
 class ReasonedMoveSerializer(OptionalNoteSerializer):
     reason = serializers.IntegerField(
-        min_value=1, help_text="The id of an active reason of the move's kind (see /reasons/)."
+        **OBJECT_ID.limits(),
+        help_text="The id of an active reason of the move's kind (see /reasons/).",
     )
 
 
 def _money(**kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=Decimal("0.01"), **kwargs
+        max_digits=MONEY_DIGITS, decimal_places=CENTS, **DEAL_AMOUNT.limits(), **kwargs
     )
 
 
@@ -376,16 +377,16 @@ class MoveSerializer(OptionalNoteSerializer):
     """Any move the lead's stage allows; what else it needs depends on the move (see
     GET /leads/{id}/moves/)."""
 
-    to_stage = serializers.IntegerField(min_value=1)
-    reason = serializers.IntegerField(min_value=1, required=False)
+    to_stage = serializers.IntegerField(**OBJECT_ID.limits())
+    reason = serializers.IntegerField(**OBJECT_ID.limits(), required=False)
     value = _money(required=False)
     close_date = serializers.DateField(required=False)
 
 
 class ReassignSerializer(serializers.Serializer[Any]):
     marketing_owner = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text="A member of Marketing."
+        **OBJECT_ID.limits(), required=False, allow_null=True, help_text="A member of Marketing."
     )
     sales_owner = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text="A member of Sales."
+        **OBJECT_ID.limits(), required=False, allow_null=True, help_text="A member of Sales."
     )

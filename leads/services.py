@@ -25,6 +25,7 @@ from leads.access import (
 )
 from leads.activities import add_activity
 from leads.models import ActivityKind, Lead, Mention, Persona
+from leads.normalise import normalise_email
 from smarketing.errors import Conflict, NotAllowed
 
 # The fields of a lead that people type in; stage, owners and dates are the funnel's business.
@@ -60,11 +61,6 @@ class DuplicateLead(Conflict):
             _("A lead with the email %(email)s already exists.") % {"email": existing.email}
         )
         self.existing = existing
-
-
-def normalise_email(email: str) -> str:
-    """Emails are compared case-insensitively; surrounding spaces are never meant."""
-    return email.strip()
 
 
 def find_lead_by_email(email: str) -> Lead | None:

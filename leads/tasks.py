@@ -3,6 +3,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import DatabaseError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -13,12 +14,14 @@ from smarketing.links import absolute_url
 logger = logging.getLogger(__name__)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+# The mail server or the database unreachable for a while: worth trying again.
+@shared_task(autoretry_for=(OSError, DatabaseError), retry_backoff=True, max_retries=5)
 def send_mention_email(mention_id: int) -> bool:
     """Tell a colleague by email that they were mentioned; at most once per mention.
 
     The mention is marked emailed before sending, so a task run twice (or redelivered) sends
-    one email; a failed send clears the mark again and the task is retried."""
+    one email; any failed send clears the mark again, so that a mention is marked emailed only
+    when its email went out, and the task is retried when the failure may pass."""
     mention = (
         Mention.objects.select_related("user", "activity__lead", "activity__author")
         .filter(pk=mention_id)
@@ -33,8 +36,8 @@ def send_mention_email(mention_id: int) -> bool:
         return False
     try:
         _send(mention)
-    except OSError:
-        logger.warning("Mention email %s failed; it will be retried", mention_id, exc_info=True)
+    except Exception:
+        logger.warning("Mention email %s failed", mention_id, exc_info=True)
         Mention.objects.filter(pk=mention_id).update(emailed_at=None)
         raise
     return True
@@ -50,6 +53,7 @@ def _send(mention: Mention) -> None:
             "lead": lead,
             "lead_url": absolute_url(reverse("lead_detail", args=[lead.pk])),
         }
-        subject = render_to_string("leads/email/mention_subject.txt", context).strip()
+        # One line whatever the lead's name holds: a header with a line break is refused.
+        subject = " ".join(render_to_string("leads/email/mention_subject.txt", context).split())
         body = render_to_string("leads/email/mention.txt", context)
     send_mail(subject, body, None, [user.email])

@@ -10,11 +10,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import models
 from django.db.models import Model
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -29,8 +31,15 @@ from smarketing.api_auth import TokenAuthentication
 from smarketing.errors import DomainError
 from smarketing.pagination import InvalidCursor
 
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = gettext_lazy("The request body is too large: send less at a time.")
+
+
 # Stable codes of the errors DRF itself raises.
 _DRF_CODES: dict[type[exceptions.APIException], str] = {
+    PayloadTooLarge: "too_large",
     exceptions.ValidationError: "invalid",
     exceptions.ParseError: "malformed_request",
     exceptions.NotAuthenticated: "not_authenticated",
@@ -54,6 +63,36 @@ class ApiErrorSerializer(serializers.Serializer[Any]):
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Each request field that was refused, with why. Empty for other errors.",
     )
+
+
+class StrictCharField(serializers.CharField):
+    """JSON strings only: DRF's CharField also takes numbers (turning 12 into "12"), which a
+    string in the schema does not allow."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(StrictCharField, serializers.EmailField):
+    pass
+
+
+class StrictSlugField(StrictCharField, serializers.SlugField):
+    pass
+
+
+class StrictModelSerializer[M: Model](serializers.ModelSerializer[M]):
+    """A ModelSerializer whose text fields take JSON strings only."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.EmailField: StrictEmailField,
+        models.SlugField: StrictSlugField,
+    }
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -93,22 +132,34 @@ def _field_errors(detail: Any) -> dict[str, list[str]]:
     return {str(name): _flatten(value) for name, value in detail.items()}
 
 
+def _as_api_exception(exc: Exception) -> Exception:
+    """Django's and the pagination's refusals as the API exceptions that answer them."""
+    if isinstance(exc, InvalidCursor):
+        # Every keyset-paged list of the API takes its cursor as `after`.
+        return exceptions.ValidationError(
+            {"after": [_("This cursor is not one this list wrote: start from the top.")]}
+        )
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        # Django's own refusals of a request (too many fields, a bad multipart body...).
+        return exceptions.ParseError()
+    return exc
+
+
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
     """Every refusal as the one error shape. Domain errors keep their code and HTTP status;
-    a missing object is a 404, whoever asks; a cursor no list wrote is a 400 on `after`.
+    a missing object is a 404, whoever asks; a cursor no list wrote is a 400 on `after`; a body
+    over DATA_UPLOAD_MAX_MEMORY_SIZE a 413.
     Anything else is a bug, left to Django's 500."""
     if isinstance(exc, DomainError):
         set_rollback()
         return error_response(exc.http_status, code=exc.code, message=exc.message)
-    if isinstance(exc, InvalidCursor):
-        # Every keyset-paged list of the API takes its cursor as `after`.
-        exc = exceptions.ValidationError(
-            {"after": [_("This cursor is not one this list wrote: start from the top.")]}
-        )
-    elif isinstance(exc, Http404 | ObjectDoesNotExist):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+    exc = _as_api_exception(exc)
     if not isinstance(exc, exceptions.APIException):
         return None
     set_rollback()
@@ -242,7 +293,7 @@ def _body_schema(field: forms.Field) -> dict[str, Any]:
     return _parameter_schema(field)
 
 
-def form_body(form_class: type[forms.Form]) -> dict[str, Any]:
+def form_body(form_class: type[forms.Form | forms.ModelForm[Any]]) -> dict[str, Any]:
     """The JSON body a page's form reads, for the schema of an endpoint that validates its body
     with that same form."""
     return {
@@ -255,12 +306,25 @@ def form_body(form_class: type[forms.Form]) -> dict[str, Any]:
     }
 
 
-def form_data(request: Request) -> Mapping[str, Any]:
-    """The JSON body as a page's form reads it: an object, or a 400."""
+def form_data(
+    request: Request, form_class: type[forms.Form | forms.ModelForm[Any]]
+) -> Mapping[str, Any]:
+    """The JSON body as a page's form reads it: an object whose fields have the JSON types
+    form_body documents (a form would take 12 for "12"), or a 400."""
     if not isinstance(request.data, Mapping):
         raise exceptions.ValidationError(
             {api_settings.NON_FIELD_ERRORS_KEY: [_("Send one JSON object.")]}
         )
+    properties = form_body(form_class)["properties"]
+    wrong = {
+        name: [str(serializers.CharField.default_error_messages["invalid"])]
+        for name, value in request.data.items()
+        if properties.get(name, {}).get("type") == "string"
+        and value is not None
+        and not isinstance(value, str)
+    }
+    if wrong:
+        raise exceptions.ValidationError(wrong)
     return request.data
 
 
@@ -270,7 +334,7 @@ def form_values(
     """The values the JSON body sends for `form_class`'s fields, or a 400 naming each field sent
     a value the form would misread: a form reads a list, an object or `true` as their text, and
     `null` as left empty, which only a choice that may be left empty means."""
-    body = form_data(request)
+    body = form_data(request, form_class)
     sent = {name: body[name] for name in form_class.base_fields if name in body}
     refused = {
         name: [problem]

@@ -2,9 +2,10 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-from smarketing.readiness import ensure_ready_to_serve
+from smarketing.readiness import ready_to_serve_or_exit
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smarketing.settings")
 
+# Before Django sets up: a bad setting ends the process with one line, not a traceback.
+ready_to_serve_or_exit()
 application = get_asgi_application()
-ensure_ready_to_serve()

@@ -1,4 +1,6 @@
 import os
+from pathlib import Path
+from typing import Any
 
 from celery import Celery, signals
 
@@ -9,14 +11,29 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+@app.on_configure.connect
+def _settings_or_exit(**kwargs: Any) -> None:
+    """Celery reads the settings when it first needs its configuration: a bad value there ends
+    the worker or beat with one line naming the variable, not a traceback."""
+    from smarketing.readiness import settings_or_exit
+
+    settings_or_exit()
+
+
+@app.on_after_configure.connect
+def _make_file_broker_folders(sender: Celery, **kwargs: Any) -> None:
+    """The broker in files (without REDIS_URL) needs its folders before anyone sends a task;
+    made here rather than in the settings, which must have no side effects."""
+    options = sender.conf.broker_transport_options or {}
+    if sender.conf.broker_url == "filesystem://":
+        for key in ("data_folder_in", "control_folder"):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
 @signals.worker_init.connect
 @signals.beat_init.connect
 def _refuse_to_start_unready(**kwargs: object) -> None:
-    from smarketing.env import SettingsError
-    from smarketing.readiness import ensure_ready_to_serve
+    from smarketing.readiness import ready_to_serve_or_exit
 
-    try:
-        ensure_ready_to_serve()
-    except SettingsError as error:
-        # Celery logs and swallows exceptions from signal handlers; leaving is what stops it.
-        raise SystemExit(f"smarketing cannot start: {error}") from None
+    # Celery logs and swallows exceptions from signal handlers; leaving is what stops it.
+    ready_to_serve_or_exit()

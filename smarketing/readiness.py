@@ -45,6 +45,29 @@ def ensure_ready_to_serve() -> None:
         raise SettingsError(" ".join(problems))
 
 
+def cannot_start(problem: object) -> str:
+    """The one line a process prints when it refuses to start."""
+    return f"smarketing cannot start: {problem}"
+
+
+def settings_or_exit() -> None:
+    """Load the settings; a missing or bad value ends the process with one line that names the
+    variable, where the web server or Celery would otherwise print a page of traceback."""
+    try:
+        _ = settings.DEBUG
+    except SettingsError as error:
+        raise SystemExit(cannot_start(error)) from None
+
+
+def ready_to_serve_or_exit() -> None:
+    """The settings loaded and complete enough to serve, or the process ends with one line."""
+    settings_or_exit()
+    try:
+        ensure_ready_to_serve()
+    except SettingsError as error:
+        raise SystemExit(cannot_start(error)) from None
+
+
 # A deployment check: the ordinary checks also run before makemigrations, which needs no key.
 @register(deploy=True)
 def check_ready_to_serve(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:

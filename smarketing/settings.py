@@ -11,7 +11,6 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from smarketing import env
-from smarketing.embedded_db import embedded_database_url
 
 django_stubs_ext.monkeypatch()
 
@@ -97,8 +96,15 @@ TEMPLATES = [
     }
 ]
 
-# Database: PostgreSQL only. Without DATABASE_URL an embedded server is started for this machine.
-_database_url = env.string("DATABASE_URL", "") or embedded_database_url()
+# Database: PostgreSQL only. Loading the settings starts nothing: without DATABASE_URL, manage.py
+# and `python -m smarketing.embedded_db` (the Makefile's commands) start the embedded server first
+# and set it.
+_database_url = env.string("DATABASE_URL", "")
+if not _database_url:
+    raise env.SettingsError(
+        "DATABASE_URL is not set. Set it to postgres://user:password@host:port/name, or run the "
+        "command through manage.py or make, which start the embedded PostgreSQL."
+    )
 try:
     _database = dj_database_url.parse(
         _database_url,
@@ -294,7 +300,8 @@ DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "smarketing <smarketing@lo
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: Redis when REDIS_URL is given, otherwise a broker in files under DATA_DIR that every
-# process on this machine shares, so the demo still runs scheduled work.
+# process on this machine shares, so the demo still runs scheduled work (smarketing/celery.py
+# makes its folders when the Celery app is configured).
 REDIS_URL = env.string("REDIS_URL", "")
 if REDIS_URL and urlsplit(REDIS_URL).scheme not in {"redis", "rediss"}:
     raise env.SettingsError("REDIS_URL must look like redis://host:6379/0.")
@@ -302,8 +309,6 @@ _broker_folder = DATA_DIR / "broker"
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if not REDIS_URL:
-    for _folder in ("queue", "control"):
-        (_broker_folder / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_folder / "queue"),
         "data_folder_out": str(_broker_folder / "queue"),
@@ -394,7 +399,7 @@ REST_FRAMEWORK = {
         "api": f"{env.integer('API_RATE_PER_MINUTE', 600, minimum=1)}/minute"
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["smarketing.api_parsers.JSONParser"],
     "EXCEPTION_HANDLER": "smarketing.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "smarketing.api.ApiSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -28,9 +28,9 @@ def _goal_form(request: Request, goal: RevenueGoal | None) -> GoalForm:
     """The goal page's form over the JSON body: the same periods, amounts and rates."""
     today = timezone.localdate()
     if goal is None:
-        form = GoalForm(form_data(request), today=today)
+        form = GoalForm(form_data(request, GoalForm), today=today)
     else:
-        form = GoalForm.for_goal(goal, data=form_data(request), today=today)
+        form = GoalForm.for_goal(goal, data=form_data(request, GoalForm), today=today)
     if not form.is_valid():
         raise form_errors(form)
     return form

@@ -58,9 +58,8 @@ from smarketing.api import (
     page_response,
     page_serializer,
 )
+from smarketing.bounds import PAGE_SIZE
 from smarketing.errors import NotAllowed
-
-MAX_PAGE_SIZE = 100
 
 
 class DuplicateLeadErrorSerializer(ApiErrorSerializer):
@@ -72,7 +71,7 @@ DUPLICATE = {409: DuplicateLeadErrorSerializer}
 
 class PageSizeSerializer(serializers.Serializer[Any]):
     page_size = serializers.IntegerField(
-        min_value=1, max_value=MAX_PAGE_SIZE, default=LIST_PAGE_SIZE, required=False
+        **PAGE_SIZE.limits(), default=LIST_PAGE_SIZE, required=False
     )
     after = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
@@ -107,7 +106,7 @@ def duplicate_response(duplicate: DuplicateLead, request: Request) -> Response:
             optional_parameter("after", str, "The `next_cursor` of the page before."),
             OpenApiParameter(
                 "page_size",
-                {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                {"type": "integer", "minimum": PAGE_SIZE.minimum, "maximum": PAGE_SIZE.maximum},
                 description=f"Rows per page (default {LIST_PAGE_SIZE}).",
             ),
         ],

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
@@ -38,7 +39,7 @@ from leads.capture import (
     snippets,
     thank_you_url,
 )
-from leads.forms import CaptureFormForm
+from leads.forms import LEAD_FIELD_CLASSES, CaptureFormForm, TextField
 from leads.models import CaptureForm, Lead
 from smarketing.ratelimit import Limit, hit
 
@@ -49,13 +50,12 @@ PREFLIGHT_MAX_AGE = 600
 class CaptureSubmission(forms.ModelForm[Lead]):
     """What a visitor sends; only these fields are read."""
 
-    message = forms.CharField(
-        label=gettext_lazy("Message"), max_length=NOTE_MAX_LENGTH, required=False
-    )
+    message = TextField(label=gettext_lazy("Message"), max_length=NOTE_MAX_LENGTH, required=False)
 
     class Meta:
         model = Lead
         fields = VISITOR_FIELDS
+        field_classes = LEAD_FIELD_CLASSES
 
     def validate_constraints(self) -> None:
         """A known email is merged into its lead, not refused."""
@@ -109,7 +109,7 @@ def _capture_form_page(
         messages.success(request, _("The website form %(name)s was saved.") % {"name": saved.name})
         return redirect("capture_form_detail", pk=saved.pk)
     context = {"capture_form": capture_form, "form": form}
-    return render(request, "leads/capture/form.html", context)
+    return render(request, "leads/capture/form.html", context, status=400 if form.errors else 200)
 
 
 def _refused(request: AuthenticatedHttpRequest, message: str = "") -> HttpResponse:
@@ -159,7 +159,11 @@ def _take_submission(request: HttpRequest, form: CaptureForm, wants_json: bool) 
         response = _answer(request, wants_json, 429, "rate_limited", message)
         response["Retry-After"] = str(verdict.retry_after)
         return response
-    data = _submitted_data(request, wants_json)
+    try:
+        data = _submitted_data(request, wants_json)
+    except RequestDataTooBig:
+        message = _("This submission is too large to be sent.")
+        return _answer(request, wants_json, 413, "too_large", message)
     if data is None:
         message = _("Send the form's fields as a JSON object.")
         return _answer(request, wants_json, 400, "invalid_json", message)
@@ -174,12 +178,14 @@ def _take_submission(request: HttpRequest, form: CaptureForm, wants_json: bool) 
     return _thanks(request, form, wants_json, data)
 
 
-def _submitted_data(request: HttpRequest, wants_json: bool) -> dict[str, Any] | None:
+def _submitted_data(request: HttpRequest, wants_json: bool) -> dict[str, str] | None:
+    """The submitted fields, or None for a body that is not a JSON object (nesting deep
+    enough to exhaust the parser included). The form refuses fields that are not text."""
     if not wants_json:
         return request.POST.dict()
     try:
         data = json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 

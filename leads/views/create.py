@@ -26,8 +26,10 @@ def lead_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         refusal = str(CREATE_LEAD_REFUSAL)
         return render(request, TEMPLATE, {"refusal": refusal}, status=403)
     form = NewLeadForm(request.POST if request.method == "POST" else None)
-    if request.method != "POST" or not form.is_valid():
+    if request.method != "POST":
         return render(request, TEMPLATE, {"form": form})
+    if not form.is_valid():
+        return render(request, TEMPLATE, {"form": form}, status=400)
     details = form.cleaned_data
     existing = _lead_to_add_to(request, email=details["email"])
     if existing is not None:

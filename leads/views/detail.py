@@ -72,10 +72,13 @@ def lead_add_activity(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     if not form.is_valid():
         if request.htmx:
             response = render(
-                request, "leads/detail.html#activity_form", {"lead": lead, "form": form}
+                request,
+                "leads/detail.html#activity_form",
+                {"lead": lead, "form": form},
+                status=400,
             )
             return reswap(retarget(response, "#activity-form"), "outerHTML")
-        return lead_page(request, lead, form=form)
+        return lead_page(request, lead, form=form, status=400)
     try:
         activity = add_activity(
             lead=lead,
@@ -118,7 +121,8 @@ def lead_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 request, _("The details of %(name)s were saved.") % {"name": lead.full_name}
             )
             return redirect("lead_detail", pk=lead.pk)
-    return render(request, "leads/edit.html", {"lead": lead, "form": form})
+    status = 400 if form.errors else 200
+    return render(request, "leads/edit.html", {"lead": lead, "form": form}, status=status)
 
 
 def lead_page(

@@ -66,4 +66,5 @@ def _persona_form(request: AuthenticatedHttpRequest, persona: Persona) -> HttpRe
         saved = save_persona(persona=form.save(commit=False), actor=request.user)
         messages.success(request, _("The persona %(name)s was saved.") % {"name": saved.name})
         return redirect("persona_detail", pk=saved.pk)
-    return render(request, template, {"persona": persona, "form": form})
+    status = 400 if form.errors else 200
+    return render(request, template, {"persona": persona, "form": form}, status=status)

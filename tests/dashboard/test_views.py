@@ -128,3 +128,15 @@ def test_a_drill_down_lists_the_leads_themselves(client: Client, story, manager)
     assert ">Bob<" in page
     assert ">Ada<" not in page
     assert Lead.objects.count() == 4
+
+
+@pytest.mark.parametrize("key", ["0001-01", "0001-Q1", "9999-12", "9999-Q4", "0000-01", "1899-12"])
+def test_a_period_too_far_away_is_explained_not_a_failure(client: Client, maria, key) -> None:
+    client.force_login(maria)
+
+    page = client.get(reverse("dashboard"), {"period": key})
+    csv_download = client.get(reverse("dashboard_csv", args=["by_source"]), {"period": key})
+
+    assert page.status_code == 200
+    assert f"“{key}” is not a month or a quarter; showing this quarter" in page.content.decode()
+    assert csv_download.status_code == 200

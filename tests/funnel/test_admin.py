@@ -228,3 +228,20 @@ def test_a_manager_opens_the_allowed_moves(client: Client, staff_manager: User) 
 
     assert response.status_code == 200
     assert "MQL" in response.content.decode()
+
+
+@pytest.mark.parametrize("hours", [20_000_000, 2**31, 0, -1, 8761])
+def test_a_time_limit_beyond_a_year_is_refused_with_a_message(
+    client: Client, staff_manager: User, hours: int
+) -> None:
+    mql = Stage.objects.get(slug="mql")
+    client.force_login(staff_manager)
+
+    response = client.post(
+        reverse("admin:funnel_stage_change", args=[mql.pk]), stage_form(mql, sla_hours=hours)
+    )
+
+    assert response.status_code == 200  # the admin shows its form again
+    assert response.context["adminform"].form.errors["sla_hours"]
+    assert Stage.objects.get(pk=mql.pk).sla_hours == mql.sla_hours
+    assert client.get(reverse("lead_list")).status_code == 200

@@ -68,9 +68,9 @@ def test_the_edit_page_follows_the_rule(
     assert page.status_code == 200
     assert (reverse("lead_edit", args=[lead.pk]) in page.content.decode()) is may_edit
     assert edit.status_code == (200 if may_edit else 403)
-    # An allowed post of an incomplete form is answered with field errors (200), a refused one
+    # An allowed post of an incomplete form is answered with field errors (400), a refused one
     # with 403; neither changes the lead.
-    assert post.status_code == (200 if may_edit else 403)
+    assert post.status_code == (400 if may_edit else 403)
     lead.refresh_from_db()
     assert lead.full_name != "Changed"
 

@@ -2,6 +2,7 @@
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.core import mail
@@ -204,6 +205,7 @@ def test_bad_fields_get_a_400_with_each_fields_errors_and_nothing_is_saved() -> 
         "full_name": ["This field is required."],
         "email": ["Enter a valid email address."],
         "company": ["Ensure this value has at most 150 characters (it has 151)."],
+        "phone": ["Enter text."],
     }
     assert not Lead.objects.exists()
     assert not Capture.objects.exists()
@@ -379,3 +381,43 @@ def test_the_owner_is_told_after_the_commit(marketer, django_capture_on_commit_c
     assert email.to == [marketer.email]
     assert email.subject == "Grace Hopper came in through your website form"
     assert "Captured from the website form “Contact us”." in email.body
+
+
+@pytest.mark.parametrize("key", ["abc\x00def", "\x00", "a" * 41, "key with spaces", "ключ"])
+def test_a_key_that_cannot_be_ours_is_an_unknown_form(key: str) -> None:
+    response = Client().post(
+        f"/capture/{quote(key)}",
+        json.dumps(VISITOR),
+        content_type="application/json",
+        headers={"Origin": ORIGIN},
+    )
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "unknown_form"
+
+
+def test_json_nested_too_deep_is_a_400_and_saves_nothing() -> None:
+    response = post_json(CaptureFormFactory.create(), "[" * 100_000 + "]" * 100_000)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_json"
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["full_name", "email", "company", "message", "phone"])
+def test_half_a_character_in_any_field_is_refused_and_saves_nothing(field: str) -> None:
+    # A lone surrogate: valid in JSON's \\u escapes, impossible in UTF-8 and in PostgreSQL.
+    body = json.dumps(VISITOR | {field: "Ada \ud800"})
+
+    response = post_json(CaptureFormFactory.create(), body)
+
+    assert response.status_code == 400
+    assert response.json()["errors"][field] == ["Enter text."]
+    assert not Lead.objects.exists()
+
+
+def test_a_line_break_in_a_visitor_s_name_is_kept_on_one_line() -> None:
+    response = post_json(CaptureFormFactory.create(), VISITOR | {"full_name": "Ada\nLovelace"})
+
+    assert response.status_code == 200
+    assert Lead.objects.get().full_name == "Ada Lovelace"

@@ -22,7 +22,7 @@ def drop_unfillable_criteria(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funnel', '0010_owner_stage_totals'),
+        ('funnel', '0011_stage_totals_from_source'),
     ]
 
     operations = [
