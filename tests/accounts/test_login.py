@@ -56,7 +56,7 @@ def test_a_wrong_password_shows_the_error_and_starts_no_session(
 ) -> None:
     response = post_login(client, marketer.username, "not my password")
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert WRONG_PASSWORD_ERROR in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert not is_logged_in(client)
@@ -67,7 +67,7 @@ def test_five_failures_lock_the_username_out_even_with_the_right_password(
 ) -> None:
     for _ in range(4):
         refused = post_login(client, marketer.username, "guessing")
-        assert refused.status_code == 200
+        assert refused.status_code == 400
         assert WRONG_PASSWORD_ERROR in refused.content.decode()
 
     fifth = post_login(client, marketer.username, "guessing")
@@ -170,7 +170,7 @@ def test_a_wrong_old_password_changes_nothing(client: Client, marketer: User) ->
         },
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Your old password was entered incorrectly." in response.content.decode()
     marketer.refresh_from_db()
     assert marketer.check_password(PASSWORD)
