@@ -25,6 +25,8 @@ class RefusedFormIs400:
 
 
 class LoginView(RefusedFormIs400, allauth_views.LoginView):
+    """allauth's login (then two-factor, when the person has it on), on the product's page."""
+
     template_name = "accounts/login.html"
 
 

@@ -92,8 +92,8 @@ class DashboardView(APIView):
                 "period",
                 str,
                 description="2026-11 (a month) or 2026-Q4; this quarter if left out.",
-                # Empty is the same as left out.
-                pattern=r"^(?:[0-9]{4}-(?:0[1-9]|1[0-2]|Q[1-4]))?$",
+                # Empty is the same as left out; years as smarketing.bounds.PERIOD_YEAR (1900-2999).
+                pattern=r"^(?:(?:19|2[0-9])[0-9]{2}-(?:0[1-9]|1[0-2]|Q[1-4]))?$",
             )
         ],
         responses=DashboardSerializer,
