@@ -306,15 +306,20 @@ def form_body(form_class: type[forms.Form | forms.ModelForm[Any]]) -> dict[str, 
     }
 
 
+def _json_object(request: Request) -> Mapping[str, Any]:
+    if not isinstance(request.data, Mapping):
+        raise exceptions.ValidationError(
+            {api_settings.NON_FIELD_ERRORS_KEY: [_("Send one JSON object.")]}
+        )
+    return request.data
+
+
 def form_data(
     request: Request, form_class: type[forms.Form | forms.ModelForm[Any]]
 ) -> Mapping[str, Any]:
     """The JSON body as a page's form reads it: an object whose fields have the JSON types
     form_body documents (a form would take 12 for "12"), or a 400."""
-    if not isinstance(request.data, Mapping):
-        raise exceptions.ValidationError(
-            {api_settings.NON_FIELD_ERRORS_KEY: [_("Send one JSON object.")]}
-        )
+    _json_object(request)
     properties = form_body(form_class)["properties"]
     wrong = {
         name: [str(serializers.CharField.default_error_messages["invalid"])]
@@ -334,7 +339,7 @@ def form_values(
     """The values the JSON body sends for `form_class`'s fields, or a 400 naming each field sent
     a value the form would misread: a form reads a list, an object or `true` as their text, and
     `null` as left empty, which only a choice that may be left empty means."""
-    body = form_data(request, form_class)
+    body = _json_object(request)
     sent = {name: body[name] for name in form_class.base_fields if name in body}
     refused = {
         name: [problem]

@@ -54,6 +54,7 @@ PAGE_TO_API: dict[str, list[str]] = {
 # Page routes with no endpoint, and why.
 NOT_IN_THE_API = {
     "login": "signing in with a password is for people; scripts use a token",
+    "account_login": "the login page under the name the two-factor pages send people back to",
     "logout": "a token is revoked instead (DELETE /api/v1/tokens/{id}/)",
     "password_change": "a password is changed by its person, in the browser",
     "password_change_done": "the page after changing a password",
