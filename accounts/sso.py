@@ -8,6 +8,8 @@ several accounts share is refused with a page that says so, and links nothing; s
 cancelled or refused at the provider.
 """
 
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -19,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+
+SILENT_MESSAGES = {"account/messages/logged_in.txt", "account/messages/logged_out.txt"}
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -33,6 +37,20 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def add_message(
+        self,
+        request: HttpRequest,
+        level: int,
+        message_template: str | None = None,
+        message_context: dict[str, Any] | None = None,
+        extra_tags: str = "",
+        message: str | None = None,
+    ) -> None:
+        # Signing in or out is not news: the page that follows shows who is signed in.
+        if message_template in SILENT_MESSAGES:
+            return
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
 
     def respond_user_inactive(self, request: HttpRequest, user: object) -> HttpResponse:
         return _refusal(request, _("This account is deactivated. Ask an administrator."))

@@ -307,11 +307,12 @@ def form_body(form_class: type[forms.Form | forms.ModelForm[Any]]) -> dict[str, 
 
 
 def _json_object(request: Request) -> Mapping[str, Any]:
-    if not isinstance(request.data, Mapping):
+    data: Any = request.data
+    if not isinstance(data, Mapping):
         raise exceptions.ValidationError(
             {api_settings.NON_FIELD_ERRORS_KEY: [_("Send one JSON object.")]}
         )
-    return request.data
+    return data
 
 
 def form_data(
@@ -319,18 +320,18 @@ def form_data(
 ) -> Mapping[str, Any]:
     """The JSON body as a page's form reads it: an object whose fields have the JSON types
     form_body documents (a form would take 12 for "12"), or a 400."""
-    _json_object(request)
+    body = _json_object(request)
     properties = form_body(form_class)["properties"]
     wrong = {
         name: [str(serializers.CharField.default_error_messages["invalid"])]
-        for name, value in request.data.items()
+        for name, value in body.items()
         if properties.get(name, {}).get("type") == "string"
         and value is not None
         and not isinstance(value, str)
     }
     if wrong:
         raise exceptions.ValidationError(wrong)
-    return request.data
+    return body
 
 
 def form_values(

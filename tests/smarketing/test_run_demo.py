@@ -91,12 +91,17 @@ def _log_in(base_url: str, username: str, password: str) -> str:
 
 
 def _children_named(command: subprocess.Popen[str], name: str) -> list[psutil.Process]:
-    """The command's direct children running `celery ... <name>`."""
-    return [
-        child
-        for child in psutil.Process(command.pid).children()
-        if "celery" in child.cmdline() and name in child.cmdline()
-    ]
+    """The command's direct children running `celery ... <name>` (a killed child not yet
+    reaped has no command line any more, and is not one)."""
+    return [child for child in psutil.Process(command.pid).children() if _runs(child, name)]
+
+
+def _runs(child: psutil.Process, name: str) -> bool:
+    try:
+        command_line = child.cmdline()
+    except (psutil.ZombieProcess, psutil.NoSuchProcess):
+        return False
+    return "celery" in command_line and name in command_line
 
 
 def _kill_child(command: subprocess.Popen[str], name: str) -> int:
