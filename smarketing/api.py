@@ -376,6 +376,9 @@ def _json_problem(field: forms.Field, value: Any) -> str | None:
     scalar = isinstance(value, str | int | float)
     if not scalar or (isinstance(value, bool) and not isinstance(field, forms.BooleanField)):
         return _("Send one value here, of the type the schema gives.")
+    if isinstance(field, forms.CharField) and not isinstance(value, str):
+        # The schema says string: 12 is refused where "12" is meant.
+        return str(serializers.CharField.default_error_messages["invalid"])
     return None
 
 

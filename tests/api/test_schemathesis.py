@@ -72,24 +72,36 @@ def _refusing_some_schema_valid_input(raw: dict[str, Any]) -> list[str]:
       any string is valid by the schema;
     - bodies with amounts: drf-spectacular writes a decimal's pattern as `^-?\\d{0,N}...`
       whatever the field's bounds, so a negative or zero amount is schema-valid and refused
-      (money must be at least 0.01).
+      (money must be at least 0.01);
+    - moves that take a reason: the schema can say "an id", not "an active reason of this
+      move's kind", so another reason's id is schema-valid and refused ("Pick a reason from the
+      list.").
     """
     components = raw["components"]["schemas"]
 
-    def has_amount(operation: dict[str, Any]) -> bool:
-        for media in operation.get("requestBody", {}).get("content", {}).values():
-            ref = media.get("schema", {}).get("$ref", "")
-            properties = components.get(ref.rsplit("/", 1)[-1], {}).get("properties", {})
-            if any(spec.get("format") == "decimal" for spec in properties.values()):
-                return True
-        return False
+    def body_properties(operation: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        return [
+            (name, spec)
+            for media in operation.get("requestBody", {}).get("content", {}).values()
+            for name, spec in components.get(
+                media.get("schema", {}).get("$ref", "").rsplit("/", 1)[-1], {}
+            )
+            .get("properties", {})
+            .items()
+        ]
+
+    def has_amount_or_reason(operation: dict[str, Any]) -> bool:
+        return any(
+            spec.get("format") == "decimal" or name == "reason"
+            for name, spec in body_properties(operation)
+        )
 
     return [
         f"{method.upper()} {path}"
         for path, item in raw["paths"].items()
         for method, operation in item.items()
         if any(parameter["name"] in CURSORS for parameter in operation.get("parameters", []))
-        or has_amount(operation)
+        or has_amount_or_reason(operation)
     ]
 
 
