@@ -200,6 +200,8 @@ def test_a_new_api_token_fits_its_card_on_a_phone_and_copies_with_a_click(
     assert box["x"] + box["width"] <= card["x"] + card["width"], (box, card)
     assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
     screenshot("phone-en-new-api-token")
+    # The token list's Revoke button was red on red.
+    assert axe_violations(page) == []
     assert copy_works(page, "Copy the token", "#api-token-secret").startswith("smk_")
 
 
