@@ -159,7 +159,8 @@ def test_the_api_docs_render_within_the_sites_content_security_policy(
     # The site's own policy, not a looser one for this page.
     assert "style-src 'self'" in policy
     assert "unsafe-inline" not in policy
-    expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+    # The schema is generated on request: on a busy machine that takes longer than a page.
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=30_000)
     # The moved inline style is applied: Swagger UI's own sheet leaves the body margin at 8px.
     assert page.evaluate("getComputedStyle(document.body).marginTop") == "0px"
     assert blocked == []
