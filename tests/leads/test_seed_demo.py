@@ -11,8 +11,8 @@ from django.test import RequestFactory
 from accounts.models import User
 from accounts.roles import Role
 from funnel.models import ChangeKind, Reason, ReasonKind, Stage, StageChange
-from leads.demo import DEMO_PASSWORD, DEMO_PERSONAS, DEMO_USERS, seed_demo
 from funnel.selectors import past_limit, unclaimed_mql_queue
+from leads.demo import DEMO_PASSWORD, DEMO_PERSONAS, DEMO_USERS, seed_demo
 from leads.models import Activity, Lead, Persona
 
 pytestmark = pytest.mark.django_db
