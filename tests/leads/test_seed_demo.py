@@ -3,6 +3,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
+from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import F, Model, OuterRef, Q, Subquery
@@ -10,6 +11,7 @@ from django.test import RequestFactory
 
 from accounts.models import User
 from accounts.roles import Role
+from digests.models import Digest, SendStatus
 from funnel.models import ChangeKind, Reason, ReasonKind, Stage, StageChange
 from funnel.selectors import past_limit, unclaimed_mql_queue
 from leads.demo import DEMO_PASSWORD, DEMO_PERSONAS, DEMO_USERS, seed_demo
@@ -101,6 +103,11 @@ def test_seeding_twice_leaves_identical_data() -> None:
     assert after_first["leads_lead"][0] == 80
     assert "Seeded 80 leads and" in first_output
     assert "Seeded 0 leads and 0 stage changes in" in second_output
+    # Every demo login's digests of the last four weeks, read the first time, not emailed.
+    assert "Built 24 digests of the last 4 weeks" in first_output
+    assert "Built 0 digests" in second_output
+    assert Digest.objects.filter(status=SendStatus.PENDING).count() == len(DEMO_USERS) * 4
+    assert mail.outbox == []
 
 
 def test_leads_option_adds_only_the_missing_leads() -> None:
@@ -112,7 +119,7 @@ def test_leads_option_adds_only_the_missing_leads() -> None:
     assert Lead.objects.count() == 150
     added_changes = StageChange.objects.count() - changes_before
     assert f"Seeded 90 leads and {added_changes} stage changes in" in output
-    assert run_seed_demo("--leads", "100").startswith("Seeded 0 leads")
+    assert "\nSeeded 0 leads" in run_seed_demo("--leads", "100")
     assert Lead.objects.count() == 150
 
 
