@@ -365,12 +365,12 @@ def _money(**kwargs: Any) -> serializers.DecimalField:
 
 
 class AdvanceSerializer(serializers.Serializer[Any]):
-    value = _money(help_text="The expected value of the deal.")
+    value = _money(help_text="The expected value of the deal, in the installation's currency.")
     close_date = serializers.DateField(help_text="When the deal is expected to close.")
 
 
 class WinSerializer(serializers.Serializer[Any]):
-    amount = _money(help_text="The amount the deal was won for.")
+    amount = _money(help_text="The amount the deal was won for, in the installation's currency.")
 
 
 class MoveSerializer(OptionalNoteSerializer):

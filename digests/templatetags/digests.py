@@ -14,12 +14,6 @@ def hours(value: int) -> str:
 
 
 @register.filter
-def percent(value: float | None) -> str:
-    """A share from 0 to 1 as a whole percentage; a dash when there is nothing to divide."""
-    return "—" if value is None else f"{round(value * 100)}%"
-
-
-@register.filter
 def change(now: int, before: int) -> str:
     """The difference from the week before, signed: '+3', '-2', '±0'."""
     difference = now - before
