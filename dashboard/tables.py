@@ -165,7 +165,7 @@ def rates_table(d: Dashboard) -> Table:
 def stages_table(d: Dashboard) -> Table:
     rows = [
         [
-            label(row.stage.name),
+            label(row.stage.shown_name),
             count(row.entered, leads_url(d, stage=row.stage)),
             count(row.exits),
             count(row.forward),

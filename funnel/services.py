@@ -56,7 +56,7 @@ class EntryCriteriaNotMet(DomainError):
     def __init__(self, stage: Stage, missing: list[str]) -> None:
         super().__init__(
             _("A lead enters %(stage)s only with: %(missing)s. Fill them in first.")
-            % {"stage": stage.name, "missing": ", ".join(missing)}
+            % {"stage": stage.shown_name, "missing": ", ".join(missing)}
         )
         self.missing = missing
 
@@ -110,7 +110,7 @@ def move_lead(
     if not can_make_move(actor, lead, transition):
         raise NotAllowed(
             str(MAKE_MOVE_REFUSAL)
-            % {"from": transition.from_stage.name, "to": transition.to_stage.name}
+            % {"from": transition.from_stage.shown_name, "to": transition.to_stage.shown_name}
         )
     reason = _reason(transition, reason_id)
     recorded_value = _apply_deal_details(lead, transition, value=value, close_date=close_date)
@@ -147,7 +147,7 @@ def _claim(lead: Lead, rep: User) -> Lead:
     if claim is None:
         raise MoveNotAllowed(
             _("Only MQLs waiting for Sales are claimed; this lead is in %(stage)s.")
-            % {"stage": lead.stage.name}
+            % {"stage": lead.stage.shown_name}
         )
     _check_entry_criteria(lead, claim.to_stage)
     lead.sales_owner = rep
@@ -165,7 +165,10 @@ def _transition(lead: Lead, to_stage_id: int) -> Transition:
         target = Stage.objects.filter(pk=to_stage_id).first()
         raise MoveNotAllowed(
             _("A lead in %(from)s cannot move to %(to)s.")
-            % {"from": lead.stage.name, "to": target.name if target else _("that stage")}
+            % {
+                "from": lead.stage.shown_name,
+                "to": target.shown_name if target else _("that stage"),
+            }
         )
     return transition
 
@@ -179,7 +182,7 @@ def move_destination(lead: Lead, *, kind: ChangeKind, slug: str | None = None) -
     to_stage_id = moves.values_list("to_stage_id", flat=True).first()
     if to_stage_id is None:
         raise MoveNotAllowed(
-            _("A lead in %(stage)s cannot make this move.") % {"stage": lead.stage.name}
+            _("A lead in %(stage)s cannot make this move.") % {"stage": lead.stage.shown_name}
         )
     return to_stage_id
 
@@ -277,7 +280,7 @@ def _tell_marketing_owner(lead: Lead, *, actor: User, reason: Reason | None, not
         return
     body = _("@%(owner)s this lead is back with Marketing: %(reason)s.") % {
         "owner": owner.username,
-        "reason": reason.label if reason else "",
+        "reason": reason.shown_label if reason else "",
     }
     if note.strip():
         body += "\n" + note.strip()
@@ -323,7 +326,7 @@ def reassign_lead(
         if lead.stage.team != Team.SALES:
             raise SalesOwnerOutsideSales(
                 _("A lead in %(stage)s has no sales owner yet; Sales claims it from the queue.")
-                % {"stage": lead.stage.name}
+                % {"stage": lead.stage.shown_name}
             )
         new_rep = _team_member(sales_owner_id, Role.SALES)
         changes.append((_("Sales owner"), lead.sales_owner, new_rep))
