@@ -8,14 +8,14 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.urls import reverse
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 
 from dashboard.figures import Breakdown, Rate, Target
 from dashboard.selectors import Dashboard
 from funnel.models import ChangeKind, Stage, WellKnownStage
 from funnel.selectors import in_one_unit
-from smarketing.money import currency, format_money, format_percent
+from smarketing.money import currency, format_money, format_percent, money_affixes
 
 Raw = int | float | Decimal | str | None
 
@@ -311,6 +311,19 @@ def all_tables(d: Dashboard) -> dict[str, Table]:
         marketers_table(d),
     ]
     return {table.key: table for table in tables}
+
+
+def number_style() -> dict[str, str]:
+    """How the page writes numbers and amounts in the active language, for the charts' axes
+    and tooltips to write them the same way as the tables (not as the browser's locale would:
+    its Spanish groups with dots where Django's groups with spaces)."""
+    prefix, suffix = money_affixes()
+    return {
+        "group": str(get_format("THOUSAND_SEPARATOR")),
+        "decimal": str(get_format("DECIMAL_SEPARATOR")),
+        "money_prefix": prefix,
+        "money_suffix": suffix,
+    }
 
 
 def chart_data(tables: dict[str, Table]) -> dict[str, dict[str, list[object]]]:

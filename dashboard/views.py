@@ -9,7 +9,7 @@ from dashboard.access import sees_marketing_work, sees_mql_queue, sees_sales_wor
 from dashboard.export import table_csv
 from dashboard.figures import MIN_SAMPLE
 from dashboard.selectors import dashboard
-from dashboard.tables import all_tables, chart_data, headlines
+from dashboard.tables import all_tables, chart_data, headlines, number_style
 from funnel.access import can_set_goals
 from funnel.forms import goal_periods
 from funnel.models import PeriodKind, Team
@@ -53,6 +53,7 @@ def dashboard_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         "d": figures,
         "tables": tables,
         "charts": chart_data(tables),
+        "number_style": number_style(),
         "h": headlines(figures),
         "min_sample": MIN_SAMPLE,
         "problem": problem,

@@ -23,8 +23,17 @@ from funnel.access import (
     can_make_move,
     can_reassign,
 )
-from funnel.models import ChangeKind, Reason, Stage, StageChange, Team, Transition
+from funnel.models import (
+    ChangeKind,
+    Reason,
+    Stage,
+    StageChange,
+    Team,
+    Transition,
+    in_each_language,
+)
 from leads.activities import add_activity
+from leads.messages import line
 from leads.models import ActivityKind, Lead
 from smarketing.errors import Conflict, DomainError, NotAllowed
 
@@ -278,13 +287,12 @@ def _tell_marketing_owner(lead: Lead, *, actor: User, reason: Reason | None, not
     owner = lead.marketing_owner
     if owner is None:
         return
-    body = _("@%(owner)s this lead is back with Marketing: %(reason)s.") % {
-        "owner": owner.username,
-        "reason": reason.shown_label if reason else "",
-    }
-    if note.strip():
-        body += "\n" + note.strip()
-    add_activity(lead=lead, kind=ActivityKind.NOTE, body=body, author=actor)
+    said = line(
+        "back_with_marketing",
+        owner=owner.username,
+        reason=in_each_language(reason.label, reason.label_es) if reason else "",
+    )
+    add_activity(lead=lead, kind=ActivityKind.NOTE, body=note, message=[said], author=actor)
 
 
 class NothingToReassign(DomainError):
@@ -317,10 +325,10 @@ def reassign_lead(
     if not can_reassign(actor):
         raise NotAllowed(str(REASSIGN_REFUSAL))
     lead = Lead.objects.locked(lead_id)
-    changes: list[tuple[str, User | None, User]] = []
+    changes: list[tuple[str, User | None, User]] = []  # (role, old owner, new owner)
     if marketing_owner_id is not None and marketing_owner_id != lead.marketing_owner_id:
         new_marketer = _team_member(marketing_owner_id, Role.MARKETING)
-        changes.append((_("Marketing owner"), lead.marketing_owner, new_marketer))
+        changes.append(("marketing_owner", lead.marketing_owner, new_marketer))
         lead.marketing_owner = new_marketer
     if sales_owner_id is not None and sales_owner_id != lead.sales_owner_id:
         if lead.stage.team != Team.SALES:
@@ -329,23 +337,25 @@ def reassign_lead(
                 % {"stage": lead.stage.shown_name}
             )
         new_rep = _team_member(sales_owner_id, Role.SALES)
-        changes.append((_("Sales owner"), lead.sales_owner, new_rep))
+        changes.append(("sales_owner", lead.sales_owner, new_rep))
         lead.sales_owner = new_rep
     if not changes:
         raise NothingToReassign(_("Pick a new owner: these are the lead's owners already."))
     lead.save(update_fields=["marketing_owner", "sales_owner", "updated_at"])
-    lines = [
-        _("%(role)s: %(old)s → %(new)s (@%(username)s).")
-        % {
-            "role": role,
-            "old": str(old) if old is not None else _("nobody"),
-            "new": str(new),
-            "username": new.username,
-        }
-        for role, old, new in changes
+    said = [
+        line("reassigned", who=str(actor)),
+        *(
+            line(
+                "owner_changed",
+                role=role,
+                old=str(old) if old is not None else None,
+                new=str(new),
+                username=new.username,
+            )
+            for role, old, new in changes
+        ),
     ]
-    body = "\n".join([_("Reassigned by %(who)s.") % {"who": actor}, *lines])
-    add_activity(lead=lead, kind=ActivityKind.DETAILS, body=body, author=actor)
+    add_activity(lead=lead, kind=ActivityKind.DETAILS, message=said, author=actor)
     return lead
 
 

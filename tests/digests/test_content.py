@@ -22,7 +22,7 @@ import pytest
 from django.core.mail import EmailMultiAlternatives
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from dashboard.rollup import refresh_rollups
@@ -223,10 +223,11 @@ def test_a_spanish_reader_sees_stage_and_reason_names_in_spanish(
     )
     client.force_login(person)
 
-    page = client.get(reverse("digest_detail", args=[digest.week.isoformat()])).content.decode()
+    with translation.override("en"):  # the request activates Spanish in this thread
+        page = client.get(reverse("digest_detail", args=[digest.week.isoformat()]))
     email = digest_message(digest, recipient=person)
 
-    for text in (page, str(email.body), _html(email)):
+    for text in (page.content.decode(), str(email.body), _html(email)):
         assert "Nuevo" in text  # the stage New, where a lead is stuck
         assert "Sin presupuesto" in text  # why a lead came back
         assert "Precio demasiado alto" in text  # why a deal was lost

@@ -71,7 +71,8 @@ def test_a_goal_is_listed_with_its_currency_in_each_language(client: Client, man
         assert "70%" in page
     manager.language = "es"
     manager.save()
-    page = client.get(reverse("goal_list")).content.decode()
+    with translation.override("en"):  # the request activates Spanish in this thread
+        page = client.get(reverse("goal_list")).content.decode()
     assert f"250{NBSP}000{NBSP}€" in page
     assert f"70{NBSP}%" in page
 
