@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 SPACE = "[\\s\\u00a0]"  # Spanish groups digits, and spaces the currency, with no-break spaces
-SAYS = {
+SAYS: dict[str, dict[str, str | re.Pattern[str]]] = {
     "es": {
         "move": "Pasar a Trabajando",
         "won": re.compile(f"9{SPACE}000{SPACE}€"),
