@@ -82,3 +82,12 @@ def test_a_won_lead_is_announced_without_a_gender() -> None:
         said = translation.gettext("%(name)s is won. Well done.") % {"name": "Ada"}
     # "Ada está ganado" gives the person a gender; the deal is what is won.
     assert said == "Negocio ganado con Ada. ¡Bien hecho!"
+
+
+def test_the_empty_choice_of_a_select_is_translated() -> None:
+    from leads.models import Lead
+
+    source = Lead._meta.get_field("source")
+    with translation.override("es"):
+        [(value, label), *_] = source.get_choices(include_blank=True)
+        assert (value, str(label)) == ("", "- Elige una opción -")
