@@ -16,6 +16,7 @@ from dashboard.selectors import dashboard
 from dashboard.tables import Headlines, all_tables, headlines
 from funnel.models import PeriodKind
 from funnel.periods import Period, parse_period, period_containing
+from smarketing.money import currency
 
 
 class CellSerializer(serializers.Serializer[Any]):
@@ -67,6 +68,9 @@ class PeriodSerializer(serializers.Serializer[Period]):
 
 
 class DashboardSerializer(serializers.Serializer[Any]):
+    currency = serializers.CharField(
+        help_text="The ISO 4217 code of every amount, such as EUR: the installation's CURRENCY."
+    )
     period = PeriodSerializer()
     headlines = HeadlinesSerializer()
     tables = serializers.DictField(child=TableSerializer())
@@ -102,6 +106,7 @@ class DashboardView(APIView):
         period = _period(request)
         figures = dashboard(period=period, now=timezone.now())
         body = {
+            "currency": currency(),
             "period": period,
             "headlines": headlines(figures),
             "tables": all_tables(figures),

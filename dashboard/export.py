@@ -18,7 +18,7 @@ def neutralised(value: Raw) -> Raw:
 def table_csv(table: Table) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([neutralised(column) for column in table.columns])
+    writer.writerow([neutralised(column) for column in table.csv_columns()])
     for row in table.rows:
         writer.writerow(["" if cell.raw is None else neutralised(cell.raw) for cell in row])
     return out.getvalue()

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.queries import DimensionTotal, Flow, Names, TimeInStage
-from funnel.models import ChangeKind, Outcome, RevenueGoal, Stage, WellKnownStage
+from funnel.models import ChangeKind, Outcome, RevenueGoal, Stage, WellKnownStage, in_each_language
 from funnel.periods import Period
 from funnel.selectors import StageSummary
 from funnel.stages import Funnel
@@ -369,6 +369,8 @@ class Breakdown:
     won: int = 0
     revenue: Decimal = Decimal(0)
     new: int = 0
+    # A reason's label in each language, for content stored for readers of any (a digest).
+    labels: dict[str, str] | None = None
 
     @property
     def mql_rate(self) -> float | None:
@@ -382,7 +384,14 @@ def reasons_table(*, flow_in_period: Flow, kind: str, names: Names) -> list[Brea
         if total.kind == kind and total.reason_id is not None:
             counts[total.reason_id] += total.leads
     rows = [
-        Breakdown(key=str(reason_id), label=names.reasons[reason_id].label, leads=leads)
+        Breakdown(
+            key=str(reason_id),
+            label=names.reasons[reason_id].shown_label,
+            leads=leads,
+            labels=in_each_language(
+                names.reasons[reason_id].label, names.reasons[reason_id].label_es
+            ),
+        )
         for reason_id, leads in counts.items()
         if leads and reason_id in names.reasons
     ]

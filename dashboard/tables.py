@@ -8,13 +8,14 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.urls import reverse
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 
 from dashboard.figures import Breakdown, GoalProgress, Rate, Target
 from dashboard.selectors import Dashboard
 from funnel.models import ChangeKind, Stage, WellKnownStage
 from funnel.selectors import in_one_unit
+from smarketing.money import currency, format_money, format_percent, money_affixes
 
 Raw = int | float | Decimal | str | None
 
@@ -36,6 +37,15 @@ class Table:
     columns: list[str]
     rows: list[list[Cell]] = field(default_factory=list)
     note: str = ""
+    # The columns of amounts: a CSV file's header names their currency, its cells stay numbers.
+    money_columns: tuple[int, ...] = ()
+
+    def csv_columns(self) -> list[str]:
+        code = currency()
+        return [
+            f"{column} ({code})" if index in self.money_columns else column
+            for index, column in enumerate(self.columns)
+        ]
 
 
 def count(value: int | None, url: str = "") -> Cell:
@@ -47,15 +57,13 @@ def count(value: int | None, url: str = "") -> Cell:
 def money(value: Decimal | None) -> Cell:
     if value is None:
         return Cell(None, "—")
-    return Cell(
-        value.quantize(Decimal("0.01")), number_format(value, decimal_pos=0, force_grouping=True)
-    )
+    return Cell(value.quantize(Decimal("0.01")), format_money(value))
 
 
 def share(value: float | Decimal | None) -> Cell:
     if value is None:
         return Cell(None, "—")
-    return Cell(round(float(value), 4), f"{float(value):.0%}")
+    return Cell(round(float(value), 4), format_percent(value))
 
 
 def label(text: str) -> Cell:
@@ -93,6 +101,7 @@ def pacing(d: Dashboard) -> Table:
         title=_("Revenue won, day by day"),
         columns=[_("Day"), _("Won so far"), _("Goal pace")],
         rows=rows,
+        money_columns=(1, 2),
     )
 
 
@@ -156,7 +165,7 @@ def rates_table(d: Dashboard) -> Table:
 def stages_table(d: Dashboard) -> Table:
     rows = [
         [
-            label(row.stage.name),
+            label(row.stage.shown_name),
             count(row.entered, leads_url(d, stage=row.stage)),
             count(row.exits),
             count(row.forward),
@@ -249,6 +258,7 @@ def breakdown_table(d: Dashboard, *, dimension: str) -> Table:
             _("Recycled"),
         ],
         rows=rows,
+        money_columns=(5,),
     )
 
 
@@ -267,6 +277,7 @@ def reps_table(d: Dashboard) -> Table:
         title=_("Sales: revenue won per rep"),
         columns=[_("Rep"), _("Deals won"), _("Revenue won")],
         rows=rows,
+        money_columns=(2,),
     )
 
 
@@ -281,6 +292,7 @@ def marketers_table(d: Dashboard) -> Table:
         columns=[_("Marketer"), _("New leads"), _("MQLs"), _("Deals won"), _("Revenue sourced")],
         rows=rows,
         note=_("Counted by each lead's marketing owner."),
+        money_columns=(4,),
     )
 
 
@@ -299,6 +311,19 @@ def all_tables(d: Dashboard) -> dict[str, Table]:
         marketers_table(d),
     ]
     return {table.key: table for table in tables}
+
+
+def number_style() -> dict[str, str]:
+    """How the page writes numbers and amounts in the active language, for the charts' axes
+    and tooltips to write them the same way as the tables (not as the browser's locale would:
+    its Spanish groups with dots where Django's groups with spaces)."""
+    prefix, suffix = money_affixes()
+    return {
+        "group": str(get_format("THOUSAND_SEPARATOR")),
+        "decimal": str(get_format("DECIMAL_SEPARATOR")),
+        "money_prefix": prefix,
+        "money_suffix": suffix,
+    }
 
 
 def chart_data(tables: dict[str, Table]) -> dict[str, dict[str, list[object]]]:

@@ -14,7 +14,7 @@ from dashboard.access import (
 from dashboard.export import table_csv
 from dashboard.figures import MIN_SAMPLE
 from dashboard.selectors import current_goal, dashboard
-from dashboard.tables import all_tables, chart_data, goal_headlines, headlines
+from dashboard.tables import all_tables, chart_data, goal_headlines, headlines, number_style
 from funnel.access import can_set_goals
 from funnel.forms import goal_periods
 from funnel.models import PeriodKind, Team
@@ -64,6 +64,7 @@ def dashboard_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         "d": figures,
         "tables": tables,
         "charts": chart_data(tables),
+        "number_style": number_style(),
         "h": headlines(figures),
         "min_sample": MIN_SAMPLE,
         "problem": problem,

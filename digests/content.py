@@ -19,7 +19,7 @@ from typing import Any
 
 Section = dict[str, Any]
 
-CURRENT_VERSION = 1
+CURRENT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,24 @@ class Upgrade:
 # The step to each version from the one before, by the version it leads to. Version 1 is the
 # shape digests had before their content was versioned.
 UPGRADES: dict[int, Upgrade] = {}
+
+
+def _names_in_each_language(content: Any) -> Any:
+    """Version 2 keeps a stage's or reason's name for each language ({"en": ..., "es": ...});
+    version 1 kept the one name it was built with, which every reader now sees."""
+    if isinstance(content, list):
+        return [_names_in_each_language(item) for item in content]
+    if not isinstance(content, dict):
+        return content
+    return {
+        key: {"en": value, "es": value}
+        if key in ("stage", "reason") and isinstance(value, str) and value
+        else _names_in_each_language(value)
+        for key, value in content.items()
+    }
+
+
+UPGRADES[2] = Upgrade(team=_names_in_each_language, me=lambda me, role: _names_in_each_language(me))
 
 
 class UnknownVersion(ValueError):

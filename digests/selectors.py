@@ -19,7 +19,7 @@ from dashboard.figures import Breakdown
 from dashboard.selectors import dashboard, goal_period, review
 from digests.access import can_read
 from digests.models import Digest, DigestRole
-from funnel.models import ChangeKind, StageChange, Team, WellKnownStage
+from funnel.models import ChangeKind, StageChange, Team, WellKnownStage, in_each_language
 from funnel.periods import Period, week
 from funnel.selectors import TOUCHES, mql_queue_page, past_limit, unclaimed_mql_queue
 from funnel.stages import Funnel, load_funnel
@@ -112,7 +112,7 @@ def _lead_row(lead: Lead, *, now: datetime, limit_hours: int | None) -> Section:
         "id": lead.pk,
         "name": lead.full_name,
         "company": lead.company,
-        "stage": lead.stage.name,
+        "stage": in_each_language(lead.stage.name, lead.stage.name_es),
         "hours": _hours(waited),
         "late_hours": None if limit_hours is None else _hours(waited - limit_hours * _HOUR),
     }
@@ -193,7 +193,7 @@ def stuck_leads(
     return {
         "count": sum(counts.values()),
         "by_stage": [
-            {"stage": stage.name, "count": counts[stage.pk]}
+            {"stage": in_each_language(stage.name, stage.name_es), "count": counts[stage.pk]}
             for stage in stages
             if counts.get(stage.pk)
         ],
@@ -218,11 +218,19 @@ def _reason_counts(changes: QuerySet[StageChange], *, kind: str) -> list[Section
     rows = (
         changes.filter(kind=kind)
         .order_by()
-        .values("reason__label")
+        .values("reason__label", "reason__label_es")
         .annotate(count=Count("pk"))
         .order_by("-count", "reason__label")
     )
-    return [{"reason": row["reason__label"] or "", "count": row["count"]} for row in rows]
+    return [
+        {
+            "reason": in_each_language(row["reason__label"], row["reason__label_es"])
+            if row["reason__label"]
+            else "",
+            "count": row["count"],
+        }
+        for row in rows
+    ]
 
 
 def closed_deals(week: Week, *, rep: User) -> Section:
@@ -268,7 +276,7 @@ def _amount(value: Decimal | None) -> str | None:
 def _breakdowns(rows: list[Breakdown], *, limit: int = QUEUE_ROWS) -> list[Section]:
     return [
         {
-            "label": row.label,
+            "label": row.labels or row.label,
             "leads": row.leads,
             "new": row.new,
             "mqls": row.mqls,
@@ -334,7 +342,11 @@ def agenda(week: Week) -> Section:
             "won_value_before": str(seen.before.value(kind=ChangeKind.WON)),
         },
         "stages": [
-            {"stage": this.stage.name, "entered": this.entered, "entered_before": last.entered}
+            {
+                "stage": in_each_language(this.stage.name, this.stage.name_es),
+                "entered": this.entered,
+                "entered_before": last.entered,
+            }
             for this, last in seen.stages
         ],
         "recycle_reasons": _breakdowns(seen.recycled_by_reason),

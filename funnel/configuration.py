@@ -17,6 +17,7 @@ from smarketing.errors import Conflict, NotAllowed
 
 STAGE_FIELDS = (
     "name",
+    "name_es",
     "slug",
     "position",
     "team",
@@ -26,7 +27,7 @@ STAGE_FIELDS = (
     "first_touch_hours",
     "required_fields",
 )
-REASON_FIELDS = ("kind", "label", "slug", "position", "active")
+REASON_FIELDS = ("kind", "label", "label_es", "slug", "position", "active")
 TRANSITION_FIELDS = ("from_stage", "to_stage", "kind")
 
 type Configuration = Stage | Reason | Transition

@@ -10,6 +10,7 @@ DEFAULT_STAGES: list[dict[str, Any]] = [
     {
         "slug": WellKnownStage.NEW,
         "name": "New",
+        "name_es": "Nuevo",
         "team": "marketing",
         "probability": 1,
         "sla_hours": 48,
@@ -18,6 +19,7 @@ DEFAULT_STAGES: list[dict[str, Any]] = [
     {
         "slug": WellKnownStage.WORKING,
         "name": "Working",
+        "name_es": "Trabajando",
         "team": "marketing",
         "probability": 3,
         "sla_hours": 24 * 30,
@@ -26,6 +28,7 @@ DEFAULT_STAGES: list[dict[str, Any]] = [
     {
         "slug": WellKnownStage.MQL,
         "name": "MQL",
+        "name_es": "MQL",
         "team": "both",
         "probability": 10,
         "sla_hours": 24,
@@ -34,6 +37,7 @@ DEFAULT_STAGES: list[dict[str, Any]] = [
     {
         "slug": WellKnownStage.SQL,
         "name": "SQL",
+        "name_es": "SQL",
         "team": "sales",
         "probability": 20,
         "sla_hours": 72,
@@ -43,6 +47,7 @@ DEFAULT_STAGES: list[dict[str, Any]] = [
     {
         "slug": WellKnownStage.OPPORTUNITY,
         "name": "Opportunity",
+        "name_es": "Oportunidad",
         "team": "sales",
         "probability": 50,
         "sla_hours": 24 * 45,
@@ -51,6 +56,7 @@ DEFAULT_STAGES: list[dict[str, Any]] = [
     {
         "slug": WellKnownStage.WON,
         "name": "Won",
+        "name_es": "Ganado",
         "team": "sales",
         "probability": 100,
         "sla_hours": None,
@@ -60,6 +66,7 @@ DEFAULT_STAGES: list[dict[str, Any]] = [
     {
         "slug": WellKnownStage.LOST,
         "name": "Lost",
+        "name_es": "Perdido",
         "team": "sales",
         "probability": 0,
         "sla_hours": None,
@@ -69,16 +76,51 @@ DEFAULT_STAGES: list[dict[str, Any]] = [
 ]
 
 DEFAULT_REASONS: list[dict[str, str]] = [
-    {"kind": "recycle", "slug": "not-ready", "label": "Not ready to buy"},
-    {"kind": "recycle", "slug": "no-budget", "label": "No budget"},
-    {"kind": "recycle", "slug": "wrong-persona", "label": "Wrong persona"},
-    {"kind": "recycle", "slug": "bad-data", "label": "Bad contact data"},
-    {"kind": "recycle", "slug": "no-response", "label": "No response"},
-    {"kind": "lost", "slug": "price", "label": "Price too high"},
-    {"kind": "lost", "slug": "competitor", "label": "Chose a competitor"},
-    {"kind": "lost", "slug": "no-decision", "label": "No decision made"},
-    {"kind": "lost", "slug": "timing", "label": "Bad timing"},
-    {"kind": "lost", "slug": "product-fit", "label": "Product does not fit"},
+    {
+        "kind": "recycle",
+        "slug": "not-ready",
+        "label": "Not ready to buy",
+        "label_es": "Aún no está listo para comprar",
+    },
+    {"kind": "recycle", "slug": "no-budget", "label": "No budget", "label_es": "Sin presupuesto"},
+    {
+        "kind": "recycle",
+        "slug": "wrong-persona",
+        "label": "Wrong persona",
+        "label_es": "No encaja con la buyer persona",
+    },
+    {
+        "kind": "recycle",
+        "slug": "bad-data",
+        "label": "Bad contact data",
+        "label_es": "Datos de contacto erróneos",
+    },
+    {"kind": "recycle", "slug": "no-response", "label": "No response", "label_es": "Sin respuesta"},
+    {
+        "kind": "lost",
+        "slug": "price",
+        "label": "Price too high",
+        "label_es": "Precio demasiado alto",
+    },
+    {
+        "kind": "lost",
+        "slug": "competitor",
+        "label": "Chose a competitor",
+        "label_es": "Eligió a un competidor",
+    },
+    {
+        "kind": "lost",
+        "slug": "no-decision",
+        "label": "No decision made",
+        "label_es": "No se tomó ninguna decisión",
+    },
+    {"kind": "lost", "slug": "timing", "label": "Bad timing", "label_es": "Mal momento"},
+    {
+        "kind": "lost",
+        "slug": "product-fit",
+        "label": "Product does not fit",
+        "label_es": "El producto no encaja",
+    },
 ]
 
 
@@ -128,14 +170,28 @@ def ensure_default_funnel(
             stage_model.objects.create(
                 position=_free_position(stage_model, position), **{"outcome": "open", **fields}
             )
+    known_reason = {field.name for field in reason_model._meta.get_fields()}
     for position, reason in enumerate(DEFAULT_REASONS, start=1):
         reason_model.objects.get_or_create(
             kind=reason["kind"],
             slug=reason["slug"],
-            defaults={"label": reason["label"], "position": position},
+            defaults={
+                **{name: reason[name] for name in ("label", "label_es") if name in known_reason},
+                "position": position,
+            },
         )
     if transition_model is not None:
         ensure_default_transitions(stage_model, transition_model)
+
+
+def name_default_funnel_in_spanish(stage_model: Any, reason_model: Any) -> None:
+    """Give the default stages and reasons their Spanish names where they have none yet."""
+    for stage in DEFAULT_STAGES:
+        stage_model.objects.filter(slug=stage["slug"], name_es="").update(name_es=stage["name_es"])
+    for reason in DEFAULT_REASONS:
+        reason_model.objects.filter(kind=reason["kind"], slug=reason["slug"], label_es="").update(
+            label_es=reason["label_es"]
+        )
 
 
 def _free_position(stage_model: Any, wanted: int) -> int:

@@ -72,7 +72,7 @@ class MoveForm(forms.Form):
             reason: forms.TypedChoiceField = self.fields["reason"]  # type: ignore[assignment]
             reason.choices = [
                 ("", _("Pick a reason")),
-                *((reason.pk, reason.label) for reason in move.reasons),
+                *((reason.pk, reason.shown_label) for reason in move.reasons),
             ]
             self.fields["note"].help_text = _("What the next person should know.")
         if move.is_win:
@@ -107,13 +107,13 @@ def requested_move(data: QueryDict, *, lead: Lead, user: User) -> tuple[int, Mov
 def claimed_message(lead: Lead) -> str:
     return gettext("It's yours: %(name)s is now in %(stage)s.") % {
         "name": lead.full_name,
-        "stage": lead.stage.name,
+        "stage": lead.stage.shown_name,
     }
 
 
 def moved_message(lead: Lead, kind: str) -> str:
     """What the person who moved `lead` reads, by the kind of move."""
-    names = {"name": lead.full_name, "stage": lead.stage.name}
+    names = {"name": lead.full_name, "stage": lead.stage.shown_name}
     if kind == ChangeKind.CLAIMED:
         return claimed_message(lead)
     if kind == ChangeKind.RECYCLED:

@@ -7,6 +7,7 @@ from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeBoun
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Func, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from smarketing.bounds import PERCENT, PLANNING_RATE, POSITION, STAGE_HOURS
@@ -46,11 +47,32 @@ def validate_entry_criteria(names: list[str]) -> None:
         )
 
 
+def in_reader_language(item: models.Model, field: str) -> str:
+    """`field` of `item` in the active language: the `<field>_<language>` field when the
+    language has one and it is filled in, else `field` itself (the name as it was entered,
+    which English readers see)."""
+    language = (get_language() or "")[:2]
+    translated = getattr(item, f"{field}_{language}", "") if language != "en" else ""
+    return str(translated or getattr(item, field))
+
+
+def in_each_language(name: str, spanish: str) -> dict[str, str]:
+    """A stage's or reason's name for each language, as stored content (a digest) keeps it so
+    that each reader sees it in theirs (digests' `shown` filter picks one)."""
+    return {"en": name, "es": spanish or name}
+
+
 class Stage(models.Model):
     """A step of the funnel, owned by a team, with its time limit and entry criteria."""
 
     slug = models.SlugField(_("key"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=80)
+    name_es = models.CharField(
+        _("name in Spanish"),
+        max_length=80,
+        blank=True,
+        help_text=_("Shown to people who read in Spanish. Empty means the name above."),
+    )
     position = models.PositiveSmallIntegerField(
         _("order"), unique=True, validators=POSITION.validators()
     )
@@ -104,7 +126,12 @@ class Stage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown_name
+
+    @property
+    def shown_name(self) -> str:
+        """The name in the reader's language (the active one), or the name when it has none."""
+        return in_reader_language(self, "name")
 
     @property
     def marketing_works_it(self) -> bool:
@@ -151,6 +178,12 @@ class Reason(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=ReasonKind.choices)
     slug = models.SlugField(_("key"), max_length=40)
     label = models.CharField(_("label"), max_length=120)
+    label_es = models.CharField(
+        _("label in Spanish"),
+        max_length=120,
+        blank=True,
+        help_text=_("Shown to people who read in Spanish. Empty means the label above."),
+    )
     position = models.PositiveSmallIntegerField(
         _("order"), default=0, validators=POSITION.validators()
     )
@@ -165,7 +198,12 @@ class Reason(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.label
+        return self.shown_label
+
+    @property
+    def shown_label(self) -> str:
+        """The label in the reader's language (the active one), or the label when it has none."""
+        return in_reader_language(self, "label")
 
 
 class ChangeKind(models.TextChoices):

@@ -53,13 +53,13 @@ class Period:
     @property
     def label(self) -> str:
         if self.kind == PeriodKind.MONTH:
-            return date_format(self.first_day, "F Y")
+            return date_format(self.first_day, "YEAR_MONTH_FORMAT")
         if self.kind == PeriodKind.QUARTER:
             return gettext("Q%(quarter)d %(year)d") % {
                 "quarter": (self.first_day.month - 1) // 3 + 1,
                 "year": self.first_day.year,
             }
-        return gettext("Week of %(day)s") % {"day": date_format(self.first_day, "j F Y")}
+        return gettext("Week of %(day)s") % {"day": date_format(self.first_day, "DATE_FORMAT")}
 
     def elapsed(self, now: datetime) -> float:
         """The share of the period that has passed at `now`, from 0 to 1."""

@@ -23,8 +23,17 @@ from funnel.access import (
     can_make_move,
     can_reassign,
 )
-from funnel.models import ChangeKind, Reason, Stage, StageChange, Team, Transition
+from funnel.models import (
+    ChangeKind,
+    Reason,
+    Stage,
+    StageChange,
+    Team,
+    Transition,
+    in_each_language,
+)
 from leads.activities import add_activity
+from leads.messages import line
 from leads.models import ActivityKind, Lead
 from smarketing.errors import Conflict, DomainError, NotAllowed
 
@@ -56,7 +65,7 @@ class EntryCriteriaNotMet(DomainError):
     def __init__(self, stage: Stage, missing: list[str]) -> None:
         super().__init__(
             _("A lead enters %(stage)s only with: %(missing)s. Fill them in first.")
-            % {"stage": stage.name, "missing": ", ".join(missing)}
+            % {"stage": stage.shown_name, "missing": ", ".join(missing)}
         )
         self.missing = missing
 
@@ -110,7 +119,7 @@ def move_lead(
     if not can_make_move(actor, lead, transition):
         raise NotAllowed(
             str(MAKE_MOVE_REFUSAL)
-            % {"from": transition.from_stage.name, "to": transition.to_stage.name}
+            % {"from": transition.from_stage.shown_name, "to": transition.to_stage.shown_name}
         )
     reason = _reason(transition, reason_id)
     recorded_value = _apply_deal_details(lead, transition, value=value, close_date=close_date)
@@ -147,7 +156,7 @@ def _claim(lead: Lead, rep: User) -> Lead:
     if claim is None:
         raise MoveNotAllowed(
             _("Only MQLs waiting for Sales are claimed; this lead is in %(stage)s.")
-            % {"stage": lead.stage.name}
+            % {"stage": lead.stage.shown_name}
         )
     _check_entry_criteria(lead, claim.to_stage)
     lead.sales_owner = rep
@@ -165,7 +174,10 @@ def _transition(lead: Lead, to_stage_id: int) -> Transition:
         target = Stage.objects.filter(pk=to_stage_id).first()
         raise MoveNotAllowed(
             _("A lead in %(from)s cannot move to %(to)s.")
-            % {"from": lead.stage.name, "to": target.name if target else _("that stage")}
+            % {
+                "from": lead.stage.shown_name,
+                "to": target.shown_name if target else _("that stage"),
+            }
         )
     return transition
 
@@ -179,7 +191,7 @@ def move_destination(lead: Lead, *, kind: ChangeKind, slug: str | None = None) -
     to_stage_id = moves.values_list("to_stage_id", flat=True).first()
     if to_stage_id is None:
         raise MoveNotAllowed(
-            _("A lead in %(stage)s cannot make this move.") % {"stage": lead.stage.name}
+            _("A lead in %(stage)s cannot make this move.") % {"stage": lead.stage.shown_name}
         )
     return to_stage_id
 
@@ -275,13 +287,12 @@ def _tell_marketing_owner(lead: Lead, *, actor: User, reason: Reason | None, not
     owner = lead.marketing_owner
     if owner is None:
         return
-    body = _("@%(owner)s this lead is back with Marketing: %(reason)s.") % {
-        "owner": owner.username,
-        "reason": reason.label if reason else "",
-    }
-    if note.strip():
-        body += "\n" + note.strip()
-    add_activity(lead=lead, kind=ActivityKind.NOTE, body=body, author=actor)
+    said = line(
+        "back_with_marketing",
+        owner=owner.username,
+        reason=in_each_language(reason.label, reason.label_es) if reason else "",
+    )
+    add_activity(lead=lead, kind=ActivityKind.NOTE, body=note, message=[said], author=actor)
 
 
 class NothingToReassign(DomainError):
@@ -314,35 +325,37 @@ def reassign_lead(
     if not can_reassign(actor):
         raise NotAllowed(str(REASSIGN_REFUSAL))
     lead = Lead.objects.locked(lead_id)
-    changes: list[tuple[str, User | None, User]] = []
+    changes: list[tuple[str, User | None, User]] = []  # (role, old owner, new owner)
     if marketing_owner_id is not None and marketing_owner_id != lead.marketing_owner_id:
         new_marketer = _team_member(marketing_owner_id, Role.MARKETING)
-        changes.append((_("Marketing owner"), lead.marketing_owner, new_marketer))
+        changes.append(("marketing_owner", lead.marketing_owner, new_marketer))
         lead.marketing_owner = new_marketer
     if sales_owner_id is not None and sales_owner_id != lead.sales_owner_id:
         if lead.stage.team != Team.SALES:
             raise SalesOwnerOutsideSales(
                 _("A lead in %(stage)s has no sales owner yet; Sales claims it from the queue.")
-                % {"stage": lead.stage.name}
+                % {"stage": lead.stage.shown_name}
             )
         new_rep = _team_member(sales_owner_id, Role.SALES)
-        changes.append((_("Sales owner"), lead.sales_owner, new_rep))
+        changes.append(("sales_owner", lead.sales_owner, new_rep))
         lead.sales_owner = new_rep
     if not changes:
         raise NothingToReassign(_("Pick a new owner: these are the lead's owners already."))
     lead.save(update_fields=["marketing_owner", "sales_owner", "updated_at"])
-    lines = [
-        _("%(role)s: %(old)s → %(new)s (@%(username)s).")
-        % {
-            "role": role,
-            "old": str(old) if old is not None else _("nobody"),
-            "new": str(new),
-            "username": new.username,
-        }
-        for role, old, new in changes
+    said = [
+        line("reassigned", who=str(actor)),
+        *(
+            line(
+                "owner_changed",
+                role=role,
+                old=str(old) if old is not None else None,
+                new=str(new),
+                username=new.username,
+            )
+            for role, old, new in changes
+        ),
     ]
-    body = "\n".join([_("Reassigned by %(who)s.") % {"who": actor}, *lines])
-    add_activity(lead=lead, kind=ActivityKind.DETAILS, body=body, author=actor)
+    add_activity(lead=lead, kind=ActivityKind.DETAILS, message=said, author=actor)
     return lead
 
 

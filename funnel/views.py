@@ -74,7 +74,7 @@ def board_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(Lead.objects.select_related("stage"), pk=pk)
     to_stage_id, move = requested_move(request.POST, lead=lead, user=request.user)
     if move is not None and (move.needs_details or move.kind == ChangeKind.CLAIMED):
-        messages.info(request, _details_needed(lead, move.kind, move.to_stage.name))
+        messages.info(request, _details_needed(lead, move.kind, move.to_stage.shown_name))
         return HttpResponseClientRedirect(reverse("lead_detail", args=[lead.pk]) + "#moves")
     try:
         moved = move_lead(lead_id=lead.pk, to_stage_id=to_stage_id, actor=request.user)

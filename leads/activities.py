@@ -11,6 +11,7 @@ from django.db import transaction
 
 from accounts.models import User
 from leads.access import ADD_ACTIVITY_REFUSAL, can_add_activity
+from leads.messages import Line, render
 from leads.models import Activity, ActivityKind, Lead, Mention
 from leads.tasks import send_mention_email
 from smarketing.errors import NotAllowed
@@ -22,12 +23,25 @@ MENTION = re.compile(r"(?<![\w@.])@([\w.+-]*\w)")
 
 
 @transaction.atomic
-def add_activity(*, lead: Lead, kind: ActivityKind, body: str, author: User) -> Activity:
-    """Write on a lead's timeline; every active colleague named as @username is mentioned."""
+def add_activity(
+    *,
+    lead: Lead,
+    kind: ActivityKind,
+    body: str = "",
+    author: User,
+    message: list[Line] | None = None,
+) -> Activity:
+    """Write on a lead's timeline: what `author` wrote (`body`) and what the product says
+    (`message`, lines of leads.messages, shown in each reader's language). Every active
+    colleague named as @username in either is mentioned."""
     if not can_add_activity(author):
         raise NotAllowed(str(ADD_ACTIVITY_REFUSAL))
-    activity = Activity.objects.create(lead=lead, kind=kind, body=body.strip(), author=author)
-    mention_users(activity=activity, users=mentioned_users(body, author=author))
+    lines = message or []
+    activity = Activity.objects.create(
+        lead=lead, kind=kind, body=body.strip(), message=lines, author=author
+    )
+    named = "\n".join([render(lines), body])
+    mention_users(activity=activity, users=mentioned_users(named, author=author))
     return activity
 
 

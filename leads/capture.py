@@ -14,12 +14,12 @@ from django.db import transaction
 from django.db.models import Count, Max, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import record_change, snapshot, stored
 from leads.access import MANAGE_CAPTURE_FORMS_REFUSAL, can_manage_capture_forms
 from leads.activities import mention_users
+from leads.messages import line
 from leads.models import Activity, ActivityKind, Capture, CaptureForm, Lead
 from leads.services import DuplicateLead, enter_new_lead, find_lead_by_email, fold_in_details
 from smarketing.errors import NotAllowed
@@ -135,19 +135,18 @@ def capture_lead(*, form: CaptureForm, details: dict[str, Any], message: str = "
             created = True
         except DuplicateLead as duplicate:
             lead = duplicate.existing
-    lines = [_("Captured from the website form “%(form)s”.") % {"form": form.name}]
+    lines = [line("captured", form=form.name)]
     if not created:
         # The row lock makes concurrent captures and edits of this lead apply one after another.
         lead = Lead.objects.locked(lead.pk)
         # The form's source is left alone: the lead's first source is the one reports count.
         given = visitor | {"campaign": form.campaign, "persona": form.persona}
         merged = fold_in_details(lead=lead, details=given)
-        lines = [_("Captured again from the website form “%(form)s”.") % {"form": form.name}]
-        lines += merged
+        lines = [line("captured_again", form=form.name), *merged]
     if message.strip():
-        lines += ["", _("Message:"), message.strip()]
+        lines.append(line("visitor_message"))
     activity = Activity.objects.create(
-        lead=lead, kind=ActivityKind.CAPTURE, body="\n".join(lines), author=None
+        lead=lead, kind=ActivityKind.CAPTURE, body=message.strip(), message=lines, author=None
     )
     _tell_owner(form, activity)
     return Capture.objects.create(

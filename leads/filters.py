@@ -66,7 +66,7 @@ class LeadFilterForm(forms.Form):
         self.options = options
         self.fields["stage"].choices = [  # type: ignore[attr-defined]
             ("", _("Any stage")),
-            *((stage.slug, stage.name) for stage in options.stages),
+            *((stage.slug, stage.shown_name) for stage in options.stages),
         ]
         self.fields["owner"].choices = [  # type: ignore[attr-defined]
             ("", _("Anyone")),
@@ -79,7 +79,7 @@ class LeadFilterForm(forms.Form):
         self.fields["campaign"].widget.attrs["list"] = "campaigns-in-use"
         self.fields["into"].choices = [  # type: ignore[attr-defined]
             ("", ""),
-            *((stage.slug, stage.name) for stage in options.stages),
+            *((stage.slug, stage.shown_name) for stage in options.stages),
         ]
         self.fields["by"].choices = [  # type: ignore[attr-defined]
             ("", ""),

@@ -9,6 +9,7 @@ from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from leads.messages import render
 from leads.normalise import EMAIL_MAX_LENGTH, validate_email_lengths
 from smarketing.bounds import CAPTURE_RATE, CENTS, LEAD_VALUE, MONEY_DIGITS
 
@@ -176,6 +177,12 @@ class Activity(models.Model):
         verbose_name=_("author"),
     )
     body = models.TextField(_("text"))
+    # What the product wrote (a reassignment, a capture, changed fields): message keys with
+    # their parameters, put into words in each reader's language by leads.messages.
+    # Empty in the database too: bulk loads (the demo's COPY) write only what people wrote.
+    message = models.JSONField(
+        _("system text"), default=list, db_default=Value([], models.JSONField()), blank=True
+    )
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:
@@ -188,6 +195,12 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.lead_id}"
+
+    @property
+    def text(self) -> str:
+        """What the activity says in the reader's language: the product's lines, then what a
+        person (or a website visitor) wrote."""
+        return "\n".join(part for part in (render(self.message), self.body) if part)
 
 
 class Mention(models.Model):

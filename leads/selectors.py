@@ -164,9 +164,9 @@ class MovedFilter:
     def description(self) -> str:
         """The drill-down in a sentence, for the list's heading."""
         sentence = _MOVED_SENTENCES.get(self.kind, _ENTERED_SENTENCE)
-        parts = [sentence % {"stage": self.stage.name, "period": self.period.label}]
+        parts = [sentence % {"stage": self.stage.shown_name, "period": self.period.label}]
         if self.reason is not None:
-            parts.append(gettext("reason: %(reason)s") % {"reason": self.reason.label})
+            parts.append(gettext("reason: %(reason)s") % {"reason": self.reason.shown_label})
         if self.actor is not None:
             who = self.actor.get_full_name() or self.actor.username
             parts.append(gettext("by %(person)s") % {"person": who})

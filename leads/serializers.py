@@ -172,7 +172,15 @@ class TimelineEntrySerializer(serializers.Serializer[Any]):
     when = serializers.DateTimeField()
     who = PersonSerializer(allow_null=True)
     what = serializers.CharField(help_text="A sentence saying who did what.")
-    text = serializers.CharField(help_text="What the person wrote, or the move's note.")
+    text = serializers.CharField(
+        help_text="What the entry says in the reader's language: the product's own lines "
+        "(rendered from `message`), then what the person wrote, or the move's note."
+    )
+    message = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="The product's own lines as message keys with their parameters "
+        '([{"key": "changed", "params": {"fields": ["phone"]}}]), rendered in `text`.',
+    )
     from_stage = StageRefSerializer(allow_null=True)
     to_stage = StageRefSerializer(allow_null=True)
     reason = ReasonRefSerializer(allow_null=True)
@@ -365,12 +373,12 @@ def _money(**kwargs: Any) -> serializers.DecimalField:
 
 
 class AdvanceSerializer(serializers.Serializer[Any]):
-    value = _money(help_text="The expected value of the deal.")
+    value = _money(help_text="The expected value of the deal, in the installation's currency.")
     close_date = serializers.DateField(help_text="When the deal is expected to close.")
 
 
 class WinSerializer(serializers.Serializer[Any]):
-    amount = _money(help_text="The amount the deal was won for.")
+    amount = _money(help_text="The amount the deal was won for, in the installation's currency.")
 
 
 class MoveSerializer(OptionalNoteSerializer):

@@ -24,6 +24,7 @@ from leads.access import (
     can_manage_personas,
 )
 from leads.activities import add_activity
+from leads.messages import Line, line
 from leads.models import ActivityKind, Lead, Mention, Persona
 from leads.normalise import normalise_email
 from smarketing.errors import Conflict, NotAllowed
@@ -110,17 +111,14 @@ def add_details_to_lead(
     lead = Lead.objects.locked(lead.pk)
     if not can_edit_lead(actor, lead):
         raise NotAllowed(str(EDIT_LEAD_REFUSAL))
-    lines = [
-        _("Details entered again for this email."),
-        *fold_in_details(lead=lead, details=details),
-    ]
-    add_activity(lead=lead, kind=ActivityKind.DETAILS, body="\n".join(lines), author=actor)
+    said = [line("details_again"), *fold_in_details(lead=lead, details=details)]
+    add_activity(lead=lead, kind=ActivityKind.DETAILS, message=said, author=actor)
     if note.strip():
         add_activity(lead=lead, kind=ActivityKind.NOTE, body=note, author=actor)
     return lead
 
 
-def fold_in_details(*, lead: Lead, details: Mapping[str, Any]) -> list[str]:
+def fold_in_details(*, lead: Lead, details: Mapping[str, Any]) -> list[Line]:
     """Fill the fields `lead` lacks from `details` and keep the ones it has; returns the
     timeline lines saying what was added and what differed.
 
@@ -133,16 +131,16 @@ def fold_in_details(*, lead: Lead, details: Mapping[str, Any]) -> list[str]:
         current = getattr(lead, field)
         if _is_empty(current):
             setattr(lead, field, value)
-            added.append(f"{_label(field)}: {_shown(field, value)}")
+            added.append([field, _shown(field, value)])
         elif current != value:
-            differing.append(f"{_label(field)}: {_shown(field, value)}")
+            differing.append([field, _shown(field, value)])
     if added:
         lead.save()
     lines = []
     if added:
-        lines.append(_("Added: %(fields)s.") % {"fields": "; ".join(added)})
+        lines.append(line("added", fields=added))
     if differing:
-        lines.append(_("Also given, not applied: %(fields)s.") % {"fields": "; ".join(differing)})
+        lines.append(line("not_applied", fields=differing))
     return lines
 
 
@@ -165,7 +163,7 @@ def update_lead(*, lead: Lead, details: Mapping[str, Any], actor: User) -> Lead:
     add_activity(
         lead=lead,
         kind=ActivityKind.DETAILS,
-        body=_("Changed %(fields)s.") % {"fields": ", ".join(_label(f) for f in changes)},
+        message=[line("changed", fields=list(changes))],
         author=actor,
     )
     return lead
@@ -205,11 +203,6 @@ def _email_taken_as_duplicate(lead: Lead) -> Iterator[None]:
 
 def _is_empty(value: object) -> bool:
     return value is None or value == "" or value == Decimal(0)
-
-
-def _label(field: str) -> str:
-    model_field = Lead._meta.get_field(field)
-    return str(getattr(model_field, "verbose_name", field))
 
 
 def _shown(field: str, value: object) -> str:

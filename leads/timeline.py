@@ -9,7 +9,7 @@ of the last entry shown), never from an offset.
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -61,7 +61,9 @@ class TimelineEntry:
     """One line of a lead's timeline.
 
     `what` is a sentence saying who did what ("Sam Whitaker claimed it (MQL → SQL)"); `text` is
-    what a person wrote: an activity's body, or the note given with a stage change.
+    what the entry says in the reader's language: the lines the product wrote (kept as message
+    keys with parameters in `message`), then what a person wrote, or the note given with a
+    stage change.
     """
 
     source: Source
@@ -76,6 +78,7 @@ class TimelineEntry:
     to_stage: Stage | None = None
     reason: Reason | None = None
     mentioned: frozenset[str] = frozenset()
+    message: tuple[dict[str, Any], ...] = ()
 
     @property
     def cursor(self) -> Cursor:
@@ -152,7 +155,8 @@ def activity_entry(activity: Activity) -> TimelineEntry:
         when=activity.created_at,
         who=who,
         what=_activity_sentence(activity.kind, _name(who)),
-        text=activity.body,
+        text=activity.text,
+        message=tuple(activity.message),
         mentioned=frozenset(mention.user.username.lower() for mention in activity.mentions.all()),
     )
 
@@ -232,9 +236,9 @@ def _activity_sentence(kind: str, who: str) -> str:
 def _change_sentence(change: StageChange) -> str:
     values = {
         "who": _name(change.actor),
-        "from": change.from_stage.name if change.from_stage else "",
-        "to": change.to_stage.name,
-        "reason": change.reason.label if change.reason else "",
+        "from": change.from_stage.shown_name if change.from_stage else "",
+        "to": change.to_stage.shown_name,
+        "reason": change.reason.shown_label if change.reason else "",
     }
     sentences: dict[str, str] = {
         ChangeKind.CREATED: _("%(who)s added it to the funnel in %(to)s"),

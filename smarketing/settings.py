@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
+from babel.numbers import is_currency
 from celery.schedules import crontab
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -248,6 +249,13 @@ LANGUAGE_CODE = env.checked(
     f"must be one of {', '.join(dict(LANGUAGES))}",
 )
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The one currency every amount is in (goals, deal values, revenue), shown with each amount.
+CURRENCY = env.checked(
+    "CURRENCY",
+    env.string("CURRENCY", "EUR").upper(),
+    is_currency,
+    "must be an ISO 4217 code such as EUR or USD",
+)
 TIME_ZONE = env.time_zone("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -412,7 +420,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Everything the pages do, for scripts and other tools. Authenticate with a personal "
         "token (Authorization: Bearer smk_...) from your settings page, or a signed-in session "
-        "with its CSRF token. Errors read {code, message, fields}."
+        "with its CSRF token. Errors read {code, message, fields}. Every amount (goals, deal "
+        f"values, won amounts, revenue) is a decimal in {CURRENCY}, the installation's ISO 4217 "
+        "currency; the dashboard's response names it in its currency field."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django import template
+from django.utils.translation import get_language
 
 from funnel.selectors import in_one_unit
 
@@ -14,13 +15,16 @@ def hours(value: int) -> str:
 
 
 @register.filter
-def percent(value: float | None) -> str:
-    """A share from 0 to 1 as a whole percentage; a dash when there is nothing to divide."""
-    return "—" if value is None else f"{round(value * 100)}%"
-
-
-@register.filter
 def change(now: int, before: int) -> str:
     """The difference from the week before, signed: '+3', '-2', '±0'."""
     difference = now - before
     return f"{difference:+d}" if difference else "±0"
+
+
+@register.filter
+def shown(name: str | dict[str, str]) -> str:
+    """A name a digest stored in each language (a stage, a reason), in the reader's; a digest
+    stored before names had languages kept one name, shown as it is."""
+    if isinstance(name, dict):
+        return name.get((get_language() or "en")[:2]) or name.get("en", "")
+    return name

@@ -23,7 +23,9 @@ class MentionSerializer(serializers.Serializer[Any]):
     lead = serializers.SerializerMethodField()
     author = PersonSerializer(source="activity.author", allow_null=True)
     kind = serializers.CharField(source="activity.kind")
-    body = serializers.CharField(source="activity.body")
+    body = serializers.CharField(
+        source="activity.text", help_text="What the activity says, in the reader's language."
+    )
 
     def get_lead(self, mention: Mention) -> dict[str, Any]:
         lead = mention.activity.lead

@@ -41,7 +41,7 @@ def lead_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     messages.success(
         request,
         _("%(name)s was logged in the stage %(stage)s.")
-        % {"name": lead.full_name, "stage": lead.stage.name},
+        % {"name": lead.full_name, "stage": lead.stage.shown_name},
     )
     return redirect("lead_detail", pk=lead.pk)
 

@@ -6,8 +6,26 @@
   var DAY = 86400;
   var palette = { won: "#2f5bd3", goal: "#9aa5b1", stage: "#8b5cf6", median: "#0e9f6e", p90: "#d97706" };
 
+  // Numbers as the page's tables write them: the server says which separators and where the
+  // currency goes for the page's language (Intl's Spanish would group 300.000, the tables 300 000).
+  var style = { group: ",", decimal: ".", money_prefix: "", money_suffix: "" };
+
+  function digits(value) {
+    var whole = String(Math.abs(Math.round(value)));
+    var grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, style.group);
+    return (value < 0 ? "-" : "") + grouped;
+  }
+
   function number(value) {
-    return value === null ? "—" : Math.round(value).toLocaleString(document.documentElement.lang);
+    return value === null ? "—" : digits(value);
+  }
+
+  function money(value) {
+    return value === null ? "—" : style.money_prefix + digits(value) + style.money_suffix;
+  }
+
+  function moneyTooltip(context) {
+    return context.dataset.label + ": " + money(context.parsed.y !== undefined && context.chart.options.indexAxis !== "y" ? context.parsed.y : context.parsed.x);
   }
 
   function bar(canvas, labels, datasets, options) {
@@ -33,7 +51,8 @@
         options: {
           responsive: true, maintainAspectRatio: false, animation: false,
           interaction: { mode: "index", intersect: false },
-          scales: { y: { beginAtZero: true, ticks: { callback: number } }, x: { ticks: { maxTicksLimit: 12 } } },
+          plugins: { tooltip: { callbacks: { label: moneyTooltip } } },
+          scales: { y: { beginAtZero: true, ticks: { callback: money } }, x: { ticks: { maxTicksLimit: 12 } } },
         },
       });
     }
@@ -41,7 +60,7 @@
     if (stages) {
       bar(stages, data.stages.labels, [
         { label: stages.dataset.label || "Entered", data: data.stages.entered, backgroundColor: palette.stage },
-      ], { plugins: { legend: { display: false } } });
+      ], { plugins: { legend: { display: false } }, scales: { y: { ticks: { callback: number } } } });
     }
     var time = document.getElementById("chart-time");
     if (time) {
@@ -55,7 +74,7 @@
     if (sources) {
       bar(sources, data.sources.labels, [
         { label: sources.dataset.label || "Revenue", data: data.sources.revenue, backgroundColor: palette.won },
-      ], { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { ticks: { callback: number } } } });
+      ], { indexAxis: "y", plugins: { legend: { display: false }, tooltip: { callbacks: { label: moneyTooltip } } }, scales: { x: { ticks: { callback: money } } } });
     }
   }
 
@@ -64,6 +83,10 @@
       select.form.classList.add("js-live");
       select.addEventListener("change", function () { select.form.requestSubmit(); });
     });
+    var given = document.getElementById("dashboard-number-style");
+    if (given) {
+      style = JSON.parse(given.textContent);
+    }
     var source = document.getElementById("dashboard-charts");
     if (source && window.Chart) {
       draw(JSON.parse(source.textContent));

@@ -280,7 +280,7 @@ def test_a_change_sends_and_changes_only_its_fields(client_for: ClientFor, marke
     lead.refresh_from_db()
     assert (lead.email, lead.persona, lead.phone) == ("NEW@example.org", None, "+1 555")
     details = Activity.objects.get(lead=lead, kind=ActivityKind.DETAILS)
-    assert "phone" not in details.body.lower()
+    assert "phone" not in details.text.lower()
 
 
 @pytest.mark.parametrize(

@@ -74,7 +74,7 @@ def test_each_table_downloads_as_csv(client: Client, story, maria) -> None:
         "MQLs",
         "Lead → MQL",
         "Deals won",
-        "Revenue won",
+        "Revenue won (EUR)",
         "Recycled",
     ]
     assert ["Event", "1", "1", "1.0", "1", "12000.00", "0"] in rows

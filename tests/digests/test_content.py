@@ -22,7 +22,7 @@ import pytest
 from django.core.mail import EmailMultiAlternatives
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from dashboard.rollup import refresh_rollups
@@ -64,6 +64,8 @@ SHOWS: dict[tuple[int, str], list[str]] = {
         "Website",
     ],
 }
+# Version 2 keeps stage and reason names in each language; it shows what version 1 showed.
+SHOWS |= {(2, role): figures for (version, role), figures in list(SHOWS.items()) if version == 1}
 
 
 def _example(version: int, role: str) -> Path:
@@ -202,3 +204,30 @@ def test_older_content_is_upgraded_step_by_step_and_newer_is_refused(monkeypatch
         current_digest(old, version=3, role="sales")
     with pytest.raises(UnknownVersion):
         current_digest(old, version=0, role="sales")
+
+
+def test_a_spanish_reader_sees_stage_and_reason_names_in_spanish(
+    client: Client, people: dict[str, User]
+) -> None:
+    stored = json.loads(_example(2, DigestRole.MANAGER).read_text())
+    person = people[DigestRole.MANAGER]
+    person.language = "es"
+    person.save()
+    digest = Digest.objects.create(
+        user=person,
+        week=date.fromisoformat(stored["week"]),
+        role=stored["role"],
+        content=stored["content"],
+        content_version=stored["version"],
+        built_at=datetime.fromisoformat(stored["built_at"]),
+    )
+    client.force_login(person)
+
+    with translation.override("en"):  # the request activates Spanish in this thread
+        page = client.get(reverse("digest_detail", args=[digest.week.isoformat()]))
+    email = digest_message(digest, recipient=person)
+
+    for text in (page.content.decode(), str(email.body), _html(email)):
+        assert "Nuevo" in text  # the stage New, where a lead is stuck
+        assert "Sin presupuesto" in text  # why a lead came back
+        assert "Precio demasiado alto" in text  # why a deal was lost

@@ -32,7 +32,7 @@ def test_the_email_has_a_readable_text_part_and_an_html_part(rep_digest, sales_r
     message = digest_message(rep_digest, recipient=sales_rep)
 
     assert message.to == [sales_rep.email]
-    assert message.subject == "Week of 16 Nov: 1 SQL waits for your first touch"
+    assert message.subject == "Week of November 16: 1 SQL waits for your first touch"
     assert "Your SQLs waiting for a first touch" in message.body
     assert "1 SQL without a call, email or meeting since you claimed it" in message.body
     assert "<" not in message.body.replace(HOSTILE, "").replace("Evil <i>Inc</i>", "")
@@ -79,7 +79,7 @@ def test_a_preview_goes_to_the_manager_and_says_whose_digest_it_is(
 
     name = sales_rep.get_full_name()
     assert message.to == [manager.email]
-    assert message.subject.startswith(f"[Preview of {name}'s digest] Week of 16 Nov")
+    assert message.subject.startswith(f"[Preview of {name}'s digest] Week of November 16")
     assert f"A preview of {name}'s digest, as they receive it." in message.body
 
 
@@ -89,3 +89,6 @@ def test_the_email_speaks_the_readers_language(rep_digest, sales_rep) -> None:
     message = digest_message(rep_digest, recipient=sales_rep)
 
     assert 'lang="es"' in _html(message)
+    # The month is named with its "de", from Django's Spanish date formats.
+    assert message.subject.startswith("Semana del 16 de noviembre: ")
+    assert "La semana del 16 de noviembre al 22 de noviembre de 2026" in message.body

@@ -203,12 +203,12 @@ def test_without_this_weeks_digest_the_list_says_when_one_is_built(
     later = _list_at(client, monkeypatch, datetime(2026, 12, 3, 15, 0, tzinfo=zone))
 
     assert (
-        "This week's digest, for the week from 23 November, is built on Monday 30 November "
+        "This week's digest, for the week from November 23, is built on Monday, November 30 "
         "at 08:00."
     ) in early
     assert (
-        "No digest was built for you for the week from 23 November. The next one, for the "
-        "week from 30 November, is built on Monday 7 December at 08:00."
+        "No digest was built for you for the week from November 23. The next one, for the "
+        "week from November 30, is built on Monday, December 7 at 08:00."
     ) in later
     assert "built on Monday at 08:00" not in early + later
 

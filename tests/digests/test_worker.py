@@ -159,7 +159,7 @@ def test_the_weekly_job_emails_every_active_person_once_and_never_again(
     sent = _emails(mail_dir)
     assert sorted(str(message["To"]) for message in sent) == sorted(p.email for p in people)
     by_person = {str(message["To"]): message for message in sent}
-    start = week.strftime("%-d %b")
+    start = f"{week:%B} {week.day}"
     sam, maria = by_person["sam@example.com"], by_person["maria@example.com"]
     assert sam["Subject"] == f"Week of {start}: 2 SQLs wait for your first touch"
     assert "Ada Lovelace" in _text(sam)

@@ -90,7 +90,7 @@ def test_a_manager_sets_the_quarters_goal(
     expect(page.get_by_text(f"The goal for {quarter.label} is saved.")).to_be_visible()
     revenue = page.locator("#kpi-revenue")
     expect(revenue).to_contain_text("9,000")
-    expect(revenue).to_contain_text("10% of the 90,000 goal")
+    expect(revenue).to_contain_text("10% of the €90,000 goal")
     # 45,000 from Marketing at 9,000 a deal: 5 customers, 10 SQLs, 20 MQLs, 40 leads.
     needs = page.locator("#table-reverse_funnel")
     expect(needs.get_by_role("row", name=re.compile("^Customers 5 "))).to_be_visible()

@@ -250,8 +250,8 @@ def test_the_page_shows_columns_cards_and_a_link_to_the_rest(
     with one_card_each:
         page = client.get(reverse("board")).content.decode()
 
-    assert "1 lead · 148,800 expected" in page
-    assert "2 leads · 0 expected" in page
+    assert "1 lead · €148,800 expected" in page
+    assert "2 leads · €0 expected" in page
     assert f'href="{reverse("lead_detail", args=[late.pk])}">Grace Hopper</a>' in page
     for shown in ("Engines", "Engineering lead", "Sam"):
         assert shown in page

@@ -8,6 +8,7 @@ from django.contrib.admin.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -31,6 +32,7 @@ def staff_manager() -> User:
 def admin_form(stage: Stage, **changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "name": stage.name,
+        "name_es": stage.name_es,
         "position": stage.position,
         "team": stage.team,
         "outcome": stage.outcome,
@@ -161,3 +163,22 @@ def test_the_api_refuses_criteria_no_form_can_fill(staff_manager: User) -> None:
     assert response.status_code == 400
     assert "required_fields" in response.json()["fields"]
     assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize("change", [change_in_admin, change_in_api], ids=["admin", "api"])
+def test_a_stage_is_named_in_each_language(staff_manager: User, change: Any) -> None:
+    working = Stage.objects.get(slug="working")
+    assert working.name_es == "Trabajando"  # the default funnel's Spanish name
+
+    change(staff_manager, working, name="Nurturing", name_es="Nutriendo")
+
+    working.refresh_from_db()
+    with translation.override("es"):
+        assert str(working) == working.shown_name == "Nutriendo"
+    with translation.override("en"):
+        assert str(working) == "Nurturing"
+    working.name_es = ""
+    with translation.override("es"):
+        assert working.shown_name == "Nurturing"  # no Spanish name: the one there is
+    [entry] = AuditEntry.objects.filter(object_id=working.pk)
+    assert {"field": "name_es", "from": "Trabajando", "to": "Nutriendo"} in entry.changes

@@ -78,8 +78,8 @@ def test_a_manager_hands_a_claimed_lead_to_another_rep(
     assert entry is not None
     assert entry.kind == ActivityKind.DETAILS
     assert entry.author == manager
-    assert "Sales owner: Sam Whitaker → Riley Chen (@riley)." in entry.body
-    assert "Morgan" in entry.body
+    assert "Sales owner: Sam Whitaker → Riley Chen (@riley)." in entry.text
+    assert "Morgan" in entry.text
     assert list(Mention.objects.filter(activity=entry).values_list("user", flat=True)) == [riley.pk]
 
 
@@ -97,7 +97,7 @@ def test_both_owners_at_once_mention_both(
     assert (lead.marketing_owner, lead.sales_owner) == (marketer_two, riley)
     entry = Activity.objects.filter(lead=lead).order_by("-id").first()
     assert entry is not None
-    assert "Marketing owner: Maria Lindqvist → Mo Farah (@mo)." in entry.body
+    assert "Marketing owner: Maria Lindqvist → Mo Farah (@mo)." in entry.text
     assert set(Mention.objects.filter(activity=entry).values_list("user", flat=True)) == {
         riley.pk,
         marketer_two.pk,
@@ -111,7 +111,7 @@ def test_a_lead_without_a_marketing_owner_gets_one(manager: User, maria: User) -
 
     assert Lead.objects.get(pk=lead.pk).marketing_owner == maria
     entry = Activity.objects.get(lead=lead)
-    assert "Marketing owner: nobody → Maria Lindqvist (@maria)." in entry.body
+    assert "Marketing owner: nobody → Maria Lindqvist (@maria)." in entry.text
 
 
 @pytest.mark.parametrize("who", ["maria", "sam"])

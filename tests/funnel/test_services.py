@@ -269,8 +269,8 @@ def test_sales_rejects_an_mql_back_to_working_and_marketing_is_told(
         mql,
         sales_rep,
     )
-    assert "Not ready to buy" in mention.activity.body
-    assert "Call again in spring" in mention.activity.body
+    assert "Not ready to buy" in mention.activity.text
+    assert "Call again in spring" in mention.activity.text
 
 
 def test_the_sales_owner_makes_an_sql_an_opportunity_with_value_and_close_date(
@@ -369,9 +369,9 @@ def test_the_sales_owner_recycles_a_lead_to_marketing_who_is_told(
     assert lead.sales_owner is None
     note = Activity.objects.get()
     assert (note.lead, note.author, note.kind) == (lead, sales_rep, "note")
-    assert note.body.startswith(f"@{marketer.username} ")
-    assert "No budget" in note.body
-    assert "Budget frozen until Q3" in note.body
+    assert note.text.startswith(f"@{marketer.username} ")
+    assert "No budget" in note.text
+    assert "Budget frozen until Q3" in note.text
     assert list(Mention.objects.values_list("user", "activity")) == [(marketer.pk, note.pk)]
 
 

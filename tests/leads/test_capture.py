@@ -45,7 +45,7 @@ def post_form(form: CaptureForm | str, data: dict[str, str], **headers: str) -> 
 
 def captures_of(lead: Lead) -> list[str]:
     activities = lead.activities.filter(kind=ActivityKind.CAPTURE).order_by("created_at", "id")
-    return list(activities.values_list("body", flat=True))
+    return [activity.text for activity in activities]
 
 
 def test_a_new_email_becomes_a_lead_in_the_first_stage_with_the_forms_details(

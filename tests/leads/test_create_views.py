@@ -249,9 +249,9 @@ def test_adding_the_details_to_the_existing_lead_fills_it_and_records_it(
     )
     record, note = Activity.objects.filter(lead=existing).order_by("id")
     assert record.kind == ActivityKind.DETAILS
-    assert "Added: phone: +44 20 7946 0000; job title: Head of Operations" in record.body
+    assert "Added: phone: +44 20 7946 0000; job title: Head of Operations" in record.text
     assert "Also given, not applied: name: Ada Lovelace; company: Analytical Engines" in (
-        record.body
+        record.text
     )
     assert note.body == "Met at the fair; wants a demo."
     assert Lead.objects.count() == 1

@@ -122,14 +122,14 @@ def test_the_persona_page_shows_the_conversion(
 
     for row in [
         '<th scope="row">Entered the funnel</th><td class="num">12</td><td class="num"></td>',
-        '<th scope="row">Reached MQL</th><td class="num">7</td><td class="num">58.3 %</td>',
+        '<th scope="row">Reached MQL</th><td class="num">7</td><td class="num">58.3%</td>',
         '<th scope="row">Claimed by Sales (SQL)</th><td class="num">6</td>'
-        '<td class="num">85.7 %</td>',
-        '<th scope="row">Reached Opportunity</th><td class="num">2</td><td class="num">33.3 %</td>',
-        '<th scope="row">Won</th><td class="num">1</td><td class="num">50 %</td>',
+        '<td class="num">85.7%</td>',
+        '<th scope="row">Reached Opportunity</th><td class="num">2</td><td class="num">33.3%</td>',
+        '<th scope="row">Won</th><td class="num">1</td><td class="num">50%</td>',
     ]:
         assert row in body
-    assert "<strong>Win rate:</strong>\n        25 %" in body
+    assert "<strong>Win rate:</strong>\n        25%" in body
     assert "1 won, 3 lost" in body
 
 

@@ -232,7 +232,7 @@ def test_adding_details_fills_empty_fields_and_keeps_the_ones_the_lead_has(
     record, note = Activity.objects.filter(lead=lead).order_by("id")
     assert record.kind == ActivityKind.DETAILS
     assert record.author == marketer
-    assert record.body.splitlines() == [
+    assert record.text.splitlines() == [
         "Details entered again for this email.",
         "Added: job title: CTO; country: United Kingdom; campaign: Spring fair; "
         "persona: Ops lead; expected value: 5000.",
@@ -249,7 +249,7 @@ def test_adding_the_same_details_again_only_records_the_second_capture(marketer:
     add_details_to_lead(lead=lead, details=details(), actor=marketer)
 
     record = Activity.objects.get(lead=lead)
-    assert record.body == "Details entered again for this email."
+    assert record.text == "Details entered again for this email."
 
 
 def test_a_marketer_may_not_add_details_to_a_lead_sales_owns(
@@ -302,7 +302,7 @@ def test_update_lead_changes_the_fields_and_says_which_on_the_timeline(marketer:
     )
     record = Activity.objects.get(lead=lead)
     assert record.kind == ActivityKind.DETAILS
-    assert record.body == "Changed phone, company."
+    assert record.text == "Changed phone, company."
 
 
 def test_update_lead_without_a_change_writes_nothing(marketer: User) -> None:
