@@ -4,6 +4,7 @@ run, PostgreSQL stopped, the worker killed in the middle of a task."""
 
 import time
 import uuid
+from functools import partial
 
 from tests.faults.servers import wait_for
 from tests.faults.stack import Stack
@@ -14,6 +15,10 @@ RECOVERY_TIMEOUT = 60
 def _word() -> str:
     """A word found in one request's data only, to find its row and its email."""
     return f"w{uuid.uuid4().hex[:12]}"
+
+
+def _received_more(stack: Stack, than: int) -> bool:
+    return stack.worker.output().count(" received") > than
 
 
 def _note(stack: Stack, lead: int, word: str) -> int:
@@ -91,6 +96,41 @@ def test_redis_dropping_while_tasks_run_leaves_worker_and_beat_running(stack: St
     assert [
         stack.emails_containing(word) for word in in_flight if stack.emails_containing(word) > 1
     ] == []
+
+
+def test_the_worker_rides_out_redis_killed_and_stopped_again_and_again(stack: Stack) -> None:
+    """Redis crashes (SIGKILL) and stops (SIGTERM) in turn, four times, each time with mention
+    emails running in the worker's prefork pool: the worker's main process lives through it
+    and takes new tasks afterwards; every email running at the drop is sent, none twice."""
+    worker_pid = stack.worker.process.pid if stack.worker.process else None
+    lead_id = stack.seeded["mqls"][4]
+    in_flight: list[str] = []
+    for drop in (stack.redis.kill, stack.redis.stop, stack.redis.kill, stack.redis.stop):
+        words = [_word() for _ in range(4)]
+        received = stack.worker.output().count(" received")
+        assert [_note(stack, lead_id, word) for word in words] == [201] * 4
+        in_flight += words
+        wait_for(partial(_received_more, stack, received), "a task to start")
+        time.sleep(0.3)
+        drop()
+        time.sleep(2)
+        stack.redis.start()
+        time.sleep(2)
+        assert stack.worker.running(), stack.worker.output()[-4000:]
+
+    after = _word()
+    assert _note(stack, lead_id, after) == 201
+    wait_for(lambda: stack.emails_containing(after) == 1, "work after the drops", RECOVERY_TIMEOUT)
+    # Not one lost: a task cancelled in the middle of its email would never send it.
+    wait_for(
+        lambda: all(stack.emails_containing(word) for word in in_flight),
+        "the emails that were running when Redis went",
+        RECOVERY_TIMEOUT,
+    )
+    assert stack.worker.process is not None
+    assert stack.worker.process.pid == worker_pid, "the same worker, never restarted"
+    assert "Unrecoverable error" not in stack.worker.output()
+    assert [word for word in in_flight if stack.emails_containing(word) > 1] == []
 
 
 def test_with_postgres_stopped_requests_get_503_with_retry_after_then_recover(
