@@ -77,6 +77,7 @@ class Stack:
         path: str,
         *,
         body: Any = None,
+        form: dict[str, str] | None = None,
         token: str | None = None,
         headers: dict[str, str] | None = None,
         opener: urllib.request.OpenerDirector | None = None,
@@ -86,6 +87,10 @@ class Stack:
         if body is not None:
             data = json.dumps(body).encode()
             sent["Content-Type"] = "application/json"
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+            sent["Referer"] = self.base_url + path
         if token:
             sent["Authorization"] = f"Bearer {token}"
         request = urllib.request.Request(
@@ -134,6 +139,25 @@ class Stack:
             timeout=REQUEST_TIMEOUT,
         )
         return browser
+
+    def browser(self) -> urllib.request.OpenerDirector:
+        """A browser that keeps its cookies and shows each answer as it is (no redirects)."""
+        jar = http.cookiejar.CookieJar()
+        return urllib.request.build_opener(_NoRedirects, urllib.request.HTTPCookieProcessor(jar))
+
+    def post_page_form(
+        self, browser: urllib.request.OpenerDirector, path: str, form: dict[str, str]
+    ) -> Answer:
+        """Open the page at `path` and send its form with `form`'s fields and its CSRF token."""
+        page = self.call("GET", path, opener=browser)
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body)
+        assert token, f"no CSRF token on {path}: {page.status}"
+        return self.call(
+            "POST",
+            path,
+            form={"csrfmiddlewaretoken": token.group(1).decode(), **form},
+            opener=browser,
+        )
 
     def server_errors(self) -> list[tuple[str, str, int]]:
         return [answer for answer in self.answers if answer[2] >= 500 and answer[2] != 503]

@@ -6,6 +6,7 @@ import time
 import uuid
 from functools import partial
 
+from tests.accounts.two_factor import code_now
 from tests.faults.servers import wait_for
 from tests.faults.stack import Stack
 
@@ -131,6 +132,35 @@ def test_the_worker_rides_out_redis_killed_and_stopped_again_and_again(stack: St
     assert stack.worker.process.pid == worker_pid, "the same worker, never restarted"
     assert "Unrecoverable error" not in stack.worker.output()
     assert [word for word in in_flight if stack.emails_containing(word) > 1] == []
+
+
+def test_with_redis_stopped_a_two_factor_login_works_and_its_code_works_once(
+    stack: Stack,
+) -> None:
+    """Used codes are kept in PostgreSQL: with Redis down the login by code goes through, and
+    the same code is refused to a second browser (no replay while the cache is away)."""
+    person = stack.seeded["two_factor"]
+    laptop, phone = stack.browser(), stack.browser()
+    credentials = {"username": person["username"], "password": stack.seeded["password"]}
+    stack.redis.stop()
+    try:
+        to_code = stack.post_page_form(laptop, "/accounts/login/", credentials)
+        code = code_now(person["secret"])
+        logged_in = stack.post_page_form(laptop, "/accounts/2fa/authenticate/", {"code": code})
+        leads = stack.call("GET", "/leads/", opener=laptop)
+        stack.post_page_form(phone, "/accounts/login/", credentials)
+        replayed = stack.post_page_form(phone, "/accounts/2fa/authenticate/", {"code": code})
+        phone_leads = stack.call("GET", "/leads/", opener=phone)
+    finally:
+        stack.redis.start()
+
+    assert to_code.status == 302
+    assert to_code.headers["Location"].endswith("/accounts/2fa/authenticate/")
+    assert logged_in.status == 302, logged_in.body.decode()[-2000:]
+    assert leads.status == 200
+    assert replayed.status == 200, "the code page again, with its error"
+    assert "Incorrect code" in replayed.body.decode()
+    assert phone_leads.status == 302, "the second browser is not logged in"
 
 
 def test_with_postgres_stopped_requests_get_503_with_retry_after_then_recover(
