@@ -222,7 +222,8 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _no_redirects = urllib.request.build_opener(_NoRedirects)
 
 
-def start_stack() -> Stack:
+def start_stack(*, smtp_port: int | None = None) -> Stack:
+    """The whole product, its email written to files, or sent over SMTP to `smtp_port`."""
     folder = Path(tempfile.mkdtemp(prefix="smk-faults-"))
     (folder / "mail").mkdir()
     redis, postgres = Redis(folder), Postgres()
@@ -243,6 +244,7 @@ def start_stack() -> Stack:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "API_RATE_PER_MINUTE": "100000",
         "LOG_LEVEL": "INFO",
+        **({"FAULTS_SMTP_PORT": str(smtp_port)} if smtp_port else {}),
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     subprocess.run(python("manage.py", "migrate", "-v0"), cwd=ROOT, env=env, check=True)
