@@ -26,14 +26,16 @@ class Inbox:
         self.messages: list[bytes] = []
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        self.messages.append(bytes(envelope.content or b""))
+        content = envelope.content or b""
+        self.messages.append(content.encode() if isinstance(content, str) else content)
         return "250 Message accepted for delivery"
 
     def containing(self, text: str) -> int:
-        return sum(
-            text in message_from_bytes(raw, policy=policy.default).get_body().get_content()
-            for raw in self.messages
-        )
+        """How many messages have `text` in their body: 1 is right, 2 a duplicate."""
+        bodies = [
+            message_from_bytes(raw, policy=policy.default).get_body() for raw in self.messages
+        ]
+        return sum(body is not None and text in body.get_content() for body in bodies)
 
 
 class MailServer:
