@@ -62,3 +62,22 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
+
+
+class UsedTwoFactorCode(models.Model):
+    """An authenticator app's code that logged someone in, kept while the code is still valid
+    so that nobody logs in with it a second time (a code seen over a shoulder, or replayed).
+    In PostgreSQL rather than the cache: the protection holds while Redis is down."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    # SHA-256 of the code: the table never holds a code that could still be typed.
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="two_factor_code_used_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"code used by {self.user_id} until {self.expires_at:%H:%M:%S}"

@@ -7,6 +7,7 @@ wrong with it (empty unless the request had bad fields).
 """
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -28,6 +29,7 @@ from rest_framework.views import APIView, set_rollback
 
 from accounts.models import User
 from smarketing.api_auth import TokenAuthentication
+from smarketing.bounds import decimal_pattern
 from smarketing.errors import DomainError
 from smarketing.pagination import InvalidCursor
 
@@ -244,6 +246,14 @@ class ApiSchema(AutoSchema):
                 )
         return bodies
 
+    def _map_serializer_field(
+        self, field: Any, direction: str, bypass_extensions: bool = False
+    ) -> dict[str, Any]:
+        mapped: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.DecimalField) and mapped.get("type") == "string":
+            mapped.update(_amount_pattern(field.min_value, field.max_value, field.decimal_places))
+        return mapped
+
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation: dict[str, Any] | None = super().get_operation(*args, **kwargs)
         for parameter in (operation or {}).get("parameters", []):
@@ -255,6 +265,15 @@ class ApiSchema(AutoSchema):
         # A cursor page is one object holding the rows, not a list of pages.
         shown = serializer if serializer is not None else self.get_response_serializers()
         return not getattr(shown, "cursor_page", False) and super()._is_list_view(serializer)
+
+
+def _amount_pattern(minimum: Any, maximum: Any, places: int | None) -> dict[str, str]:
+    """The pattern of the amounts a decimal field accepts (drf-spectacular's own takes any sign
+    and any size), where its bounds are known."""
+    if minimum is None or maximum is None or places is None:
+        return {}
+    pattern = decimal_pattern(Decimal(minimum), Decimal(maximum), places)
+    return {"pattern": pattern} if pattern else {}
 
 
 def _parameter_schema(field: forms.Field) -> dict[str, Any]:
@@ -289,7 +308,12 @@ def form_parameters(form_class: type[forms.Form]) -> list[OpenApiParameter]:
 def _body_schema(field: forms.Field) -> dict[str, Any]:
     if isinstance(field, forms.DecimalField):
         # JSON numbers lose cents to floating point: send amounts as strings.
-        return {"type": "string", "format": "decimal", "example": "1000.00"}
+        return {
+            "type": "string",
+            "format": "decimal",
+            "example": "1000.00",
+            **_amount_pattern(field.min_value, field.max_value, field.decimal_places),
+        }
     return _parameter_schema(field)
 
 

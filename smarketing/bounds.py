@@ -65,3 +65,32 @@ PERIOD_YEAR = Bound(1900, 2999)
 PAGE_SIZE = Bound(1, 100)
 # An object's id sent in a request (ids are PostgreSQL bigints).
 OBJECT_ID = Bound(1, 2**63 - 1)
+
+
+def decimal_pattern(minimum: Decimal, maximum: Decimal, places: int) -> str | None:
+    """The regular expression of the amounts from `minimum` to `maximum` with at most `places`
+    decimals, for an API schema that sends amounts as strings, so that what the schema calls
+    valid the API accepts. Known for the bounds above (a minimum of zero or of one unit of the
+    last place; a maximum all nines or a power of ten); None for any other."""
+    unit = Decimal(1).scaleb(-places)
+    decimals = rf"(?:\.\d{{0,{places}}})?"
+    digits = len(str(int(maximum)))
+    if maximum == Decimal(10) ** digits - unit:
+        wholes = rf"[1-9]\d{{0,{digits - 1}}}{decimals}"
+    elif maximum == Decimal(10) ** (digits - 1):
+        # Below the power of ten, or the power of ten itself with zero decimals.
+        wholes = rf"[1-9]\d{{0,{digits - 2}}}{decimals}|1{'0' * (digits - 1)}(?:\.0{{0,{places}}})?"
+    else:
+        return None
+    if minimum == 0:
+        fractions = rf"0{decimals}|\.\d{{1,{places}}}"
+    elif minimum == unit:
+        # Some digit after the point that is not zero: 0.01 to 0.99.
+        nonzero = "|".join(
+            "0" * n + "[1-9]" + (rf"\d{{0,{places - n - 1}}}" if n < places - 1 else "")
+            for n in range(places)
+        )
+        fractions = rf"\.(?:{nonzero})"
+    else:
+        return None
+    return rf"^0*(?:{wholes}|{fractions})$"

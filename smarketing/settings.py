@@ -327,16 +327,17 @@ if not REDIS_URL:
         "store_processed": False,
     }
 # Riding out a broker outage. The worker and beat retry the connection for ever (not 100
-# times) and come back by themselves; tasks running when the connection drops are cancelled
-# and redelivered (they are acknowledged late and safe to run twice) instead of being
-# acknowledged on a connection that is gone. Sockets give up on a Redis that stopped answering
-# instead of hanging. Tasks queued while the broker is away wait in the database outbox and
-# are sent again OUTBOX_RESEND_AFTER_SECONDS after a send the worker never finished
-# (smarketing/outbox.py).
+# times) and come back by themselves. Tasks running when the connection drops run to their end
+# (an email half sent is not cut off: a mention marks itself emailed before sending, so a task
+# killed there would never send it); their acknowledgement is lost with the connection, so
+# Redis hands them out again and the second run finds the work done (every task is safe to run
+# twice). Sockets give up on a Redis that stopped answering instead of hanging. Tasks queued
+# while the broker is away wait in the database outbox and are sent again
+# OUTBOX_RESEND_AFTER_SECONDS after a send the worker never finished (smarketing/outbox.py).
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "socket_connect_timeout": 2,

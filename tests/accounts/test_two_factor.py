@@ -2,15 +2,18 @@
 lockout counting wrong codes with wrong passwords, and managers made to set it up."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from allauth.mfa.models import Authenticator
 from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import UsedTwoFactorCode, User
 from tests.accounts.test_login import is_logged_in, post_login
 from tests.accounts.two_factor import code_now, turn_on, wrong_code
 from tests.factories import PASSWORD
@@ -226,3 +229,32 @@ def test_without_the_setting_managers_choose(client: Client, manager: User) -> N
     post_login(client, manager.username, PASSWORD)
 
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_used_code_stays_used_when_the_cache_forgets(marketer: User) -> None:
+    """Used codes are kept in PostgreSQL, not in the cache (Redis), which may be emptied or
+    down: a code seen once is refused for as long as it is valid."""
+    two_factor = turn_on(marketer)
+    code = code_now(two_factor.secret)
+    first, second = Client(), Client()
+    post_login(first, marketer.username, PASSWORD)
+    post_login(second, marketer.username, PASSWORD)
+
+    assert post_code(first, code).status_code == 302
+    cache.clear()
+    assert post_code(second, code).status_code == 200
+    assert not is_logged_in(second)
+    assert UsedTwoFactorCode.objects.filter(user=marketer).count() == 1
+
+
+def test_used_codes_are_forgotten_once_no_longer_valid(marketer: User) -> None:
+    two_factor = turn_on(marketer)
+    UsedTwoFactorCode.objects.create(
+        user=marketer, code_hash="0" * 64, expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    client = Client()
+    post_login(client, marketer.username, PASSWORD)
+
+    assert post_code(client, code_now(two_factor.secret)).status_code == 302
+    assert list(UsedTwoFactorCode.objects.values_list("code_hash", flat=True)) != ["0" * 64]
+    assert UsedTwoFactorCode.objects.filter(user=marketer).count() == 1

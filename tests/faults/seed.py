@@ -11,6 +11,8 @@ import django
 
 def main() -> None:
     django.setup()
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
     from accounts.roles import Role
     from accounts.tokens import create_token
     from funnel.models import Stage
@@ -25,6 +27,10 @@ def main() -> None:
 
     marketer = UserFactory.create(username="maria", roles=[Role.MARKETING])
     rep = UserFactory.create(username="sam", roles=[Role.SALES])
+    # Logs in with a code from an authenticator app.
+    careful = UserFactory.create(username="tina", roles=[Role.MARKETING])
+    secret = generate_totp_secret()
+    TOTP.activate(careful, secret)
     persona = PersonaFactory.create(name="Engineering lead")
     mql = Stage.objects.get(slug="mql")
     mqls = [
@@ -42,6 +48,7 @@ def main() -> None:
         "marketer": {"id": marketer.pk, "token": create_token(user=marketer, name="faults").secret},
         "rep": {"id": rep.pk, "token": create_token(user=rep, name="faults").secret},
         "password": PASSWORD,
+        "two_factor": {"username": careful.username, "secret": secret},
         "persona": persona.pk,
         "mqls": mqls,
         "form": form.public_key,

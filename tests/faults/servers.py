@@ -115,6 +115,11 @@ class Redis(Process):
         super().stop()
         wait_for(lambda: not listening(self.port), "Redis to stop", STOP_TIMEOUT)
 
+    def kill(self) -> None:
+        """A crash: SIGKILL, no goodbye to the clients (the append-only file keeps the queue)."""
+        super().kill()
+        wait_for(lambda: not listening(self.port), "Redis to die", STOP_TIMEOUT)
+
 
 class Postgres:
     """A PostgreSQL cluster of its own in a temporary folder, from the system's binaries. As

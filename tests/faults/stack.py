@@ -77,6 +77,7 @@ class Stack:
         path: str,
         *,
         body: Any = None,
+        form: dict[str, str] | None = None,
         token: str | None = None,
         headers: dict[str, str] | None = None,
         opener: urllib.request.OpenerDirector | None = None,
@@ -86,6 +87,10 @@ class Stack:
         if body is not None:
             data = json.dumps(body).encode()
             sent["Content-Type"] = "application/json"
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+            sent["Referer"] = self.base_url + path
         if token:
             sent["Authorization"] = f"Bearer {token}"
         request = urllib.request.Request(
@@ -134,6 +139,25 @@ class Stack:
             timeout=REQUEST_TIMEOUT,
         )
         return browser
+
+    def browser(self) -> urllib.request.OpenerDirector:
+        """A browser that keeps its cookies and shows each answer as it is (no redirects)."""
+        jar = http.cookiejar.CookieJar()
+        return urllib.request.build_opener(_NoRedirects, urllib.request.HTTPCookieProcessor(jar))
+
+    def post_page_form(
+        self, browser: urllib.request.OpenerDirector, path: str, form: dict[str, str]
+    ) -> Answer:
+        """Open the page at `path` and send its form with `form`'s fields and its CSRF token."""
+        page = self.call("GET", path, opener=browser)
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body)
+        assert token, f"no CSRF token on {path}: {page.status}"
+        return self.call(
+            "POST",
+            path,
+            form={"csrfmiddlewaretoken": token.group(1).decode(), **form},
+            opener=browser,
+        )
 
     def server_errors(self) -> list[tuple[str, str, int]]:
         return [answer for answer in self.answers if answer[2] >= 500 and answer[2] != 503]
@@ -198,7 +222,8 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _no_redirects = urllib.request.build_opener(_NoRedirects)
 
 
-def start_stack() -> Stack:
+def start_stack(*, smtp_port: int | None = None) -> Stack:
+    """The whole product, its email written to files, or sent over SMTP to `smtp_port`."""
     folder = Path(tempfile.mkdtemp(prefix="smk-faults-"))
     (folder / "mail").mkdir()
     redis, postgres = Redis(folder), Postgres()
@@ -219,6 +244,7 @@ def start_stack() -> Stack:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "API_RATE_PER_MINUTE": "100000",
         "LOG_LEVEL": "INFO",
+        **({"FAULTS_SMTP_PORT": str(smtp_port)} if smtp_port else {}),
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     subprocess.run(python("manage.py", "migrate", "-v0"), cwd=ROOT, env=env, check=True)

@@ -75,6 +75,8 @@ def _faults(stack: Stack) -> list[tuple[str, Callable[[], None]]]:
 
 
 @pytest.mark.slow_faults
+# Starting the stack, the run and stopping took 300 s together on a busy 2-core machine.
+@pytest.mark.timeout(900)
 def test_steady_traffic_through_every_fault(stack: Stack) -> None:
     sent: list[Sent] = []
     claims = list(stack.seeded["mqls"][5:])

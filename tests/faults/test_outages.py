@@ -4,7 +4,9 @@ run, PostgreSQL stopped, the worker killed in the middle of a task."""
 
 import time
 import uuid
+from functools import partial
 
+from tests.accounts.two_factor import code_now
 from tests.faults.servers import wait_for
 from tests.faults.stack import Stack
 
@@ -14,6 +16,10 @@ RECOVERY_TIMEOUT = 60
 def _word() -> str:
     """A word found in one request's data only, to find its row and its email."""
     return f"w{uuid.uuid4().hex[:12]}"
+
+
+def _received_more(stack: Stack, than: int) -> bool:
+    return stack.worker.output().count(" received") > than
 
 
 def _note(stack: Stack, lead: int, word: str) -> int:
@@ -91,6 +97,70 @@ def test_redis_dropping_while_tasks_run_leaves_worker_and_beat_running(stack: St
     assert [
         stack.emails_containing(word) for word in in_flight if stack.emails_containing(word) > 1
     ] == []
+
+
+def test_the_worker_rides_out_redis_killed_and_stopped_again_and_again(stack: Stack) -> None:
+    """Redis crashes (SIGKILL) and stops (SIGTERM) in turn, four times, each time with mention
+    emails running in the worker's prefork pool: the worker's main process lives through it
+    and takes new tasks afterwards; every email running at the drop is sent, none twice."""
+    worker_pid = stack.worker.process.pid if stack.worker.process else None
+    lead_id = stack.seeded["mqls"][4]
+    in_flight: list[str] = []
+    for drop in (stack.redis.kill, stack.redis.stop, stack.redis.kill, stack.redis.stop):
+        words = [_word() for _ in range(4)]
+        received = stack.worker.output().count(" received")
+        assert [_note(stack, lead_id, word) for word in words] == [201] * 4
+        in_flight += words
+        wait_for(partial(_received_more, stack, received), "a task to start")
+        time.sleep(0.3)
+        drop()
+        time.sleep(2)
+        stack.redis.start()
+        time.sleep(2)
+        assert stack.worker.running(), stack.worker.output()[-4000:]
+
+    after = _word()
+    assert _note(stack, lead_id, after) == 201
+    wait_for(lambda: stack.emails_containing(after) == 1, "work after the drops", RECOVERY_TIMEOUT)
+    # Not one lost: a task cancelled in the middle of its email would never send it.
+    wait_for(
+        lambda: all(stack.emails_containing(word) for word in in_flight),
+        "the emails that were running when Redis went",
+        RECOVERY_TIMEOUT,
+    )
+    assert stack.worker.process is not None
+    assert stack.worker.process.pid == worker_pid, "the same worker, never restarted"
+    assert "Unrecoverable error" not in stack.worker.output()
+    assert [word for word in in_flight if stack.emails_containing(word) > 1] == []
+
+
+def test_with_redis_stopped_a_two_factor_login_works_and_its_code_works_once(
+    stack: Stack,
+) -> None:
+    """Used codes are kept in PostgreSQL: with Redis down the login by code goes through, and
+    the same code is refused to a second browser (no replay while the cache is away)."""
+    person = stack.seeded["two_factor"]
+    laptop, phone = stack.browser(), stack.browser()
+    credentials = {"username": person["username"], "password": stack.seeded["password"]}
+    stack.redis.stop()
+    try:
+        to_code = stack.post_page_form(laptop, "/accounts/login/", credentials)
+        code = code_now(person["secret"])
+        logged_in = stack.post_page_form(laptop, "/accounts/2fa/authenticate/", {"code": code})
+        leads = stack.call("GET", "/leads/", opener=laptop)
+        stack.post_page_form(phone, "/accounts/login/", credentials)
+        replayed = stack.post_page_form(phone, "/accounts/2fa/authenticate/", {"code": code})
+        phone_leads = stack.call("GET", "/leads/", opener=phone)
+    finally:
+        stack.redis.start()
+
+    assert to_code.status == 302
+    assert to_code.headers["Location"].endswith("/accounts/2fa/authenticate/")
+    assert logged_in.status == 302, logged_in.body.decode()[-2000:]
+    assert leads.status == 200
+    assert replayed.status == 200, "the code page again, with its error"
+    assert "Incorrect code" in replayed.body.decode()
+    assert phone_leads.status == 302, "the second browser is not logged in"
 
 
 def test_with_postgres_stopped_requests_get_503_with_retry_after_then_recover(
