@@ -222,8 +222,24 @@ class Move:
         return self.transition.makes_opportunity
 
     @property
+    def is_claim(self) -> bool:
+        return self.kind == ChangeKind.CLAIMED
+
+    @property
+    def is_recycle(self) -> bool:
+        return self.kind == ChangeKind.RECYCLED
+
+    @property
     def is_win(self) -> bool:
         return self.kind == ChangeKind.WON
+
+    @property
+    def is_loss(self) -> bool:
+        return self.kind == ChangeKind.LOST
+
+    @property
+    def is_reopening(self) -> bool:
+        return self.kind == ChangeKind.REOPENED
 
     @property
     def needs_details(self) -> bool:

@@ -24,6 +24,7 @@ from funnel.access import (
     can_reassign,
 )
 from funnel.models import ChangeKind, Reason, Stage, StageChange, Team, Transition
+from funnel.stages import load_funnel
 from leads.activities import add_activity
 from leads.models import ActivityKind, Lead
 from smarketing.errors import Conflict, DomainError, NotAllowed
@@ -65,10 +66,6 @@ class DetailsRequired(DomainError):
     code = "details_required"
 
 
-def first_stage() -> Stage:
-    return Stage.objects.order_by("position").first() or Stage.objects.get()
-
-
 @transaction.atomic
 def enter_funnel(*, lead: Lead, actor: User | None) -> Lead:
     """Save a new lead into the funnel's first stage, with the history row that says so.
@@ -77,7 +74,7 @@ def enter_funnel(*, lead: Lead, actor: User | None) -> Lead:
     first StageChange in one transaction.
     """
     now = timezone.now()
-    lead.stage = first_stage()
+    lead.stage = load_funnel().first()
     lead.stage_entered_at = now
     lead.created_at = now
     lead.save(force_insert=True)
