@@ -15,11 +15,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import User
 from funnel.access import can_reassign
 from funnel.forms import MoveForm
 from funnel.models import ChangeKind, WellKnownStage
-from funnel.selectors import Move, moves_for
+from funnel.selectors import Move, moves_for, offered_move
 from funnel.serializers import AllowedMoveSerializer
 from funnel.services import claim_lead, move_destination, move_lead, reassign_lead
 from leads.activities import add_activity
@@ -46,18 +45,6 @@ def _parsed(serializer_class: type[serializers.Serializer[Any]], request: Reques
     given = serializer_class(data=request.data)
     given.is_valid(raise_exception=True)
     return given.validated_data
-
-
-def _offered(lead: Lead, user: User, *, kind: str, slug: str | None = None) -> Move | None:
-    """The move of `kind` (to the stage `slug`) that `user` is offered on the lead page."""
-    return next(
-        (
-            move
-            for move in moves_for(lead, user)
-            if move.kind == kind and (slug is None or move.to_stage.slug == slug)
-        ),
-        None,
-    )
 
 
 def _named_form(move: Move, **renamed: str) -> Callable[[dict[str, Any] | None], MoveForm]:
@@ -104,7 +91,7 @@ class LeadMoveViewSet(viewsets.ViewSet):
         **renamed: str,
     ) -> Response:
         lead = lead_for_page(pk)
-        move = _offered(lead, caller(request), kind=kind, slug=slug)
+        move = offered_move(lead, caller(request), kind=kind, slug=slug)
         if move is None:
             to_stage_id = move_destination(lead, kind=kind, slug=slug)
             details: dict[str, Any] = {}

@@ -1,6 +1,7 @@
 """Each move of a lead through its own endpoint, decided by the funnel services exactly as on
 the lead page: who may, what each needs, and a 409 when the lead moved on meanwhile."""
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -289,7 +290,7 @@ def test_moves_of_an_unknown_lead_are_not_found(client_for: ClientFor, manager: 
         )
 
 
-def _required(fields: dict[str, Any]) -> dict[str, bool]:
+def _required(fields: Mapping[str, Any]) -> dict[str, bool]:
     return {name: field.required for name, field in fields.items()}
 
 
