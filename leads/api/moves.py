@@ -224,10 +224,7 @@ class LeadMoveViewSet(viewsets.ViewSet):
             allowed = moves_for(lead, caller(request))
             return Response(AllowedMoveSerializer(allowed, many=True).data)
         to_stage_id = _requested_stage(request)
-        offered = (
-            move for move in moves_for(lead, caller(request)) if move.to_stage.pk == to_stage_id
-        )
-        move = next(offered, None)
+        move = offered_move(lead, caller(request), to_stage_id=to_stage_id)
         details: dict[str, Any] = {}
         if move is not None:
             form, _sent = page_form(request, partial(MoveForm, move=move))
