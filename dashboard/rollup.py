@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from funnel.models import ChangeKind, WellKnownStage
+from funnel.models import ChangeKind, WellKnownStage, outstays_sql
 from funnel.periods import local_midnight
 from funnel.selectors import TOUCHES
 from smarketing.database_sql import literal, literals
@@ -32,6 +32,10 @@ _CLAIMED, _MOVED, _WON = (
 )
 _TABLED = literals((ChangeKind.CREATED, ChangeKind.WON, ChangeKind.RECYCLED))
 _MQL = literal(WellKnownStage.MQL)
+# A claim made after the lead had outstayed the limit of the stage it was claimed from.
+_CLAIMED_LATE = outstays_sql(
+    waited_seconds="m.seconds_in_previous_stage", limit_hours="origin.sla_hours"
+)
 
 # The moves in [start, end), each with its local day and the local days on which its lead last
 # made the same move and last entered the same stage before it.
@@ -63,10 +67,7 @@ _STAGE_FLOW = (
            m.previous_move_day, m.previous_entry_day,
            count(*), coalesce(sum(m.value), 0),
            count(*) FILTER (
-               WHERE m.kind = {_CLAIMED} AND (
-                   origin.sla_hours IS NULL
-                   OR m.seconds_in_previous_stage <= origin.sla_hours * 3600
-               )
+               WHERE m.kind = {_CLAIMED} AND NOT {_CLAIMED_LATE}
            ),
            count(*) FILTER (
                WHERE m.kind = {_CLAIMED} AND EXISTS (

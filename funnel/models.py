@@ -62,6 +62,24 @@ def in_each_language(name: str, spanish: str) -> dict[str, str]:
     return {"en": name, "es": spanish or name}
 
 
+def limit_duration(hours: int) -> timedelta:
+    return timedelta(hours=hours)
+
+
+def outstays(*, waited: timedelta, limit_hours: int | None) -> bool:
+    """The one rule of a stage's time limit: a lead outstays it by waiting in the stage longer
+    than its hours; no limit is never outstayed. Stage.late_since is its instant for a query
+    over leads, outstays_sql its text for queries written in SQL."""
+    return limit_hours is not None and waited > limit_duration(limit_hours)
+
+
+def outstays_sql(*, waited_seconds: str, limit_hours: str) -> str:
+    """outstays as an SQL condition over two SQL expressions: the whole seconds waited, and the
+    limit in hours (NULL for none). True, false, or NULL when the seconds are NULL."""
+    seconds = int(limit_duration(1).total_seconds())
+    return f"({limit_hours} IS NOT NULL AND {waited_seconds} > {limit_hours} * {seconds})"
+
+
 class Stage(models.Model):
     """A step of the funnel, owned by a team, with its time limit and entry criteria."""
 
@@ -143,14 +161,13 @@ class Stage(models.Model):
 
     def late_since(self, now: datetime) -> datetime | None:
         """A lead that entered this stage before this instant has outstayed its time limit by
-        `now`; None for a stage without one. The one definition of "past the limit": asked of
-        one lead by is_past_limit, and of many in SQL by funnel.selectors.past_limit."""
-        return None if self.sla_hours is None else now - timedelta(hours=self.sla_hours)
+        `now` (outstays); None for a stage without one. Asked of many leads in SQL by
+        funnel.selectors.past_limit, where the (stage, stage_entered_at) index answers it."""
+        return None if self.sla_hours is None else now - limit_duration(self.sla_hours)
 
     def is_past_limit(self, *, entered_at: datetime, now: datetime) -> bool:
         """Whether a lead that entered this stage at `entered_at` has outstayed its limit."""
-        late_since = self.late_since(now)
-        return late_since is not None and entered_at < late_since
+        return outstays(waited=now - entered_at, limit_hours=self.sla_hours)
 
 
 class WellKnownStage(StrEnum):

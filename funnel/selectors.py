@@ -223,8 +223,24 @@ class Move:
         return self.transition.makes_opportunity
 
     @property
+    def is_claim(self) -> bool:
+        return self.kind == ChangeKind.CLAIMED
+
+    @property
+    def is_recycle(self) -> bool:
+        return self.kind == ChangeKind.RECYCLED
+
+    @property
     def is_win(self) -> bool:
         return self.kind == ChangeKind.WON
+
+    @property
+    def is_loss(self) -> bool:
+        return self.kind == ChangeKind.LOST
+
+    @property
+    def is_reopening(self) -> bool:
+        return self.kind == ChangeKind.REOPENED
 
     @property
     def needs_details(self) -> bool:
@@ -237,11 +253,38 @@ def moves_for(lead: Lead, user: User) -> list[Move]:
 
     One query for the moves and their stages, and one for the reasons when a move needs one.
     """
-    transitions = (
+    return _offered(lead, user, _moves_from(lead))
+
+
+def offered_move(
+    lead: Lead,
+    user: User,
+    *,
+    to_stage_id: int | None = None,
+    kind: str | None = None,
+    slug: str | None = None,
+) -> Move | None:
+    """The move of moves_for to the stage `to_stage_id`, or the first of `kind` (to the stage
+    `slug`); None when `user` is not offered one. Reads only that move's reasons."""
+    transitions = _moves_from(lead)
+    if to_stage_id is not None:
+        transitions = transitions.filter(to_stage_id=to_stage_id)
+    if kind is not None:
+        transitions = transitions.filter(kind=kind)
+    if slug is not None:
+        transitions = transitions.filter(to_stage__slug=slug)
+    return next(iter(_offered(lead, user, transitions)), None)
+
+
+def _moves_from(lead: Lead) -> QuerySet[Transition]:
+    return (
         Transition.objects.filter(from_stage_id=lead.stage_id)
         .select_related("from_stage", "to_stage")
         .order_by("to_stage__position")
     )
+
+
+def _offered(lead: Lead, user: User, transitions: QuerySet[Transition]) -> list[Move]:
     allowed = [
         transition
         for transition in transitions

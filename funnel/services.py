@@ -32,6 +32,7 @@ from funnel.models import (
     Transition,
     in_each_language,
 )
+from funnel.stages import load_funnel
 from leads.activities import add_activity
 from leads.messages import line
 from leads.models import ActivityKind, Lead
@@ -74,10 +75,6 @@ class DetailsRequired(DomainError):
     code = "details_required"
 
 
-def first_stage() -> Stage:
-    return Stage.objects.order_by("position").first() or Stage.objects.get()
-
-
 @transaction.atomic
 def enter_funnel(*, lead: Lead, actor: User | None) -> Lead:
     """Save a new lead into the funnel's first stage, with the history row that says so.
@@ -86,7 +83,7 @@ def enter_funnel(*, lead: Lead, actor: User | None) -> Lead:
     first StageChange in one transaction.
     """
     now = timezone.now()
-    lead.stage = first_stage()
+    lead.stage = load_funnel().first()
     lead.stage_entered_at = now
     lead.created_at = now
     lead.save(force_insert=True)

@@ -23,6 +23,10 @@ class Funnel:
         return next((stage for stage in self.stages if stage.slug == slug), None)
 
     def first(self) -> Stage:
+        """The stage every lead enters. A funnel with no stage at all is an installation that
+        cannot take a lead: Stage.DoesNotExist."""
+        if not self.stages:
+            raise Stage.DoesNotExist("The funnel has no stages.")
         return self.stages[0]
 
     def won(self) -> Stage | None:

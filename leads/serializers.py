@@ -344,7 +344,10 @@ class CaptureFormWriteSerializer(serializers.Serializer[Any]):
     enabled = StrictBooleanField(required=False, help_text="Whether the form accepts submissions.")
 
 
-# What the endpoints that write on a lead's timeline or move it read (leads.api.moves).
+# What the endpoints that write on a lead's timeline or move it read (leads.api.moves). The
+# bodies of moves, as the schema describes them: what is acceptable is decided by the lead page's
+# form of the move (funnel.forms.MoveForm), which the API passes each body through. A test holds
+# the fields described here to that form's fields.
 
 
 class NoteSerializer(serializers.Serializer[Any]):

@@ -6,7 +6,7 @@ branch on it), `message` is a sentence for a person, `fields` maps a request fie
 wrong with it (empty unless the request had bad fields).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -314,16 +314,30 @@ def _body_schema(field: forms.Field) -> dict[str, Any]:
             "example": "1000.00",
             **_amount_pattern(field.min_value, field.max_value, field.decimal_places),
         }
+    if isinstance(field, forms.BooleanField):
+        return {"type": "boolean"}
+    if isinstance(field, forms.ModelChoiceField):
+        return {"type": "integer"}  # the object's id
     return _parameter_schema(field)
+
+
+def _takes_null(field: forms.Field) -> bool:
+    """Whether `null` means "left empty" to the field: a choice or a number that may be left
+    empty. Text left empty is "", never null."""
+    return not field.required and not isinstance(field, forms.CharField | forms.BooleanField)
 
 
 def form_body(form_class: type[forms.Form | forms.ModelForm[Any]]) -> dict[str, Any]:
     """The JSON body a page's form reads, for the schema of an endpoint that validates its body
-    with that same form."""
+    with that same form (through page_form)."""
     return {
         "type": "object",
         "properties": {
-            name: {**_body_schema(field), "description": str(field.label or "")}
+            name: {
+                **_body_schema(field),
+                **({"nullable": True} if _takes_null(field) else {}),
+                "description": str(field.label or ""),
+            }
             for name, field in form_class.base_fields.items()
         },
         "required": [name for name, field in form_class.base_fields.items() if field.required],
@@ -339,54 +353,37 @@ def _json_object(request: Request) -> Mapping[str, Any]:
     return data
 
 
-def form_data(
-    request: Request, form_class: type[forms.Form | forms.ModelForm[Any]]
-) -> Mapping[str, Any]:
-    """The JSON body as a page's form reads it: an object whose fields have the JSON types
-    form_body documents (a form would take 12 for "12"), or a 400."""
+def form_values(request: Request, fields: Mapping[str, forms.Field]) -> dict[str, Any]:
+    """The values the JSON body sends for a form's `fields`, or a 400 naming each field sent a
+    value of another JSON type than form_body documents, or one the form would misread: a form
+    reads a list, an object or `true` as their text, 12 as "12", and `null` as left empty, which
+    only a field that may be left empty (and is not text) means."""
     body = _json_object(request)
-    properties = form_body(form_class)["properties"]
-    wrong = {
-        name: [str(serializers.CharField.default_error_messages["invalid"])]
-        for name, value in body.items()
-        if properties.get(name, {}).get("type") == "string"
-        and value is not None
-        and not isinstance(value, str)
-    }
-    if wrong:
-        raise exceptions.ValidationError(wrong)
-    return body
-
-
-def form_values(
-    request: Request, form_class: type[forms.Form | forms.ModelForm[Any]]
-) -> dict[str, Any]:
-    """The values the JSON body sends for `form_class`'s fields, or a 400 naming each field sent
-    a value the form would misread: a form reads a list, an object or `true` as their text, and
-    `null` as left empty, which only a choice that may be left empty means."""
-    body = _json_object(request)
-    sent = {name: body[name] for name in form_class.base_fields if name in body}
+    sent = {name: body[name] for name in fields if name in body}
     refused = {
         name: [problem]
         for name, value in sent.items()
-        if (problem := _json_problem(form_class.base_fields[name], value))
+        if (problem := _json_problem(fields[name], value))
     }
     if refused:
         raise exceptions.ValidationError(refused)
     return sent
 
 
-def page_form[F: forms.ModelForm[Any]](
-    request: Request, form_class: type[F], instance: Model | None = None
+def page_form[F: forms.BaseForm](
+    request: Request, build: Callable[[dict[str, Any] | None], F], *, whole: bool = False
 ) -> tuple[F, set[str]]:
-    """The JSON body through a page's own form, on top of what the page shows in it (a new
-    object's first values, or `instance`'s), so that a request sends only what it sets and the
-    API keeps the page's rules. The valid form, and the names of the fields the body sent; or a
-    400 with the form's errors."""
-    sent = form_values(request, form_class)
-    shown = form_class(instance=instance)
-    first = {name: shown[name].initial for name in shown.fields}
-    form = form_class({**first, **sent}, instance=instance)
+    """The JSON body through a page's own form, so that the API keeps the page's rules.
+
+    `build` makes the form from its data: the form's class, or a function that gives the page's
+    other arguments (the object changed, the move made...). The body is laid over what the page
+    shows in the form (a new object's first values, or the object's own), so that a request sends
+    only what it sets; with `whole` the body is all there is (a PUT sends every field). The valid
+    form, and the names of the fields the body sent; or a 400 with the form's errors."""
+    shown = build(None)
+    sent = form_values(request, shown.fields)
+    first = {} if whole else {name: shown[name].initial for name in shown.fields}
+    form = build({**first, **sent})
     if not form.is_valid():
         raise form_errors(form)
     return form, set(sent)
@@ -394,13 +391,13 @@ def page_form[F: forms.ModelForm[Any]](
 
 def _json_problem(field: forms.Field, value: Any) -> str | None:
     if value is None:
-        if isinstance(field, forms.ModelChoiceField) and not field.required:
+        if _takes_null(field):
             return None
         return str(serializers.Field.default_error_messages["null"])
     scalar = isinstance(value, str | int | float)
     if not scalar or (isinstance(value, bool) and not isinstance(field, forms.BooleanField)):
         return _("Send one value here, of the type the schema gives.")
-    if isinstance(field, forms.CharField) and not isinstance(value, str):
+    if _body_schema(field)["type"] == "string" and not isinstance(value, str):
         # The schema says string: 12 is refused where "12" is meant.
         return str(serializers.CharField.default_error_messages["invalid"])
     return None

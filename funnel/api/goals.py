@@ -1,5 +1,7 @@
 """Revenue goals, over funnel.goals."""
 
+from functools import partial
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -18,21 +20,21 @@ from smarketing.api import (
     ERRORS,
     caller,
     form_body,
-    form_data,
-    form_errors,
+    page_form,
 )
 from smarketing.errors import NotAllowed
 
 
 def _goal_form(request: Request, goal: RevenueGoal | None) -> GoalForm:
-    """The goal page's form over the JSON body: the same periods, amounts and rates."""
+    """The goal page's form over the JSON body: the same periods, amounts and rates. The body
+    holds all the goal's terms, a new goal's as a changed one's."""
     today = timezone.localdate()
     if goal is None:
-        form = GoalForm(form_data(request, GoalForm), today=today)
+        form, _sent = page_form(request, partial(GoalForm, today=today), whole=True)
     else:
-        form = GoalForm.for_goal(goal, data=form_data(request, GoalForm), today=today)
-    if not form.is_valid():
-        raise form_errors(form)
+        form, _sent = page_form(
+            request, lambda data: GoalForm.for_goal(goal, data=data, today=today), whole=True
+        )
     return form
 
 

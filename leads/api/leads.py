@@ -2,6 +2,7 @@
 
 Thin views over the same forms, selectors, services and access rules as the pages."""
 
+from functools import partial
 from typing import Any
 
 from django.urls import reverse
@@ -166,7 +167,7 @@ class LeadViewSet(viewsets.ViewSet):
         lead = lead_for_page(pk)
         if not can_edit_lead(caller(request), lead):
             raise NotAllowed(str(EDIT_LEAD_REFUSAL))
-        form, sent = page_form(request, LeadForm, lead)
+        form, sent = page_form(request, partial(LeadForm, instance=lead))
         # Only what the change sends is changed.
         details = {name: form.cleaned_data[name] for name in sent}
         try:

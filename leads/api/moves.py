@@ -3,18 +3,22 @@
 Who may make a move is decided by the services (funnel.access), exactly as on the pages; these
 views only parse the request and say what happened."""
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from funnel.access import can_reassign
+from funnel.forms import MoveForm
 from funnel.models import ChangeKind, WellKnownStage
-from funnel.selectors import moves_for
+from funnel.selectors import Move, moves_for, offered_move
 from funnel.serializers import AllowedMoveSerializer
 from funnel.services import claim_lead, move_destination, move_lead, reassign_lead
 from leads.activities import add_activity
@@ -31,10 +35,7 @@ from leads.serializers import (
     WinSerializer,
 )
 from leads.timeline import activity_entry, lead_for_page
-from smarketing.api import (
-    ERRORS,
-    caller,
-)
+from smarketing.api import ERRORS, caller, form_values, page_form
 from smarketing.errors import NotAllowed
 
 MOVED = {200: LeadSerializer, 409: ERRORS[409]}
@@ -46,24 +47,72 @@ def _parsed(serializer_class: type[serializers.Serializer[Any]], request: Reques
     return given.validated_data
 
 
+def _named_form(move: Move, **renamed: str) -> Callable[[dict[str, Any] | None], MoveForm]:
+    """The lead page's form of `move`, for an endpoint that names the move (so the body does
+    not say where the lead goes); `renamed` gives the body's name of a form field."""
+
+    def build(data: dict[str, Any] | None) -> MoveForm:
+        form = MoveForm(data, move=move)
+        del form.fields["to_stage"]
+        for field, name in renamed.items():
+            form.fields[name] = form.fields.pop(field)
+        return form
+
+    return build
+
+
+def _requested_stage(request: Request) -> int:
+    """The stage the body of a move names, read as the move forms read it."""
+    field = MoveForm.base_fields["to_stage"]
+    sent = form_values(request, {"to_stage": field})
+    try:
+        to_stage_id: int = field.clean(sent.get("to_stage"))
+    except ValidationError as refusal:
+        raise exceptions.ValidationError({"to_stage": refusal.messages}) from None
+    return to_stage_id
+
+
 class LeadMoveViewSet(viewsets.ViewSet):
-    """Moves of one lead: /leads/{id}/<move>/."""
+    """Moves of one lead: /leads/{id}/<move>/.
+
+    A body is read by the lead page's form of the move (funnel.forms.MoveForm), so the API
+    refuses what the page refuses; a move the caller is not offered goes to the service without
+    details, which says why it is refused (as on the page). The serializers named in the schema
+    only describe the bodies."""
 
     lookup_value_converter = "int"
 
-    def _move(
+    def _named_move(
         self,
         request: Request,
-        lead: Lead,
+        pk: int,
         kind: ChangeKind,
         slug: str | None = None,
-        **details: Any,
+        **renamed: str,
+    ) -> Response:
+        lead = lead_for_page(pk)
+        move = offered_move(lead, caller(request), kind=kind, slug=slug)
+        if move is None:
+            to_stage_id = move_destination(lead, kind=kind, slug=slug)
+            details: dict[str, Any] = {}
+        else:
+            to_stage_id = move.to_stage.pk
+            form, _sent = page_form(request, _named_form(move, **renamed))
+            back = {name: field for field, name in renamed.items()}
+            details = {back.get(name, name): value for name, value in form.cleaned_data.items()}
+        return self._move(request, lead, to_stage_id, details)
+
+    def _move(
+        self, request: Request, lead: Lead, to_stage_id: int, details: dict[str, Any]
     ) -> Response:
         moved = move_lead(
             lead_id=lead.pk,
-            to_stage_id=move_destination(lead, kind=kind, slug=slug),
+            to_stage_id=to_stage_id,
             actor=caller(request),
-            **details,
+            reason_id=details.get("reason"),
+            note=details.get("note", ""),
+            value=details.get("value"),
+            close_date=details.get("close_date"),
         )
         return lead_answer(moved.pk)
 
@@ -74,7 +123,9 @@ class LeadMoveViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def qualify(self, request: Request, pk: int) -> Response:
-        return self._move(request, lead_for_page(pk), ChangeKind.MOVED, slug=WellKnownStage.MQL)
+        lead = lead_for_page(pk)
+        to_stage_id = move_destination(lead, kind=ChangeKind.MOVED, slug=WellKnownStage.MQL)
+        return self._move(request, lead, to_stage_id, {})
 
     @extend_schema(
         summary="Claim a waiting MQL (Sales and managers); exactly one claimant wins",
@@ -111,23 +162,12 @@ class LeadMoveViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def advance(self, request: Request, pk: int) -> Response:
-        lead = lead_for_page(pk)
-        given = _parsed(AdvanceSerializer, request)
-        return self._move(
-            request,
-            lead,
-            ChangeKind.MOVED,
-            slug=WellKnownStage.OPPORTUNITY,
-            value=given["value"],
-            close_date=given["close_date"],
-        )
+        return self._named_move(request, pk, ChangeKind.MOVED, slug=WellKnownStage.OPPORTUNITY)
 
     @extend_schema(summary="Win the deal, for an amount", request=WinSerializer, responses=MOVED)
     @action(detail=True, methods=["post"])
     def win(self, request: Request, pk: int) -> Response:
-        lead = lead_for_page(pk)
-        given = _parsed(WinSerializer, request)
-        return self._move(request, lead, ChangeKind.WON, value=given["amount"])
+        return self._named_move(request, pk, ChangeKind.WON, value="amount")
 
     @extend_schema(
         summary="Lose the lead, with a reason of kind `lost`",
@@ -136,11 +176,7 @@ class LeadMoveViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def lose(self, request: Request, pk: int) -> Response:
-        lead = lead_for_page(pk)
-        given = _parsed(ReasonedMoveSerializer, request)
-        return self._move(
-            request, lead, ChangeKind.LOST, reason_id=given["reason"], note=given.get("note", "")
-        )
+        return self._named_move(request, pk, ChangeKind.LOST)
 
     @extend_schema(
         summary="Send the lead back to Marketing, with a reason of kind `recycle` and a note",
@@ -149,15 +185,7 @@ class LeadMoveViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def recycle(self, request: Request, pk: int) -> Response:
-        lead = lead_for_page(pk)
-        given = _parsed(ReasonedMoveSerializer, request)
-        return self._move(
-            request,
-            lead,
-            ChangeKind.RECYCLED,
-            reason_id=given["reason"],
-            note=given.get("note", ""),
-        )
+        return self._named_move(request, pk, ChangeKind.RECYCLED)
 
     @extend_schema(
         summary="Hand the lead to other owners (managers)",
@@ -195,14 +223,10 @@ class LeadMoveViewSet(viewsets.ViewSet):
         if request.method == "GET":
             allowed = moves_for(lead, caller(request))
             return Response(AllowedMoveSerializer(allowed, many=True).data)
-        given = _parsed(MoveSerializer, request)
-        moved = move_lead(
-            lead_id=lead.pk,
-            to_stage_id=given["to_stage"],
-            actor=caller(request),
-            reason_id=given.get("reason"),
-            note=given.get("note", ""),
-            value=given.get("value"),
-            close_date=given.get("close_date"),
-        )
-        return lead_answer(moved.pk)
+        to_stage_id = _requested_stage(request)
+        move = offered_move(lead, caller(request), to_stage_id=to_stage_id)
+        details: dict[str, Any] = {}
+        if move is not None:
+            form, _sent = page_form(request, partial(MoveForm, move=move))
+            details = form.cleaned_data
+        return self._move(request, lead, to_stage_id, details)

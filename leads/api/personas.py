@@ -1,5 +1,7 @@
 """Buyer personas, over leads.personas."""
 
+from functools import partial
+
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.request import Request
@@ -45,7 +47,7 @@ class PersonaViewSet(viewsets.GenericViewSet[Persona]):
         if not can_manage_personas(caller(request)):
             raise NotAllowed(str(MANAGE_PERSONAS_REFUSAL))
         # The persona page's form, which sets what it cleans on the persona it was given.
-        form, _sent = page_form(request, PersonaForm, persona)
+        form, _sent = page_form(request, partial(PersonaForm, instance=persona))
         saved = save_persona(persona=form.instance, actor=caller(request))
         body = PersonaSerializer(personas_with_lead_counts().get(pk=saved.pk)).data
         return Response(body, status=answer)

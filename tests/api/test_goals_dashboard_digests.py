@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from digests.services import build_digest
+from funnel.forms import GoalForm
 from funnel.models import PeriodKind, RevenueGoal
 from funnel.periods import period_containing
 from tests.api.conftest import ClientFor
@@ -112,3 +113,26 @@ def test_people_read_their_own_digests_only(
     assert one.json()["role"] == "marketing"
     assert theirs_as_mine.status_code == 404
     assert not_a_week.status_code == 404
+
+
+def test_a_goal_reads_back_as_it_is_sent_and_a_change_sends_every_term(
+    client_for: ClientFor, manager: User
+) -> None:
+    api = client_for(manager)
+    created = api.post(
+        GOALS,
+        {"period": this_quarter(), "amount": "1000.00", "marketing_share": 50},
+        format="json",
+    ).json()
+    path = f"{GOALS}{created['id']}/"
+    terms = {name: created[name] for name in GoalForm.base_fields}
+
+    # What the API answered, sent back: the terms left empty come back as nulls.
+    as_read = api.put(path, terms, format="json")
+    partial = api.put(path, {"amount": "2000.00"}, format="json")
+
+    assert created["average_deal"] is None
+    assert as_read.status_code == 200, as_read.content
+    assert partial.status_code == 400
+    assert set(partial.json()["fields"]) == {"period", "marketing_share"}
+    assert RevenueGoal.objects.get().amount == 1000

@@ -45,6 +45,7 @@ def test_a_body_over_the_upload_limit_is_a_json_413(client_for: ClientFor, marke
         (LEADS, {**ADA, "full_name": 12}, "full_name"),
         (LEADS, {**ADA, "email": 12}, "email"),
         (LEADS, {**ADA, "note": 12}, "note"),
+        (LEADS, {**ADA, "expected_value": 12}, "expected_value"),
         ("/api/v1/personas/", {"name": 12}, "name"),
         ("/api/v1/goals/", {"period": "2026-Q4", "amount": 1000, "marketing_share": 50}, "amount"),
         ("/api/v1/goals/", {"period": 202612, "amount": "1000", "marketing_share": 50}, "period"),

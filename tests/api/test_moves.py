@@ -1,13 +1,24 @@
 """Each move of a lead through its own endpoint, decided by the funnel services exactly as on
 the lead page: who may, what each needs, and a 409 when the lead moved on meanwhile."""
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from rest_framework import serializers
 
 from accounts.models import User
+from funnel.forms import MoveForm
 from funnel.models import ChangeKind, Reason, ReasonKind, StageChange
+from funnel.selectors import moves_for
 from leads.models import Activity, ActivityKind, Lead
+from leads.serializers import (
+    AdvanceSerializer,
+    MoveSerializer,
+    ReasonedMoveSerializer,
+    WinSerializer,
+)
 from tests.api.conftest import ClientFor, claimed, complete, opportunity, qualified, stage
 from tests.factories import LeadFactory
 
@@ -159,8 +170,9 @@ def test_the_owner_loses_with_a_reason(
         format="json",
     )
 
+    # Refused by the lead page's form of the move, as a field error on the reason.
     assert wrong_kind.status_code == 400
-    assert wrong_kind.json()["code"] == "details_required"
+    assert list(wrong_kind.json()["fields"]) == ["reason"]
     assert lost.status_code == 200
     change = StageChange.objects.filter(lead=lead).latest("at")
     assert (change.kind, change.note) == (ChangeKind.LOST, "Went with Initech")
@@ -276,3 +288,78 @@ def test_moves_of_an_unknown_lead_are_not_found(client_for: ClientFor, manager: 
             client_for(manager).post(f"/api/v1/leads/987654/{move}/", {}, format="json").status_code
             == 404
         )
+
+
+def _required(fields: Mapping[str, Any]) -> dict[str, bool]:
+    return {name: field.required for name, field in fields.items()}
+
+
+@pytest.mark.parametrize(
+    ("at", "kind", "described", "renamed"),
+    [
+        ("sql", ChangeKind.MOVED, AdvanceSerializer, {}),
+        ("opportunity", ChangeKind.WON, WinSerializer, {"value": "amount"}),
+        ("opportunity", ChangeKind.LOST, ReasonedMoveSerializer, {}),
+        ("sql", ChangeKind.RECYCLED, ReasonedMoveSerializer, {}),
+    ],
+)
+def test_the_schema_describes_the_lead_pages_form_of_each_move(
+    marketer: User,
+    sales_rep: User,
+    at: str,
+    kind: ChangeKind,
+    described: type[serializers.Serializer[Any]],
+    renamed: dict[str, str],
+) -> None:
+    lead = opportunity(marketer, sales_rep) if at == "opportunity" else claimed(marketer, sales_rep)
+    move = next(move for move in moves_for(lead, sales_rep) if move.kind == kind)
+    form = MoveForm(move=move)
+    # The endpoint names the move, so its body does not say where the lead goes.
+    read = {renamed.get(name, name): field for name, field in form.fields.items()}
+    del read["to_stage"]
+
+    assert _required(described().fields) == _required(read)
+
+
+def test_the_schema_of_any_move_describes_every_field_of_the_move_forms() -> None:
+    described = _required(MoveSerializer().fields)
+
+    assert set(described) == set(MoveForm.base_fields)
+    assert {name for name, required in described.items() if required} == {"to_stage"}
+
+
+def test_a_move_reads_its_body_as_the_lead_page_does(
+    client_for: ClientFor, marketer: User, sales_rep: User
+) -> None:
+    lead = claimed(marketer, sales_rep)
+    api = client_for(sales_rep)
+
+    as_number = api.post(
+        url(lead, "advance"), {"value": 5000, "close_date": "2031-03-01"}, format="json"
+    )
+    generic = api.post(
+        url(lead, "moves"),
+        {"to_stage": stage("opportunity").pk, "value": "5000.00", "close_date": "2031-01-03"},
+        format="json",
+    )
+    no_stage = api.post(url(lead, "moves"), {"to_stage": "the next one"}, format="json")
+
+    # The schema says an amount is a string: a JSON number could lose its cents.
+    assert as_number.status_code == 400
+    assert list(as_number.json()["fields"]) == ["value"]
+    assert generic.status_code == 200, generic.content
+    assert generic.json()["expected_close_date"] == "2031-01-03"
+    assert no_stage.status_code == 400
+    assert list(no_stage.json()["fields"]) == ["to_stage"]
+
+
+def test_a_move_not_offered_is_refused_by_the_rule_before_its_body_is_read(
+    client_for: ClientFor, marketer: User, sales_rep: User, rep2: User
+) -> None:
+    lead = claimed(marketer, sales_rep)
+
+    answer = client_for(rep2).post(url(lead, "advance"), {"value": "-1"}, format="json")
+
+    assert answer.status_code == 403
+    lead.refresh_from_db()
+    assert lead.stage.slug == "sql"

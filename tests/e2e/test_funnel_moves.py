@@ -2,6 +2,7 @@
 qualifies, reps claim from the queue, the sales owner works, wins or recycles a lead."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -10,7 +11,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
 from funnel.models import ChangeKind, Stage, StageChange
-from funnel.services import claim_lead
+from funnel.services import claim_lead, move_lead
 from leads.models import Lead
 from tests.e2e.conftest import LAPTOP, SCREENSHOTS, Screenshot
 from tests.e2e.test_lead_page import open_as, timeline
@@ -190,3 +191,48 @@ def test_the_sales_owner_recycles_a_lead_and_its_marketer_hears_about_it(
     expect(mention).to_contain_text("Budget opens in Q3; keep them warm.")
     maria_context.close()
     assert Stage.objects.get(slug="working") == fresh(lead).stage
+
+
+@pytest.mark.parametrize(
+    ("viewport", "language", "names"),
+    [
+        (
+            {"width": 1280, "height": 800},
+            "en",
+            ["Recycle to Marketing…", "Mark as won…", "Mark as lost…"],
+        ),
+        (
+            {"width": 390, "height": 844},
+            "es",
+            ["Devolver a Marketing…", "Marcar como ganado…", "Marcar como perdido…"],
+        ),
+    ],
+    ids=["laptop-en", "phone-es"],
+)
+def test_each_move_of_an_opportunity_is_named_by_its_kind(
+    page: Page,
+    live_server: LiveServer,
+    screenshot: Screenshot,
+    maria: User,
+    sam: User,
+    viewport: dict,
+    language: str,
+    names: list[str],
+) -> None:
+    lead = qualified(maria, hours_ago=2, full_name="Ada Lovelace", company="Engines Ltd")
+    claim_lead(lead_id=lead.pk, rep=sam)
+    opportunity = Stage.objects.get(slug="opportunity")
+    move_lead(
+        lead_id=lead.pk,
+        to_stage_id=opportunity.pk,
+        actor=sam,
+        value=Decimal(12500),
+        close_date=timezone.localdate() + timedelta(days=30),
+    )
+    sam.language = language
+    sam.save()
+    page.set_viewport_size(viewport)  # type: ignore[arg-type]
+    open_as(page, live_server, sam, f"/leads/{lead.pk}/")
+
+    expect(page.locator("#moves summary")).to_have_text(names)
+    screenshot(f"funnel-opportunity-moves-{language}")
