@@ -40,6 +40,7 @@ EDITABLE_FIELDS = (
     "campaign",
     "persona",
     "expected_value",
+    "expected_close_date",
 )
 # What people write about a buyer persona: its form, the API and its history of changes.
 PERSONA_FIELDS = (

@@ -49,7 +49,7 @@ class MentionsView(APIView):
 
 class MentionsSeenView(APIView):
     @extend_schema(
-        summary="Mark all your mentions seen, as the mentions page's \"Mark all as read\" does",
+        summary='Mark all your mentions seen, as the mentions page\'s "Mark all as read" does',
         request=None,
         responses=inline_serializer("MentionsSeen", {"marked": serializers.IntegerField()}),
     )

@@ -30,7 +30,7 @@ def mentions(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_POST
 def mentions_mark_seen(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """"Mark all as read": up to the newest mention the page showed, when it says which."""
+    """ "Mark all as read": up to the newest mention the page showed, when it says which."""
     try:
         up_to = int(request.POST["up_to"]) if request.POST.get("up_to") else None
     except ValueError:

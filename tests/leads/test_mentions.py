@@ -151,9 +151,7 @@ def test_mark_all_as_read_without_a_bound_marks_every_mention(
     assert not Mention.objects.filter(seen_at__isnull=True).exists()
 
 
-def test_marking_needs_a_post_with_the_csrf_token(
-    marketer: User, sam: User, lead: Lead
-) -> None:
+def test_marking_needs_a_post_with_the_csrf_token(marketer: User, sam: User, lead: Lead) -> None:
     [mention] = mention_many(lead, marketer, sam, 1)
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(sam)

@@ -135,7 +135,7 @@ def test_run_demo_serves_the_demo_and_stops_every_process(
         "HTTPS": "false",
         "DATA_DIR": str(tmp_path),
     }
-    for name in ("DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL"):
+    for name in ("DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL", "SITE_URL"):
         env.pop(name, None)
     command = subprocess.Popen(
         [sys.executable, "manage.py", "run_demo", "--port", str(port)],
@@ -148,6 +148,8 @@ def test_run_demo_serves_the_demo_and_stops_every_process(
     try:
         login_page = _wait_for_login_page(base_url, command)
         started = psutil.Process(command.pid).children(recursive=True)
+        # No SITE_URL was given: web, worker and beat link to where web serves.
+        site_urls = {process.environ().get("SITE_URL") for process in started}
         home = _log_in(base_url, "maria", DEMO_PASSWORD)
         killed = _kill_child(command, "worker")
         restarted = _wait_for_child(command, "worker", other_than=killed)
@@ -158,6 +160,8 @@ def test_run_demo_serves_the_demo_and_stops_every_process(
         output, _ = command.communicate(timeout=60)
 
     assert "Log in to smarketing" in login_page
+    assert site_urls == {f"http://localhost:{port}"}
+    assert f"Links in email and website forms use http://localhost:{port}" in output
     assert restarted.pid != killed, "the killed worker was started again"
     assert "Log in to smarketing" in still_served, "web kept serving while the worker was down"
     assert "worker exited with code" in output
