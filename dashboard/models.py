@@ -35,8 +35,9 @@ class StageFlowDay(models.Model):
     previous_entry_day = models.DateField(null=True)
     moves = models.IntegerField()
     value = models.DecimalField(max_digits=16, decimal_places=2)
-    # Claims only: made within the claimed stage's time limit, and first touched by the
-    # claimant within the first-touch limit of the stage they led to.
+    # Claims only: made within the claimed stage's time limit, and first touched (by whoever
+    # touched the lead: funnel.selectors.TOUCHES) within the first-touch limit of the stage
+    # they led to.
     claimed_in_time = models.IntegerField()
     touched_in_time = models.IntegerField()
 

@@ -72,7 +72,7 @@ _STAGE_FLOW = (
            count(*) FILTER (
                WHERE m.kind = {_CLAIMED} AND EXISTS (
                    SELECT 1 FROM leads_activity a
-                   WHERE a.lead_id = m.lead_id AND a.author_id = m.actor_id
+                   WHERE a.lead_id = m.lead_id
                      AND a.kind = ANY(%(touches)s) AND a.created_at >= m.at
                      AND (
                          target.first_touch_hours IS NULL

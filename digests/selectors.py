@@ -136,9 +136,10 @@ def mql_queue(week: Week, *, late: int) -> Section:
 
 def untouched_sqls(week: Week, *, rep: User | None = None) -> Section:
     """Claimed leads still in the stage the claim put them in (SQL) with no call, email or
-    meeting from their sales owner since: the first-touch clock of funnel.selectors, for many
-    leads at once. In that stage the claim's time is the time the lead entered it. `rep`
-    narrows to one person's leads. Two queries."""
+    meeting since: the first-touch clock of funnel.selectors, for many leads at once (a touch
+    counts whoever made it, so a reassigned lead that was touched is not listed). In that stage
+    the claim's time is the time the lead entered it. `rep` narrows to one person's leads. Two
+    queries."""
     limits = {
         stage: stage.first_touch_hours
         for stage in week.funnel.stages
@@ -146,7 +147,6 @@ def untouched_sqls(week: Week, *, rep: User | None = None) -> Section:
     }
     touched = Activity.objects.filter(
         lead=OuterRef("pk"),
-        author=OuterRef("sales_owner"),
         kind__in=TOUCHES,
         created_at__gte=OuterRef("stage_entered_at"),
     )

@@ -61,9 +61,11 @@ class MoveForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def __init__(self, data: Any = None, *, move: Move) -> None:
+    def __init__(self, data: Any = None, *, move: Move, lead: Lead | None = None) -> None:
         super().__init__(
-            data, initial={"to_stage": move.to_stage.pk}, auto_id=f"id_move{move.to_stage.pk}_%s"
+            data,
+            initial={"to_stage": move.to_stage.pk, **_deal_initial(move, lead)},
+            auto_id=f"id_move{move.to_stage.pk}_%s",
         )
         self.move = move
         if move.reason_kind is None:
@@ -83,12 +85,26 @@ class MoveForm(forms.Form):
             del self.fields["close_date"]
 
 
-def move_forms(moves: list[Move], *, bound: MoveForm | None = None) -> list[MoveForm]:
-    """A form per move; `bound` (a submitted form that came back) takes its move's place."""
+def _deal_initial(move: Move, lead: Lead | None) -> dict[str, Any]:
+    """What the lead already says of its deal: a win's amount starts from the opportunity's
+    value, an opportunity from the value and close date the lead has."""
+    if lead is None or not (move.is_win or move.is_opportunity):
+        return {}
+    initial: dict[str, Any] = {}
+    if lead.expected_value:
+        initial["value"] = lead.expected_value
+    if move.is_opportunity and lead.expected_close_date is not None:
+        initial["close_date"] = lead.expected_close_date
+    return initial
+
+
+def move_forms(moves: list[Move], *, lead: Lead, bound: MoveForm | None = None) -> list[MoveForm]:
+    """A form per move, started from what `lead` says; `bound` (a submitted form that came
+    back) takes its move's place."""
     return [
         bound
         if bound is not None and bound.move.to_stage.pk == move.to_stage.pk
-        else MoveForm(move=move)
+        else MoveForm(move=move, lead=lead)
         for move in moves
     ]
 

@@ -305,12 +305,19 @@ def _offered(lead: Lead, user: User, transitions: QuerySet[Transition]) -> list[
 # What counts as a touch: a conversation or an attempt at one, not a note.
 TOUCHES = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)
 
+# The first-touch limit measures the hand-off to Sales: how soon after a claim someone spoke
+# to the lead. Its clock starts at the lead's last claim and stops at the first call, email or
+# meeting logged on the lead since, whoever logged it. A manager's reassignment starts no new
+# clock: a lead touched in time stays touched in time, and one left untouched stays late, for
+# the new owner too. A new claim (after a recycle) is a new hand-off with a clock of its own.
+# The lead page (first_touch_clock), the dashboard's rollup (dashboard.rollup) and the digest
+# (digests.selectors.untouched_sqls) all read it so.
+
 
 @dataclass(frozen=True)
 class FirstTouchClock:
-    """Since the lead's last claim: when its sales owner (the claimant, unless a manager has
-    reassigned it since) first touched it, against the limit of the stage the claim led to.
-    Read from the history, so it cannot drift from it."""
+    """Since the lead's last claim: when it was first touched, against the limit of the stage
+    the claim led to. Read from the history, so it cannot drift from it."""
 
     claimed_at: datetime
     first_touch_at: datetime | None
@@ -329,12 +336,7 @@ def first_touch_clock(lead: Lead, *, now: datetime) -> FirstTouchClock | None:
     if claim is None:
         return None
     first_touch = (
-        Activity.objects.filter(
-            lead=lead,
-            author_id=lead.sales_owner_id or claim.actor_id,
-            kind__in=TOUCHES,
-            created_at__gte=claim.at,
-        )
+        Activity.objects.filter(lead=lead, kind__in=TOUCHES, created_at__gte=claim.at)
         .order_by("created_at", "id")
         .values_list("created_at", flat=True)
         .first()

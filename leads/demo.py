@@ -397,6 +397,7 @@ LEAD_FIELDS = (
     "campaign",
     "persona_id",
     "expected_value",
+    "expected_close_date",
     "marketing_owner_id",
     "sales_owner_id",
     "stage_id",
@@ -532,6 +533,7 @@ class DemoLead:
     campaign: str
     persona_id: int | None
     expected_value: int
+    expected_close_date: date | None
     marketing_owner_id: int
     journey_moves: list[Move]
     sales_owner_id: int | None
@@ -552,6 +554,7 @@ class DemoLead:
             self.campaign,
             self.persona_id,
             self.expected_value,
+            self.expected_close_date,
             self.marketing_owner_id,
             self.sales_owner_id,
             last.to_stage_id,
@@ -598,11 +601,21 @@ def build_demo_lead(*, index: int, seed: int, now: datetime, cast: DemoCast) -> 
         campaign=rng.choice(source.campaigns).replace("{month}", f"{created_at:%B %Y}"),
         persona_id=cast.persona_ids[persona_choice] if persona else None,
         expected_value=expected_value,
+        expected_close_date=_expected_close_date(journey.moves, index=index, funnel=cast.funnel),
         marketing_owner_id=marketer_id,
         journey_moves=journey.with_deal_value(Decimal(expected_value), funnel=cast.funnel),
         touches=journey.touches,
         sales_owner_id=journey.sales_owner_id,
     )
+
+
+def _expected_close_date(moves: list[Move], *, index: int, funnel: DemoFunnel) -> date | None:
+    """The close date the rep gave when the lead became an opportunity (the move requires one):
+    two weeks to three months after that move. None for a lead never made an opportunity."""
+    made = [move.at for move in moves if move.to_stage_id == funnel.opportunity]
+    if not made:
+        return None
+    return (made[-1] + timedelta(days=14 + index % 77)).date()
 
 
 def _combined(source: Propensity, persona: Propensity) -> Propensity:

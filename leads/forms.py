@@ -63,7 +63,8 @@ class LeadForm(forms.ModelForm[Lead]):
         widgets = {
             "expected_value": forms.NumberInput(
                 attrs={"min": LEAD_VALUE.minimum, "max": LEAD_VALUE.maximum, "step": "0.01"}
-            )
+            ),
+            "expected_close_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def validate_constraints(self) -> None:

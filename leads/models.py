@@ -226,7 +226,13 @@ class Mention(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["activity", "user"], name="mention_once_per_activity")
         ]
-        indexes = [models.Index(fields=["user", "-created_at", "-id"], name="mention_user_created")]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="mention_user_created"),
+            # The menu counts a person's unseen mentions on every page.
+            models.Index(
+                fields=["user"], condition=models.Q(seen_at__isnull=True), name="mention_unseen"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"@{self.user_id} in {self.activity_id}"

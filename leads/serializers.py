@@ -67,7 +67,6 @@ class LeadSerializer(serializers.ModelSerializer[Any]):
             "id",
             *(field for field in EDITABLE_FIELDS if field != "persona"),
             "persona",
-            "expected_close_date",
             "stage",
             "stage_entered_at",
             "past_sla",
@@ -106,7 +105,11 @@ class LeadSerializer(serializers.ModelSerializer[Any]):
 
 
 # The editable details shown as they are stored.
-_TEXT_FIELDS = [field for field in EDITABLE_FIELDS if field not in ("persona", "expected_value")]
+_TEXT_FIELDS = [
+    field
+    for field in EDITABLE_FIELDS
+    if field not in ("persona", "expected_value", "expected_close_date")
+]
 _DATETIME = serializers.DateTimeField()
 _MONEY = serializers.DecimalField(max_digits=12, decimal_places=2)
 

@@ -41,6 +41,7 @@ EDITABLE_FIELDS = (
     "campaign",
     "persona",
     "expected_value",
+    "expected_close_date",
 )
 # What people write about a buyer persona: its form, the API and its history of changes.
 PERSONA_FIELDS = (
@@ -169,8 +170,25 @@ def update_lead(*, lead: Lead, details: Mapping[str, Any], actor: User) -> Lead:
     return lead
 
 
-def mark_mentions_seen(*, user: User) -> int:
-    return Mention.objects.filter(user=user, seen_at__isnull=True).update(seen_at=timezone.now())
+def mark_mentions_seen(*, user: User, up_to: int | None = None) -> int:
+    """Mark the user's unseen mentions seen: all of them, or those up to the mention `up_to`
+    (the newest a page showed, so that one written since stays new). Returns how many."""
+    unseen = Mention.objects.filter(user=user, seen_at__isnull=True)
+    if up_to is not None:
+        unseen = unseen.filter(id__lte=up_to)
+    return unseen.update(seen_at=timezone.now())
+
+
+def mark_mention_seen(*, user: User, mention_id: int) -> Mention:
+    """Mark one of the user's mentions seen (once: a second call keeps the first time).
+    Mention.DoesNotExist for a mention of someone else, as for one that does not exist."""
+    mention = Mention.objects.select_related("activity__lead", "activity__author").get(
+        pk=mention_id, user=user
+    )
+    if mention.seen_at is None:
+        mention.seen_at = timezone.now()
+        mention.save(update_fields=["seen_at"])
+    return mention
 
 
 @transaction.atomic

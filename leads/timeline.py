@@ -205,6 +205,11 @@ def mentions_of(
     return MentionsPage(mentions=shown, older=older)
 
 
+def unseen_mention_count(*, user: User) -> int:
+    """How many of the user's mentions are not seen yet, for the menu. One query."""
+    return Mention.objects.filter(user=user, seen_at__isnull=True).count()
+
+
 def _older_than(cursor: Cursor, source: Source, time_field: str) -> Q:
     """Rows of `source` that come after `cursor` in the timeline's order (time, source, id)."""
     earlier = Q(**{f"{time_field}__lt": cursor.when})

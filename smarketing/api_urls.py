@@ -15,7 +15,7 @@ from funnel.api.goals import RevenueGoalViewSet
 from leads.api.board import BoardView
 from leads.api.capture_forms import CaptureFormViewSet
 from leads.api.leads import LeadViewSet
-from leads.api.mentions import MentionsSeenView, MentionsView
+from leads.api.mentions import MentionSeenView, MentionsSeenView, MentionsView
 from leads.api.moves import LeadMoveViewSet
 from leads.api.personas import PersonaViewSet
 from leads.api.queue import QueueView
@@ -42,6 +42,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("board/", BoardView.as_view(), name="board"),
     path("mentions/", MentionsView.as_view(), name="mentions"),
     path("mentions/seen/", MentionsSeenView.as_view(), name="mentions_seen"),
+    path("mentions/<int:pk>/seen/", MentionSeenView.as_view(), name="mention_seen"),
     path("audit/", AuditView.as_view(), name="audit"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The docs page is for people in a browser: signing in is asked as on any page.

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from accounts.api import PersonSerializer
 from leads.models import Mention
 from leads.serializers import TimelineQuerySerializer
-from leads.services import mark_mentions_seen
+from leads.services import mark_mention_seen, mark_mentions_seen
 from leads.timeline import mentions_of
 from smarketing.api import caller, optional_parameter, page_response, page_serializer
 
@@ -51,9 +51,20 @@ class MentionsView(APIView):
 
 class MentionsSeenView(APIView):
     @extend_schema(
-        summary="Mark all your mentions seen, as opening the mentions page does",
+        summary='Mark all your mentions seen, as the mentions page\'s "Mark all as read" does',
         request=None,
         responses=inline_serializer("MentionsSeen", {"marked": serializers.IntegerField()}),
     )
     def post(self, request: Request) -> Response:
         return Response({"marked": mark_mentions_seen(user=caller(request))})
+
+
+class MentionSeenView(APIView):
+    @extend_schema(
+        summary="Mark one of your mentions seen, as opening it from the mentions page does",
+        request=None,
+        responses=MentionSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        mention = mark_mention_seen(user=caller(request), mention_id=pk)
+        return Response(MentionSerializer(mention).data)

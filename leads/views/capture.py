@@ -41,6 +41,7 @@ from leads.capture import (
 )
 from leads.forms import LEAD_FIELD_CLASSES, CaptureFormForm, TextField
 from leads.models import CaptureForm, Lead
+from smarketing.links import opened_elsewhere, site_root
 from smarketing.ratelimit import Limit, hit
 
 PUBLIC_TEMPLATE = "leads/capture/public.html"
@@ -82,6 +83,8 @@ def capture_form_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         "snippets": snippets(form),
         "captures": latest_captures(form),
         "can_manage": can_manage_capture_forms(request.user),
+        "opened_at": opened_elsewhere(request),
+        "site_url": site_root(),
     }
     return render(request, "leads/capture/detail.html", context)
 

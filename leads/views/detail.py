@@ -150,7 +150,7 @@ def lead_page(
         "can_edit": can_edit_lead(request.user, lead),
         "can_write": can_add_activity(request.user),
         "refusal": refusal,
-        "moves": move_forms(moves_for(lead, request.user), bound=move_form),
+        "moves": move_forms(moves_for(lead, request.user), lead=lead, bound=move_form),
         "move_refusal": move_refusal,
         "can_reassign": can_reassign(request.user),
     }

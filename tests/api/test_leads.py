@@ -175,7 +175,6 @@ PROTECTED = {
     "created_at": "2001-01-01T00:00:00Z",
     "updated_at": "2001-01-01T00:00:00Z",
     "stage_entered_at": "2001-01-01T00:00:00Z",
-    "expected_close_date": "2031-01-01",
     "id": 424242,
     "past_sla": True,
 }
@@ -200,7 +199,6 @@ def test_creating_ignores_the_fields_people_do_not_type(
     assert lead.marketing_owner == marketer
     assert lead.sales_owner is None
     assert lead.created_at.year == timezone.now().year
-    assert lead.expected_close_date is None
     assert StageChange.objects.filter(lead=lead).count() == 1
 
 

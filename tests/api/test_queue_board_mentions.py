@@ -52,3 +52,23 @@ def test_mentions_are_listed_and_marked_seen_on_request(
     assert still_unseen == 1
     assert marked == {"marked": 1}
     assert not Mention.objects.filter(seen_at__isnull=True).exists()
+
+
+def test_one_mention_is_marked_seen_by_its_reader_only(
+    client_for: ClientFor, marketer: User, sales_rep: User, manager: User
+) -> None:
+    lead = LeadFactory.create(full_name="Ada")
+    add_activity(lead=lead, kind=ActivityKind.NOTE, body="@rep @manager call", author=marketer)
+    for_rep = Mention.objects.get(user=sales_rep)
+    for_manager = Mention.objects.get(user=manager)
+
+    marked = client_for(sales_rep).post(f"/api/v1/mentions/{for_rep.pk}/seen/")
+    not_theirs = client_for(sales_rep).post(f"/api/v1/mentions/{for_manager.pk}/seen/")
+
+    assert marked.status_code == 200
+    assert marked.json()["id"] == for_rep.pk
+    assert marked.json()["seen_at"] is not None
+    assert marked.json()["lead"] == {"id": lead.pk, "full_name": "Ada"}
+    assert not_theirs.status_code == 404
+    for_manager.refresh_from_db()
+    assert for_manager.seen_at is None

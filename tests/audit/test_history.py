@@ -176,9 +176,9 @@ def test_the_page_and_the_api_cost_the_same_queries_whatever_the_rows(
     api.force_authenticate(manager)
 
     # The session and its user, the permission check (the user's and their groups'
-    # permissions), the page of changes with who made them, the menu's roles, and the idle
-    # timeout's save of the session (a savepoint, the update, its release).
-    with django_assert_num_queries(9):
+    # permissions), the page of changes with who made them, the menu's roles and unread
+    # mentions, and the idle timeout's save of the session (a savepoint, the update, its release).
+    with django_assert_num_queries(10):
         assert client.get(PAGE, {"kind": "leads.persona"}).status_code == 200
     # The permission check and the page.
     with django_assert_num_queries(3):

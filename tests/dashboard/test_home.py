@@ -52,9 +52,9 @@ def test_home_query_count_does_not_grow_with_leads(
     LeadFactory.create_batch(leads, marketing_owner=marketer)
     client.force_login(marketer)
 
-    # session, user, roles; shared funnel, own funnel, own newest leads;
+    # session, user, roles, unread mentions; shared funnel, own funnel, own newest leads;
     # the idle-timeout session save (savepoint, update, release)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(reverse("home"))
     assert response.status_code == 200
 

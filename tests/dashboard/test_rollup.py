@@ -2,7 +2,7 @@
 
 import threading
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -69,11 +69,17 @@ def test_a_later_touch_changes_an_earlier_claims_day(clock: Clock, story, sam) -
     before = stored(ROLLUPS[0])
     clock.at(at(10, 8, 10))
     activity = add_activity(lead=story.bob, kind=ActivityKind.EMAIL, body="Hi", author=sam)
-    # Riley claimed Bob on 8 October; this email is Sam's, not the claimant's: no change,
-    # yet the day is rebuilt and still exact.
+    # Riley claimed Bob on 8 October; this email is Sam's, not the claimant's, and counts all
+    # the same (a first touch counts whoever made it): that claim's day is rebuilt, exact.
     Activity.objects.filter(pk=activity.pk).update(created_at=at(10, 8, 10))
     assert_exact()
-    assert sorted(stored(ROLLUPS[0]), key=repr) == sorted(before, key=repr)
+    after = stored(ROLLUPS[0])
+    gone = [row for row in before if row not in after]
+    new = [row for row in after if row not in before]
+    # The claims of 8 October: the same row but for touched_in_time, its last column.
+    assert [row[:-1] for row in gone] == [row[:-1] for row in new]
+    assert [(row[0], row[1]) for row in new] == [(date(2026, 10, 8), "claimed")]
+    assert (gone[0][-1], new[0][-1]) == (0, 1)
 
 
 def test_changing_a_stage_limit_rebuilds_everything(story) -> None:

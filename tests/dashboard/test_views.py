@@ -57,8 +57,9 @@ def test_the_page_costs_the_same_queries_whatever_the_data(
     client.force_login(maria)
     # The dashboard's own twelve (stages, goal, the period's and the trailing window's moves,
     # moves per attribute, reasons, personas, people, wins per day, open pipeline per stage,
-    # MQLs past the limit, time in stage) and what every page costs: session, user, roles.
-    with django_assert_num_queries(18):
+    # MQLs past the limit, time in stage) and what every page costs: session, user, roles,
+    # unread mentions.
+    with django_assert_num_queries(19):
         assert client.get(reverse("dashboard"), {"period": "2026-Q4"}).status_code == 200
 
 

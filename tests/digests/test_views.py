@@ -36,9 +36,10 @@ def test_the_list_shows_this_weeks_digest_and_the_past_in_fixed_queries(
     _weeks(sales_rep, count)
     client.force_login(sales_rep)
 
-    # Session, user, the page of digests, the email preference, roles (for the menu), and
+    # Session, user, the page of digests, the email preference, roles and unread mentions (for the
+    # menu), and
     # the session's save (an update between a savepoint and its release).
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         page = client.get("/digests/")
 
     assert page.status_code == 200

@@ -110,7 +110,8 @@ def test_a_marketer_adds_a_note_and_the_mentioned_rep_finds_it(
     expect(mention).to_contain_text("Maria Lindqvist mentioned you on Ada Lovelace")
     expect(mention).to_contain_text("@sam please call them today")
     screenshot("mentions")
-    mention.get_by_role("link", name="Ada Lovelace").click()
+    # Opening it is what marks it read (a POST, then the note).
+    mention.get_by_role("button", name="Ada Lovelace").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Ada Lovelace")
     expect(page).to_have_url(re.compile(rf"{re.escape(lead_path)}#entry-activity-\d+$"))

@@ -62,15 +62,25 @@ def test_the_first_call_by_the_owner_stops_the_clock_in_time(claimed: Lead, sale
     assert clock.late is False
 
 
-def test_a_note_or_someone_else_s_call_is_not_a_touch(claimed: Lead, sales_rep, marketer) -> None:
+def test_a_note_is_not_a_touch(claimed: Lead, sales_rep) -> None:
     _touch(claimed, sales_rep, hours_after_claim=1, kind=ActivityKind.NOTE)
-    _touch(claimed, marketer, hours_after_claim=2)
 
     clock = first_touch_clock(claimed, now=timezone.now())
 
     assert clock is not None
     assert clock.first_touch_at is None
     assert clock.late is True
+
+
+def test_whoever_touches_the_lead_first_stops_the_clock(claimed: Lead, sales_rep, manager) -> None:
+    _touch(claimed, manager, hours_after_claim=2)
+    _touch(claimed, sales_rep, hours_after_claim=5)
+
+    clock = first_touch_clock(claimed, now=timezone.now())
+
+    assert clock is not None
+    assert clock.first_touch_at == clock.claimed_at + timedelta(hours=2)
+    assert clock.late is False
 
 
 def test_a_late_first_touch_stays_late(claimed: Lead, sales_rep) -> None:

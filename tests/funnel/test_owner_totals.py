@@ -519,9 +519,9 @@ def test_a_rep_s_home_query_count_does_not_grow_with_their_leads(
     LeadFactory.create_batch(leads, stage=Stage.objects.get(slug="mql"))
     client.force_login(sales_rep)
 
-    # session, user, roles; shared funnel, MQL queue, own pipeline;
+    # session, user, roles, unread mentions; shared funnel, MQL queue, own pipeline;
     # the idle-timeout session save (savepoint, update, release)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(reverse("home"))
     assert response.context["mql_queue"].count == leads
     assert response.context["my_sales_funnel"][0].count == leads

@@ -183,8 +183,9 @@ def test_the_queue_s_query_count_does_not_grow_with_the_queue(
         qualified(marketer, hours_ago=number + 1, persona=persona)
     client.force_login(sales_rep)
 
-    # session, user, roles; the page of leads with stage, persona and marketing owner; the
-    # queue's count; the idle-timeout session save (savepoint, update, release)
-    with django_assert_num_queries(8):
+    # session, user, roles, unread mentions; the page of leads with stage, persona and
+    # marketing owner; the queue's count; the idle-timeout session save (savepoint, update,
+    # release)
+    with django_assert_num_queries(9):
         response = client.get(reverse("mql_queue"))
     assert response.content.decode().count('<tr id="mql-') == waiting

@@ -161,9 +161,9 @@ def test_the_list_takes_the_same_queries_for_5_and_50_forms(
         form.captures.create(lead=lead, created_lead=False)
     client = logged_in(manager)
 
-    # session, user, roles; the forms with their capture counts;
+    # session, user, roles, unread mentions; the forms with their capture counts;
     # the idle-timeout session save (savepoint, update, release)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(reverse("capture_form_list"))
 
     assert response.status_code == 200
@@ -198,3 +198,36 @@ def test_only_marketers_may_own_a_forms_leads(manager, sales_rep, maria) -> None
     assert "Select a valid choice." in refused.text
     assert accepted.status_code == 302
     assert CaptureForm.objects.get().owner == maria
+
+
+@pytest.mark.parametrize(
+    ("site_url", "opened_at", "warned"),
+    [
+        ("http://localhost:8000", "http://localhost:8201", True),
+        ("http://localhost:8201", "http://localhost:8201", False),
+        ("https://crm.example.com/", "https://CRM.example.com:443", False),
+        ("https://crm.example.com", "http://crm.example.com", True),
+        ("http://localhost:8201", "http://127.0.0.1:8201", True),
+    ],
+)
+def test_the_page_warns_when_site_url_is_not_where_it_was_opened(
+    marketer, settings, site_url: str, opened_at: str, warned: bool
+) -> None:
+    settings.SITE_URL = site_url
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1", "crm.example.com"]
+    form = CaptureFormFactory.create()
+    scheme, host = opened_at.split("://")
+
+    response = logged_in(marketer).get(
+        reverse("capture_form_detail", args=[form.pk]),
+        headers={"host": host},
+        secure=scheme == "https",
+    )
+
+    assert response.status_code == 200
+    warning = (
+        f"use <code>{site_url.rstrip('/')}</code> (the SITE_URL setting), but you opened this "
+        f"page at <code>{opened_at}</code>"
+    )
+    assert (warning in response.text) is warned
+    assert ("set SITE_URL to the address people and websites reach" in response.text) is warned

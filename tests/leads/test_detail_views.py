@@ -141,10 +141,10 @@ def test_the_lead_page_s_query_count_does_not_grow_with_its_timeline(
             Mention.objects.create(activity=activity, user=sales_rep)
     client.force_login(marketer)
 
-    # session, user, roles; the lead with its stage, persona and owners; activities, their
-    # mentions, stage changes; the moves offered (no reasons: none of them needs one); the
-    # idle-timeout session save (savepoint, update, release)
-    with django_assert_num_queries(11):
+    # session, user, roles, unread mentions; the lead with its stage, persona and owners;
+    # activities, their mentions, stage changes; the moves offered (no reasons: none of them
+    # needs one); the idle-timeout session save (savepoint, update, release)
+    with django_assert_num_queries(12):
         response = client.get(url("lead_detail", lead))
     assert response.status_code == 200
     assert response.content.decode().count('class="entry ') == min(entries + 1, 30)
@@ -376,6 +376,7 @@ def edit_data(lead: Lead, **changes: object) -> dict[str, object]:
         "campaign": lead.campaign,
         "persona": lead.persona_id or "",
         "expected_value": lead.expected_value,
+        "expected_close_date": lead.expected_close_date or "",
     }
     return data | changes
 

@@ -65,7 +65,7 @@ def test_the_author_and_unknown_names_are_never_mentioned(
     assert not Mention.objects.exists()
 
 
-def test_the_mentioned_colleague_sees_it_and_it_becomes_seen(
+def test_the_mentioned_colleague_sees_it_and_reading_the_page_changes_nothing(
     client: Client, marketer: User, sam: User, lead: Lead
 ) -> None:
     client.force_login(marketer)
@@ -77,15 +77,113 @@ def test_the_mentioned_colleague_sees_it_and_it_becomes_seen(
 
     assert first.status_code == 200
     body = first.content.decode()
-    activity = Activity.objects.get()
-    assert f'href="{reverse("lead_detail", args=[lead.pk])}#entry-activity-{activity.pk}"' in body
-    assert ">Ada Lovelace</a>" in body
+    mention = Mention.objects.get()
+    assert f'action="{reverse("mention_open", args=[mention.pk])}"' in body
+    assert ">Ada Lovelace</button>" in body
     assert "<strong>Maria" in body
     assert '<strong class="at-mention">@sam</strong> please call &lt;today&gt;' in body
     assert 'class="mention unseen"' in body
-    assert Mention.objects.get().seen_at is not None
-    assert 'class="mention unseen"' not in again.content.decode()
-    assert 'class="mention"' in again.content.decode()
+    assert Mention.objects.get().seen_at is None
+    assert 'class="mention unseen"' in again.content.decode()
+
+
+def test_opening_a_mention_marks_it_seen_and_goes_to_its_note(
+    client: Client, marketer: User, sam: User, lead: Lead
+) -> None:
+    opened, other = mention_many(lead, marketer, sam, 2)
+    client.force_login(sam)
+
+    response = client.post(reverse("mention_open", args=[opened.pk]))
+    page = client.get(reverse("mentions")).content.decode()
+
+    lead_url = reverse("lead_detail", args=[lead.pk])
+    assert response.status_code == 302
+    assert response["Location"] == f"{lead_url}#entry-activity-{opened.activity_id}"
+    opened.refresh_from_db()
+    other.refresh_from_db()
+    assert opened.seen_at is not None
+    assert other.seen_at is None
+    assert f'href="{lead_url}#entry-activity-{opened.activity_id}"' in page
+    assert page.count('class="mention unseen"') == 1
+
+
+def test_nobody_opens_another_person_s_mention(
+    client: Client, marketer: User, sam: User, sales_rep: User, lead: Lead
+) -> None:
+    [mention] = mention_many(lead, marketer, sam, 1)
+    client.force_login(sales_rep)
+
+    response = client.post(reverse("mention_open", args=[mention.pk]))
+
+    assert response.status_code == 404
+    mention.refresh_from_db()
+    assert mention.seen_at is None
+
+
+def test_mark_all_as_read_marks_what_the_page_showed(
+    client: Client, marketer: User, sam: User, lead: Lead
+) -> None:
+    shown = mention_many(lead, marketer, sam, 3)
+    client.force_login(sam)
+    page = client.get(reverse("mentions")).content.decode()
+    up_to = page.split('name="up_to" value="')[1].split('"')[0]
+    [written_since] = mention_many(lead, marketer, sam, 1)
+
+    response = client.post(reverse("mentions_mark_seen"), {"up_to": up_to}, follow=True)
+
+    assert up_to == str(shown[-1].pk)
+    assert response.redirect_chain == [(reverse("mentions"), 302)]
+    assert "3 mentions marked as read." in response.content.decode()
+    assert all(Mention.objects.get(pk=m.pk).seen_at is not None for m in shown)
+    written_since.refresh_from_db()
+    assert written_since.seen_at is None
+    assert response.content.decode().count('class="mention unseen"') == 1
+
+
+def test_mark_all_as_read_without_a_bound_marks_every_mention(
+    client: Client, marketer: User, sam: User, lead: Lead
+) -> None:
+    mention_many(lead, marketer, sam, 2)
+    client.force_login(sam)
+
+    client.post(reverse("mentions_mark_seen"), {"up_to": "not a number"})
+
+    assert not Mention.objects.filter(seen_at__isnull=True).exists()
+
+
+def test_marking_needs_a_post_with_the_csrf_token(marketer: User, sam: User, lead: Lead) -> None:
+    [mention] = mention_many(lead, marketer, sam, 1)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(sam)
+
+    refused = [
+        browser.get(reverse("mentions_mark_seen")).status_code,
+        browser.get(reverse("mention_open", args=[mention.pk])).status_code,
+        browser.post(reverse("mentions_mark_seen")).status_code,
+        browser.post(reverse("mention_open", args=[mention.pk])).status_code,
+    ]
+
+    assert refused == [405, 405, 403, 403]
+    mention.refresh_from_db()
+    assert mention.seen_at is None
+
+
+def test_the_menu_counts_unseen_mentions(
+    client: Client, marketer: User, sam: User, lead: Lead
+) -> None:
+    mentions = mention_many(lead, marketer, sam, 3)
+    client.force_login(sam)
+
+    before = client.get(reverse("home")).content.decode()
+    client.post(reverse("mention_open", args=[mentions[0].pk]))
+    after = client.get(reverse("home")).content.decode()
+    client.post(reverse("mentions_mark_seen"))
+    none_left = client.get(reverse("home")).content.decode()
+
+    unread = '<span class="visually-hidden"> unread</span>'
+    assert f'<span class="nav-count">3{unread}</span>' in before
+    assert f'<span class="nav-count">2{unread}</span>' in after
+    assert "nav-count" not in none_left
 
 
 def test_each_person_sees_only_their_own_mentions(
@@ -128,8 +226,8 @@ def test_the_mentions_page_s_query_count_does_not_grow(
     mention_many(lead, marketer, sam, count)
     client.force_login(sam)
 
-    # session, user, roles; the mentions with their notes, leads and authors; marking them
-    # seen; the idle-timeout session save (savepoint, update, release)
+    # session, user, roles; the mentions with their notes, leads and authors; the unseen count
+    # of the menu; the idle-timeout session save (savepoint, update, release)
     with django_assert_num_queries(8):
         response = client.get(reverse("mentions"))
     assert response.status_code == 200

@@ -121,10 +121,11 @@ def test_the_move_panel_adds_one_query_for_reasons_only_when_a_move_needs_them(
 ) -> None:
     client.force_login(sales_rep)
     client.get(reverse("lead_detail", args=[sql.pk]))
-    # session, user, roles; the lead; activities (none, so no mentions query), stage changes;
-    # the first-touch clock (the claim, the first touch); the moves offered and the reasons of
-    # lost and recycle (the session was saved by the page before: it is not written again)
-    with django_assert_num_queries(10):
+    # session, user, roles, unread mentions; the lead; activities (none, so no mentions
+    # query), stage changes; the first-touch clock (the claim, the first touch); the moves
+    # offered and the reasons of lost and recycle (the session was saved by the page before:
+    # it is not written again)
+    with django_assert_num_queries(11):
         client.get(reverse("lead_detail", args=[sql.pk]))
 
 

@@ -176,9 +176,9 @@ def test_the_list_s_query_count_does_not_grow_with_personas_or_leads(
         LeadFactory.create_batch(2, persona=persona)
     client.force_login(sales_rep)
 
-    # session, user, roles; the personas with their lead counts;
+    # session, user, roles, unread mentions; the personas with their lead counts;
     # the idle-timeout session save (savepoint, update, release)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(LIST)
     assert response.status_code == 200
     assert len(response.context["personas"]) == count
@@ -263,9 +263,9 @@ def test_the_page_s_query_count_does_not_grow_with_leads(
         walk(lead, "mql", "sql", actor=sales_rep)
     client.force_login(marketer)
 
-    # session, user, roles; the persona; its conversion; its newest leads;
+    # session, user, roles, unread mentions; the persona; its conversion; its newest leads;
     # the idle-timeout session save (savepoint, update, release)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(reverse("persona_detail", args=[persona.pk]))
     assert response.status_code == 200
     assert len(response.context["leads"]) == min(leads, 20)

@@ -339,3 +339,29 @@ def test_personas_have_every_field_filled() -> None:
             persona.typical_job_titles,
         ]
         assert all(fields), persona.name
+
+
+def test_every_demo_opportunity_has_the_close_date_its_move_required() -> None:
+    seed_demo(lead_count=200, now=NOW)
+    made_opportunities = Lead.objects.filter(stage_changes__to_stage__slug="opportunity").distinct()
+    moved_at = (
+        StageChange.objects.filter(lead=OuterRef("pk"), to_stage__slug="opportunity")
+        .order_by("-at", "-id")
+        .values("at")[:1]
+    )
+
+    closes = list(
+        made_opportunities.annotate(moved_at=Subquery(moved_at)).values_list(
+            "moved_at", "expected_close_date"
+        )
+    )
+
+    assert Lead.objects.filter(stage__slug="opportunity").exists()
+    assert all(
+        timedelta(days=14) <= close - moved.date() <= timedelta(days=90) for moved, close in closes
+    ), closes
+    assert (
+        not Lead.objects.exclude(stage_changes__to_stage__slug="opportunity")
+        .filter(expected_close_date__isnull=False)
+        .exists()
+    )

@@ -158,7 +158,7 @@ def test_run_demo_serves_the_demo_and_stops_every_process(
         "HTTPS": "false",
         "DATA_DIR": str(tmp_path),
     }
-    for name in ("DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL"):
+    for name in ("DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL", "SITE_URL"):
         env.pop(name, None)
     command = subprocess.Popen(
         [sys.executable, "manage.py", "run_demo", "--port", str(port)],
@@ -176,6 +176,8 @@ def test_run_demo_serves_the_demo_and_stops_every_process(
         with urllib.request.urlopen(f"{base_url}/accounts/login/", timeout=10) as response:
             login_page = response.read().decode()
         started = psutil.Process(command.pid).children(recursive=True)
+        # No SITE_URL was given: web, worker and beat link to where web serves.
+        site_urls = {process.environ().get("SITE_URL") for process in started}
         home = _log_in(base_url, "maria", DEMO_PASSWORD)
         killed = _kill_child(command, "worker")
         restarted = _wait_for_child(command, "worker", other_than=killed)
@@ -187,6 +189,8 @@ def test_run_demo_serves_the_demo_and_stops_every_process(
     printed = output.text()
 
     assert "Log in to smarketing" in login_page
+    assert site_urls == {f"http://localhost:{port}"}
+    assert f"Links in email and website forms use http://localhost:{port}" in output
     assert restarted.pid != killed, "the killed worker was started again"
     assert "Log in to smarketing" in still_served, "web kept serving while the worker was down"
     assert "worker exited with code" in printed

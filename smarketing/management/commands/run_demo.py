@@ -12,11 +12,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -30,6 +32,22 @@ HEALTHY_AFTER_SECONDS = 60.0
 # How long the welcome waits for the first page to answer, asking every POLL_SECONDS.
 SERVE_TIMEOUT_SECONDS = 120.0
 POLL_SECONDS = 0.25
+# Addresses that mean "this machine" to the person at it, who types localhost.
+LOCAL_HOSTS = frozenset({"127.0.0.1", "0.0.0.0", "::1", "::", "localhost"})  # noqa: S104
+
+
+def served_address(*, host: str, port: int) -> str:
+    """The address people open for the product served on host:port."""
+    shown = "localhost" if host in LOCAL_HOSTS else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
+def site_url(*, host: str, port: int, environ: Mapping[str, str]) -> str:
+    """SITE_URL as set, or else the address served on: the links of the website form's snippet
+    and of email must lead where the product answers."""
+    return environ.get("SITE_URL", "").strip() or served_address(host=host, port=port)
 
 
 @dataclass
@@ -57,6 +75,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
         started = time.monotonic()
+        # Web, worker and beat inherit it; the demo data built here links with it too.
+        os.environ["SITE_URL"] = settings.SITE_URL = site_url(
+            host=host, port=port, environ=os.environ
+        )
         call_command("migrate", interactive=False, verbosity=0)
         call_command("seed_demo", verbosity=1)
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -94,10 +116,11 @@ class Command(BaseCommand):
         ]
 
     def _print_welcome(self, *, host: str, port: int, seconds: float) -> None:
-        shown_host = "localhost" if host == "127.0.0.1" else host
+        address = served_address(host=host, port=port)
         lines = [
             "",
-            f"smarketing is running at http://{shown_host}:{port}/  (ready in {seconds:.1f} s)",
+            f"smarketing is running at {address}/  (ready in {seconds:.1f} s)",
+            f"Links in email and website forms use {settings.SITE_URL}",
             f"Demo logins (password: {DEMO_PASSWORD}):",
             *(f"  {user.username:<8} {user.full_name:<18} {user.role}" for user in DEMO_USERS),
             "Press Ctrl-C to stop web, worker and beat.",
