@@ -47,7 +47,13 @@ def cursor_from(request: HttpRequest) -> Cursor | None:
 @require_GET
 def lead_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = lead_for_page(pk)
-    return lead_page(request, lead, form=ActivityForm(), before=cursor_from(request))
+    return lead_page(
+        request,
+        lead,
+        form=ActivityForm(),
+        before=cursor_from(request),
+        open_move=request.GET.get("move", ""),
+    )
 
 
 @require_GET
@@ -134,10 +140,12 @@ def lead_page(
     refusal: str = "",
     move_form: MoveForm | None = None,
     move_refusal: str = "",
+    open_move: str = "",
     status: int = 200,
 ) -> HttpResponse:
     """The lead page, composed here alone: the lead, its clocks, the moves the person may make
-    and the timeline. `move_form` and `move_refusal` bring back a move that was refused."""
+    and the timeline. `move_form` and `move_refusal` bring back a move that was refused;
+    `open_move` (a stage id, from the board) opens the form of the move to that stage."""
     now = timezone.now()
     context = {
         "lead": lead,
@@ -152,6 +160,7 @@ def lead_page(
         "refusal": refusal,
         "moves": move_forms(moves_for(lead, request.user), bound=move_form),
         "move_refusal": move_refusal,
+        "open_move": int(open_move) if open_move.isdecimal() and len(open_move) < 19 else None,
         "can_reassign": can_reassign(request.user),
     }
     return render(request, "leads/detail.html", context, status=status)
