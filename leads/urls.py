@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from leads.views import capture, create, detail, mentions, moves, personas
+from leads.views import capture, create, detail, mentions, moves, people, personas
 from leads.views.list import lead_list
 
 # Each page of the leads app adds its routes here.
@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/move/", moves.lead_move, name="lead_move"),
     path("<int:pk>/reassign/", moves.lead_reassign, name="lead_reassign"),
     path("mentions/", mentions.mentions, name="mentions"),
+    path("mentions/people/", people.mention_people, name="mention_people"),
     path("new/", create.lead_create, name="lead_create"),
     path("personas/", personas.persona_list, name="persona_list"),
     path("personas/new/", personas.persona_create, name="persona_create"),
