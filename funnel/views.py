@@ -52,7 +52,12 @@ def lead_claim(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except Lead.DoesNotExist:
         raise Http404 from None
     except NotAllowed as refusal:
-        return render(request, "funnel/refused.html", {"message": refusal.message}, status=403)
+        context = {
+            "message": refusal.message,
+            "back_url": reverse("lead_detail", args=[pk]),
+            "back_label": _("Back to the lead"),
+        }
+        return render(request, "funnel/refused.html", context, status=403)
     except DomainError as refusal:
         messages.error(request, refusal.message)
         return redirect("mql_queue")

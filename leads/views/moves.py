@@ -64,7 +64,11 @@ def lead_reassign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET shows the form (htmx places it on the lead page); POST hands the lead over."""
     lead = lead_for_page(pk)
     if not can_reassign(request.user):
-        refused = {"message": REASSIGN_REFUSAL}
+        refused = {
+            "message": REASSIGN_REFUSAL,
+            "back_url": reverse("lead_detail", args=[lead.pk]),
+            "back_label": _("Back to %(name)s") % {"name": lead.full_name},
+        }
         return render(request, "funnel/refused.html", refused, status=403)
     form = ReassignForm(request.POST if request.method == "POST" else None, lead=lead)
     refusal, status = "", 200

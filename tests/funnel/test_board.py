@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.db import connection
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -355,6 +356,7 @@ def test_a_rep_claims_an_mql_by_dropping_it_on_sql(
 
     claim.assert_called_once_with(lead_id=lead.pk, rep=sales_rep)
     assert response.status_code == 200
+    assert isinstance(response, HttpResponse)
     assert f"It&#x27;s yours: {lead.full_name} is now in SQL." in response.content.decode()
     claimed = Lead.objects.get(pk=lead.pk)
     assert (claimed.stage.slug, claimed.sales_owner) == ("sql", sales_rep)
@@ -389,8 +391,10 @@ def test_a_lead_moved_into_a_full_column_is_shown_on_it(
     )
 
     with two_cards_each:
-        html = drop(client, lead, "working").content.decode()
+        dropped = drop(client, lead, "working")
         later = client.get(reverse("board")).content.decode()
+    assert isinstance(dropped, HttpResponse)
+    html = dropped.content.decode()
 
     working = html[html.index('data-column="working"') :].split("</section>")[0]
     assert f'id="card-{lead.pk}"' in working
