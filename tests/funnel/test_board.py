@@ -466,3 +466,25 @@ def test_the_nav_links_to_the_board(client: Client, sales_rep: User) -> None:
     client.force_login(sales_rep)
     page = client.get(reverse("home")).content.decode()
     assert f'href="{reverse("board")}"' in page
+
+
+def test_closed_columns_say_won_and_lost_rather_than_expected(
+    client: Client, funnel: Funnel, marketer: User, sales_rep: User
+) -> None:
+    funnel.lead_in("won", value="9000.00")
+    funnel.lead_in("lost")
+    funnel.lead_in("opportunity", value="5000.00")
+    client.force_login(marketer)
+
+    page = client.get(reverse("board")).content.decode()
+    home = client.get(reverse("home")).content.decode()
+
+    def sums(slug: str) -> str:
+        column = page[page.index(f'data-column="{slug}"') :]
+        return column[column.index('class="board-column-sums">') :].split("</p>")[0]
+
+    assert "1 lead · 9,000 won" in sums("won")
+    assert "1 lead · 0 lost" in sums("lost")
+    assert "1 lead · 5,000 expected" in sums("opportunity")
+    assert "9,000 won" in home
+    assert "9,000 expected" not in home
