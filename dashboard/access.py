@@ -23,3 +23,9 @@ def sees_mql_queue(user: User) -> bool:
 def sees_sales_work(user: User) -> bool:
     """Sales reps find their own pipeline first."""
     return Role.SALES in roles_of(user)
+
+
+def sees_goal_progress(user: User) -> bool:
+    """Managers, who set the revenue goal, find how it stands first (everyone sees it on the
+    dashboard)."""
+    return Role.MANAGERS in roles_of(user)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from dashboard.figures import Breakdown, Rate, Target
+from dashboard.figures import Breakdown, GoalProgress, Rate, Target
 from dashboard.selectors import Dashboard
 from funnel.models import ChangeKind, Stage, WellKnownStage
 from funnel.selectors import in_one_unit
@@ -346,6 +346,32 @@ class Headlines:
     claimed_in_time: Cell
     touched_in_time: Cell
     waiting_past_limit: Cell
+
+
+@dataclass(frozen=True)
+class GoalHeadlines:
+    """The goal's figures as the home page shows them, formatted as on the dashboard."""
+
+    won: Cell
+    goal: Cell
+    won_share: Cell
+    due_by_now: Cell
+    on_pace: bool
+    forecast: Cell
+    forecast_share: Cell
+
+
+def goal_headlines(progress: GoalProgress) -> GoalHeadlines:
+    goal = progress.goal
+    return GoalHeadlines(
+        won=money(progress.won),
+        goal=money(goal.amount if goal else None),
+        won_share=share(progress.share_of_goal),
+        due_by_now=money(progress.expected_by_now),
+        on_pace=progress.expected_by_now is None or progress.won >= progress.expected_by_now,
+        forecast=money(progress.forecast),
+        forecast_share=share(progress.forecast_share),
+    )
 
 
 def headlines(d: Dashboard) -> Headlines:

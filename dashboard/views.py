@@ -5,23 +5,29 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
-from dashboard.access import sees_marketing_work, sees_mql_queue, sees_sales_work
+from dashboard.access import (
+    sees_goal_progress,
+    sees_marketing_work,
+    sees_mql_queue,
+    sees_sales_work,
+)
 from dashboard.export import table_csv
 from dashboard.figures import MIN_SAMPLE
-from dashboard.selectors import dashboard
-from dashboard.tables import all_tables, chart_data, headlines
+from dashboard.selectors import current_goal, dashboard
+from dashboard.tables import all_tables, chart_data, goal_headlines, headlines
 from funnel.access import can_set_goals
 from funnel.forms import goal_periods
 from funnel.models import PeriodKind, Team
 from funnel.periods import Period, parse_period, period_containing
-from funnel.selectors import stage_summaries, unclaimed_mql_queue
+from funnel.selectors import rep_day, stage_summaries, unclaimed_mql_queue
 from leads.selectors import recent_leads_owned_by
 
 
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each person's starting point: the shared funnel, and what their role needs next."""
     user = request.user
-    context: dict[str, object] = {"funnel": stage_summaries()}
+    now = timezone.now()
+    context: dict[str, object] = {"funnel": stage_summaries(), "now": now}
     if sees_marketing_work(user):
         context["my_marketing_funnel"] = stage_summaries(marketing_owner=user)
         context["my_recent_leads"] = recent_leads_owned_by(marketer=user)
@@ -29,6 +35,11 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         context["mql_queue"] = unclaimed_mql_queue()
     if sees_sales_work(user):
         context["my_sales_funnel"] = stage_summaries(sales_owner=user, teams=[Team.SALES])
+        context["my_day"] = rep_day(rep=user, now=now)
+    if sees_goal_progress(user):
+        standing = current_goal(now=now)
+        context["goal"] = standing
+        context["goal_figures"] = goal_headlines(standing.progress)
     return render(request, "dashboard/home.html", context)
 
 

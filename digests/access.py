@@ -29,9 +29,10 @@ def digest_role(roles: Iterable[Role]) -> DigestRole | None:
 
 
 def can_read(user: User, digest: Digest) -> bool:
-    """A digest is its person's own; managers look at others' only by emailing a preview to
-    themselves. Refused as not found, so that nobody learns whose digests exist."""
-    return digest.user_id == user.pk
+    """A digest is its person's own; managers read anyone's, as the preview they asked for
+    (on the page or by email), to prepare the weekly meeting. Others are refused as not found,
+    so that nobody learns whose digests exist."""
+    return digest.user_id == user.pk or can_preview(user)
 
 
 def can_preview(user: User) -> bool:

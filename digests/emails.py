@@ -44,8 +44,11 @@ def digest_message(
         context = digest_context(digest) | {
             "preview": preview,
             "site": site,
-            "digest_url": absolute_url(reverse("digest_detail", args=[digest.week.isoformat()])),
-            "digests_url": absolute_url(reverse("digest_list")),
+            "digest_url": absolute_url(
+                reverse("person_digest", args=[digest.week.isoformat(), digest.user_id])
+                if preview
+                else reverse("digest_detail", args=[digest.week.isoformat()])
+            ),
         }
         subject = render_to_string("digests/email/subject.txt", context)
         text = render_to_string("digests/email/digest.txt", context)

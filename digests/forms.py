@@ -19,6 +19,10 @@ class PersonChoiceField(forms.ModelChoiceField[User]):
 
 
 class PreviewForm(forms.Form):
+    """Whose digest a manager wants to see, and where: on its page or in their inbox."""
+
+    ON_PAGE, BY_EMAIL = "page", "email"
+
     user = PersonChoiceField(
         label=_("Whose digest"),
         queryset=digest_recipients(),
@@ -28,3 +32,10 @@ class PreviewForm(forms.Form):
             "invalid_choice": _("That person gets no digest; pick someone from the list."),
         },
     )
+    # The button pressed; a request without one (a script's) asks for the email, as before.
+    show = forms.ChoiceField(
+        choices=[(ON_PAGE, _("Show it here")), (BY_EMAIL, _("Email it to me"))], required=False
+    )
+
+    def clean_show(self) -> str:
+        return self.cleaned_data["show"] or self.BY_EMAIL

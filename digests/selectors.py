@@ -90,6 +90,17 @@ def own_digest(*, user: User, week: str) -> Digest | None:
     return digest if digest is not None and can_read(user, digest) else None
 
 
+def readable_digest(*, reader: User, user_id: int, week: str) -> Digest | None:
+    """The digest of person `user_id` for the week `week` names, with its person, if `reader`
+    may read it (digests.access.can_read); None otherwise. One query."""
+    try:
+        monday = date.fromisoformat(week)
+    except ValueError:
+        return None
+    digest = Digest.objects.filter(user_id=user_id, week=monday).select_related("user").first()
+    return digest if digest is not None and can_read(reader, digest) else None
+
+
 def _hours(delta: timedelta) -> int:
     return max(int(delta / _HOUR), 0)
 

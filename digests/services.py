@@ -9,7 +9,7 @@ never email one person twice for one week.
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from django.db import IntegrityError, connection, transaction
@@ -29,6 +29,7 @@ from digests.selectors import (
     team_sections,
     week_of,
 )
+from digests.weeks import last_complete_week
 from smarketing.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -197,10 +198,27 @@ def send_preview(*, digest: Digest, to: User) -> None:
     digest_message(digest, recipient=to, preview=True).send()
 
 
+def build_recent_digests(*, weeks: int, now: datetime | None = None) -> int:
+    """Everyone's digests of the last `weeks` whole weeks that are missing, built as the Monday
+    job builds them but not emailed (they stay pending): so that a new installation filled with
+    demo data has digests to read at once. Returns how many were built."""
+    now = now or timezone.now()
+    newest = last_complete_week(now).first_day
+    mondays = [newest - timedelta(weeks=number) for number in range(weeks)]
+    built = 0
+    for person in digest_recipients():
+        existing = set(Digest.objects.filter(user=person).values_list("week", flat=True))
+        for monday in mondays:
+            if monday not in existing:
+                build_digest(user=person, week=monday, now=now)
+                built += 1
+    return built
+
+
 @transaction.atomic
 def build_preview(*, manager: User, user_id: int, week: date) -> Digest:
-    """The person's digest for `week`, built if need be, for `manager` to see by email
-    (digests.tasks.queue_preview sends it). Raises NotAllowed for anyone but a manager,
+    """The person's digest for `week`, built if need be, for `manager` to read on its page or
+    by email (digests.tasks.queue_preview sends it). Raises NotAllowed for anyone but a manager,
     NoDigestRole for a person without a digest, User.DoesNotExist for nobody."""
     require_preview(manager)
     person = digest_recipients().get(pk=user_id)

@@ -87,6 +87,8 @@ DEFAULT_TRANSITIONS: list[tuple[WellKnownStage, WellKnownStage, ChangeKind]] = [
     (WellKnownStage.NEW, WellKnownStage.WORKING, ChangeKind.MOVED),
     (WellKnownStage.NEW, WellKnownStage.MQL, ChangeKind.MOVED),
     (WellKnownStage.WORKING, WellKnownStage.MQL, ChangeKind.MOVED),
+    # Marketing closes a lead it cannot qualify, with a reason, rather than nurture it forever.
+    (WellKnownStage.WORKING, WellKnownStage.LOST, ChangeKind.LOST),
     (WellKnownStage.MQL, WellKnownStage.SQL, ChangeKind.CLAIMED),
     (WellKnownStage.MQL, WellKnownStage.WORKING, ChangeKind.RECYCLED),
     (WellKnownStage.SQL, WellKnownStage.OPPORTUNITY, ChangeKind.MOVED),

@@ -54,8 +54,13 @@ RECYCLE_NOTES: dict[str, tuple[str, ...]] = {
 }
 FALLBACK_RECYCLE_NOTE = "Sent back to Marketing for more nurturing before Sales tries again."
 
-# How many times Sales may send one lead back before it is left to nurture for good.
+# How many times Sales may send one lead back before Marketing closes it.
 MAX_RECYCLES = 2
+# The spread of the team's delays (see _hours): a team that keeps its agreement works most
+# leads well within the stages' time limits, and only a few run late.
+_STEADY = 0.35
+# Why Marketing closes a lead it could not qualify.
+NURTURE_LOST_REASONS = ("product-fit", "no-decision", "timing")
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,8 @@ class SalesRep:
     id: int
     claim_weight: float
     win_factor: float
+    # How long the rep takes over each step, against the team's usual pace.
+    pace: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -196,13 +203,14 @@ class _Walk:
     def journey(self, *, sales_owner_id: int | None) -> Journey:
         return Journey(moves=self.moves, sales_owner_id=sales_owner_id, touches=self.touches)
 
-    def touch(self, *, rep_id: int) -> None:
+    def touch(self, *, rep_id: int, pace: float = 1.0) -> None:
         """Most reps call or email soon after a claim; some late, a few never. Drawn from a
         generator of its own, so that the journeys stay what they were before touches."""
         rng = random.Random(int(self.moves[-1].at.timestamp()) * 31 + rep_id)
-        if rng.random() < 0.1:
+        if rng.random() < 0.05:
             return
-        at = self.moves[-1].at + timedelta(seconds=round(_hours(rng, median=6, spread=1.1)))
+        delay = _hours(rng, median=6 * pace, spread=1.1)
+        at = self.moves[-1].at + timedelta(seconds=round(delay))
         if at <= self.now:
             kind, body = rng.choice(FIRST_TOUCHES)
             self.touches.append(Touch(kind.value, rep_id, body, at))
@@ -262,20 +270,34 @@ def _recycle(rng: random.Random, walk: _Walk, funnel: DemoFunnel, rep_id: int, d
         kind=ChangeKind.RECYCLED,
         to_stage_id=funnel.working,
         actor_id=rep_id,
-        after_seconds=_days(rng, median=days, spread=0.6),
+        after_seconds=_days(rng, median=days, spread=_STEADY),
         reason_id=reason.id,
         note=note,
     )
 
 
-def _lose(rng: random.Random, walk: _Walk, funnel: DemoFunnel, rep_id: int, days: float) -> bool:
+def _lose(
+    rng: random.Random,
+    walk: _Walk,
+    funnel: DemoFunnel,
+    actor_id: int,
+    days: float,
+    reasons: Sequence[DemoReason] = (),
+) -> bool:
     return walk.move(
         kind=ChangeKind.LOST,
         to_stage_id=funnel.lost,
-        actor_id=rep_id,
-        after_seconds=_days(rng, median=days, spread=0.7),
-        reason_id=_pick_reason(rng, funnel.lost_reasons).id,
+        actor_id=actor_id,
+        after_seconds=_days(rng, median=days, spread=_STEADY),
+        reason_id=_pick_reason(rng, reasons or funnel.lost_reasons).id,
     )
+
+
+def _close_nurture(rng: random.Random, walk: _Walk, funnel: DemoFunnel, marketer_id: int) -> None:
+    """A lead that will not qualify is closed by its marketer within the nurture stage's month,
+    with a reason that says why, so that Working holds the leads still being nurtured."""
+    disqualified = [r for r in funnel.lost_reasons if r.slug in NURTURE_LOST_REASONS]
+    _lose(rng, walk, funnel, marketer_id, days=22, reasons=disqualified)
 
 
 def simulate_journey(
@@ -292,21 +314,38 @@ def simulate_journey(
 
     Marketing moves are made by `marketer_id`, sales moves by the rep who claimed the lead. Sales
     may reject an MQL or recycle a claimed lead to Working, after which it may qualify again and
-    be claimed by anyone.
+    be claimed by anyone; a lead left in Working is closed by Marketing within the month.
     The average rates are tuned so that about 40% of leads reach MQL, about 60% of MQLs are
     claimed and about 27% of SQLs are won, once the leads still in progress are counted.
+    The team is a healthy one: its moves come well within the stages' time limits, so that the
+    leads past a limit today are a handful, the real problems a demo should show.
     """
     walk = _Walk(funnel=funnel, created_at=created_at, now=now, actor_id=marketer_id)
-    if not (
-        rng.random() < 0.93
-        and walk.move(
-            kind=ChangeKind.MOVED,
-            to_stage_id=funnel.working,
-            actor_id=marketer_id,
-            after_seconds=_hours(rng, median=5, spread=1.0),
-        )
+    sales_owner_id = _walk_funnel(
+        rng, walk, funnel, marketer_id=marketer_id, reps=reps, propensity=propensity
+    )
+    if walk.moves[-1].to_stage_id == funnel.working:
+        _close_nurture(rng, walk, funnel, marketer_id)
+    return walk.journey(sales_owner_id=sales_owner_id)
+
+
+def _walk_funnel(
+    rng: random.Random,
+    walk: _Walk,
+    funnel: DemoFunnel,
+    *,
+    marketer_id: int,
+    reps: Sequence[SalesRep],
+    propensity: Propensity,
+) -> int | None:
+    """The lead's way down the funnel until it closes or waits; its sales owner at the end."""
+    if not walk.move(
+        kind=ChangeKind.MOVED,
+        to_stage_id=funnel.working,
+        actor_id=marketer_id,
+        after_seconds=_hours(rng, median=5, spread=1.0),
     ):
-        return walk.journey(sales_owner_id=None)
+        return None
 
     rep_weights = [rep.claim_weight for rep in reps]
     for recycles in range(MAX_RECYCLES + 1):
@@ -318,18 +357,18 @@ def simulate_journey(
                 kind=ChangeKind.MOVED,
                 to_stage_id=funnel.mql,
                 actor_id=marketer_id,
-                after_seconds=_days(rng, median=9, spread=0.8),
+                after_seconds=_days(rng, median=9, spread=0.6),
             )
         ):
-            return walk.journey(sales_owner_id=None)
+            return None
 
-        # MQL -> SQL: most claims come within hours, some take days, some never come; the
-        # waiting queue on the dashboard is made of those.
+        # MQL -> SQL: most claims come within hours, some take a day or two; the waiting
+        # queue on the dashboard is made of the recent ones.
         rep = rng.choices(reps, weights=rep_weights)[0]
         claim_delay = (
             _hours(rng, median=4, spread=1.0)
-            if rng.random() < 0.7
-            else _days(rng, median=4, spread=0.9)
+            if rng.random() < 0.8
+            else _days(rng, median=1.5, spread=_STEADY)
         )
         claimed = rng.random() < 0.7
         if not (
@@ -341,51 +380,46 @@ def simulate_journey(
                 after_seconds=claim_delay,
             )
         ):
-            # Sales turns most unwanted MQLs back to Marketing within days; only the recent
+            # Sales turns unwanted MQLs back to Marketing within a day or two; only the recent
             # ones, whose answer would lie in the future, are still waiting in the queue.
-            if (
-                not claimed
-                and recycles < MAX_RECYCLES
-                and rng.random() < 0.8
-                and _recycle(rng, walk, funnel, rep.id, days=3)
-            ):
+            if not claimed and _recycle(rng, walk, funnel, rep.id, days=1.5):
                 continue
-            return walk.journey(sales_owner_id=None)
-        walk.touch(rep_id=rep.id)
+            return None
+        walk.touch(rep_id=rep.id, pace=rep.pace)
 
         may_recycle = recycles < MAX_RECYCLES
-        outcome = _discover(rng, walk, funnel, rep.id, may_recycle=may_recycle)
+        outcome = _discover(rng, walk, funnel, rep, may_recycle=may_recycle)
         if outcome == "recycled" or (
             outcome == "opportunity"
             and _decide_deal(
                 rng,
                 walk,
                 funnel,
-                rep.id,
+                rep,
                 won_chance=0.5 * propensity.win * rep.win_factor,
                 may_recycle=may_recycle,
             )
         ):
             continue
-        return walk.journey(sales_owner_id=rep.id)
-    return walk.journey(sales_owner_id=None)
+        return rep.id
+    return None
 
 
 def _discover(
-    rng: random.Random, walk: _Walk, funnel: DemoFunnel, rep_id: int, *, may_recycle: bool
+    rng: random.Random, walk: _Walk, funnel: DemoFunnel, rep: SalesRep, *, may_recycle: bool
 ) -> Literal["recycled", "opportunity", "ended"]:
-    """SQL: discovery leads to an opportunity, back to Marketing, or out."""
-    roll = rng.random()
+    """SQL: discovery leads, within days, to an opportunity, back to Marketing, or out."""
+    roll, days = rng.random(), 1.5 * rep.pace
     if roll < 0.15 and may_recycle:
-        return "recycled" if _recycle(rng, walk, funnel, rep_id, days=6) else "ended"
+        return "recycled" if _recycle(rng, walk, funnel, rep.id, days=days) else "ended"
     if roll < 0.30:
-        _lose(rng, walk, funnel, rep_id, days=8)
+        _lose(rng, walk, funnel, rep.id, days=days)
         return "ended"
-    if roll > 0.95 or not walk.move(
+    if not walk.move(
         kind=ChangeKind.MOVED,
         to_stage_id=funnel.opportunity,
-        actor_id=rep_id,
-        after_seconds=_days(rng, median=5, spread=0.7),
+        actor_id=rep.id,
+        after_seconds=_days(rng, median=days, spread=_STEADY),
     ):
         return "ended"
     return "opportunity"
@@ -395,7 +429,7 @@ def _decide_deal(
     rng: random.Random,
     walk: _Walk,
     funnel: DemoFunnel,
-    rep_id: int,
+    rep: SalesRep,
     *,
     won_chance: float,
     may_recycle: bool,
@@ -406,14 +440,14 @@ def _decide_deal(
         walk.move(
             kind=ChangeKind.WON,
             to_stage_id=funnel.won,
-            actor_id=rep_id,
-            after_seconds=_days(rng, median=21, spread=0.6),
+            actor_id=rep.id,
+            after_seconds=_days(rng, median=21 * rep.pace, spread=_STEADY),
         )
         return False
     if roll < 0.9 or not may_recycle:
-        _lose(rng, walk, funnel, rep_id, days=25)
+        _lose(rng, walk, funnel, rep.id, days=25 * rep.pace)
         return False
-    return _recycle(rng, walk, funnel, rep_id, days=20)
+    return _recycle(rng, walk, funnel, rep.id, days=20 * rep.pace)
 
 
 def ensure_demo_goals(*, now: datetime) -> list[RevenueGoal]:

@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Expression, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, Expression, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import ngettext
 
 from accounts.models import User
 from funnel.access import can_make_move
 from funnel.models import ChangeKind, Reason, Stage, StageChange, Team, Transition, WellKnownStage
+from funnel.periods import local_midnight
 from funnel.rollup import owned_stage_totals, owner_stage_totals, stage_totals
 from leads.models import Activity, ActivityKind, Lead
 from smarketing.pagination import Keyset, paginate
@@ -310,3 +311,87 @@ def first_touch_clock(lead: Lead, *, now: datetime) -> FirstTouchClock | None:
         due_at=due,
         late=due is not None and (first_touch or now) > due,
     )
+
+
+# How many leads each list of a rep's day shows; the lead list has the rest.
+DAY_LIST_LIMIT = 8
+
+
+@dataclass(frozen=True)
+class DueLead(LeadInStage):
+    """A lead on a rep's list for the day, with the moment its clock runs or ran out: the
+    first touch's, the stage's time limit, or the expected close. `past_sla` says it has."""
+
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RepDay:
+    """What a sales rep starts the day with. Each list holds at most DAY_LIST_LIMIT leads;
+    `more_*` says there are others (the lead list, filtered, shows them all)."""
+
+    untouched: list[DueLead]
+    late: list[DueLead]
+    opportunities: list[DueLead]
+    more_untouched: bool
+    more_late: bool
+    more_opportunities: bool
+
+
+def rep_day(*, rep: User, now: datetime, limit: int = DAY_LIST_LIMIT) -> RepDay:
+    """The rep's claimed leads still waiting for a first touch (oldest claim first), their
+    leads past their stage's time limit (longest in stage first) and their open opportunities
+    by expected close date (soonest first, undated last). Four queries, whatever the number
+    of leads: the stages, then one per list."""
+    stages = list(Stage.objects.all())
+    mine = Lead.objects.filter(sales_owner=rep).select_related("stage")
+    touched = Activity.objects.filter(
+        lead=OuterRef("pk"),
+        author=OuterRef("sales_owner"),
+        kind__in=TOUCHES,
+        created_at__gte=OuterRef("stage_entered_at"),
+    )
+    # In the stage a claim leads to, the claim's time is the time the lead entered it.
+    claimed_into = [stage for stage in stages if stage.first_touch_hours is not None]
+    untouched, more_untouched = _first(
+        mine.filter(stage__in=claimed_into)
+        .exclude(Exists(touched))
+        .order_by("stage_entered_at", "id"),
+        limit,
+    )
+    late_condition = past_limit(stages, now=now)
+    late, more_late = _first(
+        mine.filter(late_condition or Q(pk__in=[])).order_by("stage_entered_at", "id"), limit
+    )
+    opportunities, more_opportunities = _first(
+        mine.filter(stage__slug=WellKnownStage.OPPORTUNITY).order_by(
+            F("expected_close_date").asc(nulls_last=True), "stage_entered_at", "id"
+        ),
+        limit,
+    )
+    return RepDay(
+        untouched=[_due(lead, hours=lead.stage.first_touch_hours, now=now) for lead in untouched],
+        late=[_due(lead, hours=lead.stage.sla_hours, now=now) for lead in late],
+        opportunities=[_close_due(lead, now=now) for lead in opportunities],
+        more_untouched=more_untouched,
+        more_late=more_late,
+        more_opportunities=more_opportunities,
+    )
+
+
+def _first(leads: QuerySet[Lead], limit: int) -> tuple[list[Lead], bool]:
+    """The first `limit` leads, and whether there are more. One query."""
+    rows = list(leads[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def _due(lead: Lead, *, hours: int | None, now: datetime) -> DueLead:
+    due_at = None if hours is None else lead.stage_entered_at + timedelta(hours=hours)
+    return DueLead(lead=lead, past_sla=due_at is not None and now > due_at, due_at=due_at)
+
+
+def _close_due(lead: Lead, *, now: datetime) -> DueLead:
+    """An opportunity is overdue once its expected close date has passed (local time)."""
+    close = lead.expected_close_date
+    due_at = local_midnight(close + timedelta(days=1)) if close is not None else None
+    return DueLead(lead=lead, past_sla=due_at is not None and now >= due_at, due_at=due_at)

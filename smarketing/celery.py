@@ -25,7 +25,7 @@ def _make_file_broker_folders(sender: Celery, **kwargs: Any) -> None:
     """The broker in files (without REDIS_URL) needs its folders before anyone sends a task;
     made here rather than in the settings, which must have no side effects."""
     options = sender.conf.broker_transport_options or {}
-    if sender.conf.broker_url == "filesystem://":
+    if sender.conf.broker_url.startswith("filesystem://"):
         for key in ("data_folder_in", "control_folder"):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
 

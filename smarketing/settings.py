@@ -273,7 +273,8 @@ STORAGES = {
     },
 }
 
-# Email: SMTP when EMAIL_HOST is given, otherwise printed to the console.
+# Email: SMTP when EMAIL_HOST is given, otherwise printed to the console, decoded (as `make run`
+# shows it).
 _smtp_options = {
     "host": env.string("EMAIL_HOST", ""),
     "port": env.integer("EMAIL_PORT", 587, minimum=1),
@@ -286,7 +287,7 @@ MAILERS = {
     "default": (
         {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": _smtp_options}
         if _smtp_options["host"]
-        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        else {"BACKEND": "smarketing.mail.ReadableConsoleBackend"}
     )
 }
 # Where people reach the product, for links in email (no trailing slash needed).
@@ -306,7 +307,9 @@ REDIS_URL = env.string("REDIS_URL", "")
 if REDIS_URL and urlsplit(REDIS_URL).scheme not in {"redis", "rediss"}:
     raise env.SettingsError("REDIS_URL must look like redis://host:6379/0.")
 _broker_folder = DATA_DIR / "broker"
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# The files' "host" is named: without one, kombu warns that it defaults to localhost each time
+# it describes the connection (three times as a worker starts).
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if not REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {

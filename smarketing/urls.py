@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from leads.views.capture import capture
 from smarketing.health import healthz
+from smarketing.icons import favicon
 
 urlpatterns = [
     path("", include("dashboard.urls")),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("smarketing.api_urls")),
     path("healthz", healthz, name="healthz"),
+    # Pages name their icon with a <link>; tools that only ask for /favicon.ico find it too.
+    path("favicon.ico", favicon, name="favicon"),
     # Public: websites post their forms here (leads/views/capture.py says what guards it).
     path("capture/<str:key>", capture, name="capture"),
 ]

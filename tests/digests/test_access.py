@@ -21,11 +21,13 @@ def test_the_widest_role_decides_whose_agenda_a_digest_is() -> None:
     assert digest_role([]) is None
 
 
-def test_a_digest_is_read_by_its_person_only(marketer, manager) -> None:
+def test_a_digest_is_read_by_its_person_and_by_managers_only(marketer, manager, sales_rep) -> None:
     digest = Digest(user=marketer, week=date(2026, 11, 16), role=DigestRole.MARKETING)
 
     assert can_read(marketer, digest)
-    assert not can_read(manager, digest)
+    assert can_read(manager, digest)
+    assert not can_read(sales_rep, digest)
+    assert not can_read(UserFactory.create(roles=[Role.MARKETING]), digest)
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from kombu import Queue
 
 from accounts.models import User
 from accounts.roles import Role
@@ -105,7 +106,7 @@ def _empty_queue() -> None:
     """Drop what earlier tests of this process left on its queue (an outbox task sent after a
     commit, say), so that the worker counts only this test's tasks."""
     with celery_app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(celery_app.conf.task_default_queue)
+        Queue(celery_app.conf.task_default_queue)(connection.default_channel).purge()
 
 
 def _emails(folder: Path) -> list[EmailMessage]:

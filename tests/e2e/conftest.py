@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from playwright.sync_api import Page, ViewportSize
+
+from funnel.demo import ensure_demo_goals
+from leads.demo import seed_demo
+from leads.models import Lead
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The window the stories are told in, and their screenshots taken at.
@@ -73,3 +78,17 @@ def screenshot(page: Page) -> Screenshot:
         return path
 
     return take
+
+
+# Enough demo leads for every stage to hold some, MQLs waiting and lead pages with a history.
+DEMO_LEADS = 60
+
+
+@pytest.fixture
+def demo() -> Lead:
+    """The demo's team, goals and leads; returns a lead that went through several stages."""
+    seed_demo(lead_count=DEMO_LEADS)
+    ensure_demo_goals(now=timezone.now())
+    lead = Lead.objects.filter(stage__slug__in=["won", "opportunity"]).order_by("pk").first()
+    assert lead is not None, "the demo data has no lead past SQL"
+    return lead

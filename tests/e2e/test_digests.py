@@ -34,6 +34,7 @@ from tests.factories import UserFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 LAPTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def _a_busy_week(maria: User, sam: User) -> None:
@@ -128,7 +129,7 @@ def test_a_manager_emails_themselves_a_reps_digest_as_a_preview(
     )
     _a_busy_week(maria, sam)
     open_as(page, live_server, morgan, "/digests/")
-    preview = page.get_by_role("region", name="Send this week's digest of one person to yourself")
+    preview = page.get_by_role("region", name="See this week's digest of one person")
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         preview.get_by_label("Whose digest").select_option(label="Sam Whitaker")
@@ -171,3 +172,41 @@ def _show_as_a_mail_client_would(page: Page, email: EmailMultiAlternatives) -> N
     [(html, _mimetype)] = email.alternatives
     page.goto("about:blank")
     page.set_content(str(html))
+
+
+def test_a_manager_reads_a_reps_digest_on_its_page(
+    page: Page, live_server: LiveServer, screenshot: Screenshot, maria: User, sam: User
+) -> None:
+    page.set_viewport_size(LAPTOP)
+    morgan = UserFactory.create(
+        username="morgan", first_name="Morgan", last_name="Reyes", roles=[Role.MANAGERS]
+    )
+    _a_busy_week(maria, sam)
+    open_as(page, live_server, morgan, "/digests/")
+    preview = page.get_by_role("region", name="See this week's digest of one person")
+
+    preview.get_by_label("Whose digest").select_option(label="Sam Whitaker")
+    preview.get_by_role("button", name="Show it here").click()
+
+    week = last_complete_week(timezone.now()).first_day
+    expect(page).to_have_url(f"{live_server.url}/digests/{week.isoformat()}/people/{sam.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Sam Whitaker's digest")
+    expect(page.get_by_text("A preview: what Sam Whitaker reads, as a Sales rep.")).to_be_visible()
+    mine = page.get_by_role("region", name="Your week")
+    expect(mine.get_by_role("link", name="Ada Lovelace")).to_be_visible()
+    screenshot("digest-preview-page-laptop-en")
+    page.set_viewport_size(PHONE)
+    screenshot("digest-preview-page-phone-en")
+    assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    User.objects.filter(pk=morgan.pk).update(language="es")
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Resumen de Sam Whitaker")
+    screenshot("digest-preview-page-phone-es")
+    assert _to(morgan) == []
+    assert Digest.objects.get(user=sam).status == SendStatus.PENDING
+
+    # Without a digest of their own this week, the list says when the next one is built.
+    page.set_viewport_size(LAPTOP)
+    page.goto(f"{live_server.url}/digests/")
+    expect(page.locator(".empty").first).to_contain_text("08:00")
+    screenshot("digest-list-manager-laptop-es")

@@ -25,6 +25,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("new", "working"): {"marketer", "manager"},
     ("new", "mql"): {"marketer", "manager"},
     ("working", "mql"): {"marketer", "manager"},
+    ("working", "lost"): {"marketer", "manager"},
     ("mql", "sql"): {"owning rep", "other rep", "manager"},
     ("mql", "working"): {"marketer", "owning rep", "other rep", "manager"},
     ("sql", "opportunity"): {"owning rep", "manager"},

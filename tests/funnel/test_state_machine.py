@@ -95,6 +95,7 @@ class FunnelMachine(RuleBasedStateMachine):
             for number in range(LEADS)
         ]
         self.stages = {stage.pk: stage.slug for stage in Stage.objects.all()}
+        self._working_id = next(pk for pk, slug in self.stages.items() if slug == "working")
         self.stage_ids = {slug: pk for pk, slug in self.stages.items()}
         self.transitions: dict[tuple[int | None, int], str] = {
             (t.from_stage_id, t.to_stage_id): t.kind for t in Transition.objects.all()
@@ -339,7 +340,9 @@ class FunnelMachine(RuleBasedStateMachine):
                     (change.at - previous.at).total_seconds()
                 )
             slug = self.stages[lead.stage_id]
-            if slug in WITHOUT_SALES_OWNER:
+            # Marketing closes a lead it cannot qualify: lost, without a sales owner.
+            closed_by_marketing = slug == "lost" and last.from_stage_id == self._working_id
+            if slug in WITHOUT_SALES_OWNER or closed_by_marketing:
                 assert lead.sales_owner_id is None, f"{slug} lead has a sales owner"
             else:
                 assert slug in WITH_SALES_OWNER

@@ -3,6 +3,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
+from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import F, Model, OuterRef, Q, Subquery
@@ -10,9 +11,11 @@ from django.test import RequestFactory
 
 from accounts.models import User
 from accounts.roles import Role
+from digests.models import Digest, SendStatus
 from funnel.models import ChangeKind, Reason, ReasonKind, Stage, StageChange
+from funnel.selectors import past_limit, unclaimed_mql_queue
 from leads.demo import DEMO_PASSWORD, DEMO_PERSONAS, DEMO_USERS, seed_demo
-from leads.models import Lead, Persona
+from leads.models import Activity, Lead, Persona
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +26,7 @@ FUNNEL_MOVES = {
     (None, "new", ChangeKind.CREATED),
     ("new", "working", ChangeKind.MOVED),
     ("working", "mql", ChangeKind.MOVED),
+    ("working", "lost", ChangeKind.LOST),  # Marketing closes a lead it cannot qualify
     ("mql", "sql", ChangeKind.CLAIMED),
     ("sql", "opportunity", ChangeKind.MOVED),
     ("sql", "lost", ChangeKind.LOST),
@@ -99,6 +103,11 @@ def test_seeding_twice_leaves_identical_data() -> None:
     assert after_first["leads_lead"][0] == 80
     assert "Seeded 80 leads and" in first_output
     assert "Seeded 0 leads and 0 stage changes in" in second_output
+    # Every demo login's digests of the last four weeks, read the first time, not emailed.
+    assert "Built 24 digests of the last 4 weeks" in first_output
+    assert "Built 0 digests" in second_output
+    assert Digest.objects.filter(status=SendStatus.PENDING).count() == len(DEMO_USERS) * 4
+    assert mail.outbox == []
 
 
 def test_leads_option_adds_only_the_missing_leads() -> None:
@@ -110,7 +119,7 @@ def test_leads_option_adds_only_the_missing_leads() -> None:
     assert Lead.objects.count() == 150
     added_changes = StageChange.objects.count() - changes_before
     assert f"Seeded 90 leads and {added_changes} stage changes in" in output
-    assert run_seed_demo("--leads", "100").startswith("Seeded 0 leads")
+    assert "\nSeeded 0 leads" in run_seed_demo("--leads", "100")
     assert Lead.objects.count() == 150
 
 
@@ -220,14 +229,22 @@ def test_owners_make_the_moves_of_their_team() -> None:
     )
 
     assert not leads.exclude(marketing_owner__groups__name=Role.MARKETING).exists()
-    in_sales = leads.filter(stage__slug__in=["sql", "opportunity", "won", "lost"])
+    closed_by_marketing = StageChange.objects.filter(
+        kind=ChangeKind.LOST, from_stage__slug="working"
+    )
+    in_sales = leads.filter(stage__slug__in=["sql", "opportunity", "won", "lost"]).exclude(
+        stage_changes__in=closed_by_marketing
+    )
     assert in_sales.exists()
     assert not in_sales.exclude(sales_owner=F("claimed_by")).exists()
+    assert closed_by_marketing.exists()
+    assert not closed_by_marketing.filter(lead__sales_owner__isnull=False).exists()
     assert not leads.filter(
         stage__slug__in=["new", "working", "mql"], sales_owner__isnull=False
     ).exists()
     marketing_moves = StageChange.objects.filter(
-        kind__in=MARKETING_MOVES, to_stage__slug__in=["new", "working", "mql"]
+        Q(kind__in=MARKETING_MOVES, to_stage__slug__in=["new", "working", "mql"])
+        | Q(pk__in=closed_by_marketing)
     )
     assert not marketing_moves.exclude(actor=F("lead__marketing_owner")).exists()
     sales_moves = StageChange.objects.exclude(pk__in=marketing_moves)
@@ -245,15 +262,32 @@ def test_data_looks_like_a_real_company() -> None:
     assert 0.3 < reached["mql"] / 400 < 0.5
     assert 0.5 < reached["sql"] / reached["mql"] < 0.75
     assert 0.18 < reached["won"] / reached["sql"] < 0.4
-    waiting = leads.filter(stage__slug="mql", sales_owner__isnull=True)
-    assert waiting.filter(stage_entered_at__lt=NOW - timedelta(days=3)).exists()
-    assert waiting.filter(stage_entered_at__gt=NOW - timedelta(days=3)).exists()
+    assert leads.filter(stage__slug="mql", sales_owner__isnull=True).exists()
     won_values = leads.filter(stage__slug="won").values_list("expected_value", flat=True)
     assert all(1_000 <= value < 150_000 for value in won_values)
     assert max(won_values) >= 10_000
     assert leads.values("source").distinct().count() >= 8
     assert leads.filter(persona__isnull=True).exists()
     assert not leads.exclude(email__regex=r"^[a-z0-9.-]+\.[0-9]+@[a-z0-9-]+\.example$").exists()
+
+
+def test_the_demo_team_keeps_its_agreement_but_for_a_few_leads() -> None:
+    """Most leads are within their stage's time limit, so that the few marked late mean
+    something; the MQLs waiting for Sales came in within the last days."""
+    seed_demo(lead_count=400, now=NOW)
+    stages = list(Stage.objects.all())
+
+    late = Lead.objects.filter(past_limit(stages, now=NOW)).count()
+    queue = unclaimed_mql_queue()
+
+    assert 0 < late < 0.1 * Lead.objects.count()
+    assert queue.count > 0
+    assert queue.oldest_since is not None
+    assert NOW - queue.oldest_since < timedelta(days=3)
+    # Recent work: claims and first touches of the last two weeks, relative to now.
+    recent = NOW - timedelta(days=14)
+    assert StageChange.objects.filter(kind=ChangeKind.CLAIMED, at__gte=recent).exists()
+    assert Activity.objects.filter(created_at__gte=recent).exists()
 
 
 def test_demo_users_log_in_with_the_demo_password_and_have_their_roles() -> None:

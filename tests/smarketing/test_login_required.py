@@ -23,6 +23,8 @@ PUBLIC_ROUTES = {
     "openid_connect_login",
     "openid_connect_callback",
     "healthz",
+    # The site's icon, the same static file every page links to.
+    "favicon",
     "admin:login",
     # Website forms post leads here without an account; an unknown key is refused (404).
     "capture",

@@ -10,6 +10,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from contextlib import suppress
 from dataclasses import dataclass
 from types import FrameType
@@ -25,6 +27,9 @@ FIRST_RESTART_DELAY_SECONDS = 1.0
 MAX_RESTART_DELAY_SECONDS = 60.0
 # A child that ran this long before exiting is thought healthy: its next pause starts over.
 HEALTHY_AFTER_SECONDS = 60.0
+# How long the welcome waits for the first page to answer, asking every POLL_SECONDS.
+SERVE_TIMEOUT_SECONDS = 120.0
+POLL_SECONDS = 0.25
 
 
 @dataclass
@@ -57,6 +62,14 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         children = self._start_children(host=host, port=port)
         try:
+            # The address is printed once a page answers there, not when gunicorn is started:
+            # loading Django takes its workers seconds, during which the address refuses.
+            answered = _wait_until_serving(host=host, port=port, web=children[0])
+            if not answered:
+                self.stderr.write(
+                    f"The web server did not answer within {SERVE_TIMEOUT_SECONDS:.0f} s; "
+                    "its log above says why."
+                )
             self._print_welcome(host=host, port=port, seconds=time.monotonic() - started)
             self._wait_for_stop(children)
         finally:
@@ -91,6 +104,8 @@ class Command(BaseCommand):
             "",
         ]
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
+        # At once, also when the output is a pipe or a file rather than a terminal.
+        self.stdout.flush()
 
     def _wait_for_stop(self, children: list[Child]) -> None:
         stop_requested = False
@@ -130,6 +145,32 @@ class Command(BaseCommand):
         child.started_at, child.restart_at = now, None
         child.restart_delay = min(child.restart_delay * 2, MAX_RESTART_DELAY_SECONDS)
         self.stderr.write(f"{child.name} started again (pid {child.process.pid}).")
+
+
+def _wait_until_serving(*, host: str, port: int, web: Child) -> bool:
+    """Whether the web server answered a request for the health check (any HTTP status: it
+    says 503 while the broker is away, and still serves pages) before the timeout or before
+    it exited."""
+    url = f"http://{_connectable(host)}:{port}/healthz"
+    deadline = time.monotonic() + SERVE_TIMEOUT_SECONDS
+    while time.monotonic() < deadline and web.process.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return True
+        except urllib.error.HTTPError:
+            return True
+        except OSError:
+            time.sleep(POLL_SECONDS)
+    return False
+
+
+def _connectable(host: str) -> str:
+    """Where to reach a server bound to `host`: a wildcard address is reached on loopback."""
+    if host in {"", "0.0.0.0"}:  # noqa: S104 - compared with, not bound to
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
 
 
 def _stop_all(children: list[Child]) -> None:

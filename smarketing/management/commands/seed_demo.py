@@ -5,8 +5,12 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from dashboard.rollup import refresh_rollups
+from digests.services import build_recent_digests
 from funnel.demo import ensure_demo_goals
 from leads.demo import DEFAULT_BATCH_SIZE, DEFAULT_LEAD_COUNT, DEFAULT_SEED, seed_demo
+
+# The weeks of digests a demo starts with, so that the Digests pages have a history to read.
+DEMO_DIGEST_WEEKS = 4
 
 
 def _count(value: str) -> int:
@@ -62,6 +66,10 @@ class Command(BaseCommand):
             )
         # The dashboard's rollups would catch up within a minute; the demo should not wait.
         refresh_rollups()
+        # The digests read the rollups. Built, not emailed: the worker emails only the digests
+        # of the Mondays it is running on.
+        built = build_recent_digests(weeks=DEMO_DIGEST_WEEKS)
+        self.stdout.write(f"Built {built} digests of the last {DEMO_DIGEST_WEEKS} weeks")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {result.leads} leads and {result.stage_changes} stage changes "
