@@ -1,5 +1,7 @@
 """Searching leads by name, email or company: substrings in any case, and near misses."""
 
+import re
+
 import pytest
 from django.db import connection
 
@@ -131,5 +133,7 @@ def test_phone_and_owner_searches_stay_served_by_indexes(phones: dict[str, Lead]
     assert "Seq Scan" not in phone, phone
     assert phone.count("Bitmap Index Scan on lead_search_trgm") == 3, phone
     assert "Seq Scan" not in owner, owner
-    assert "Bitmap Index Scan on lead_marketing_owner_stage" in owner, owner
-    assert "Bitmap Index Scan on lead_sales_owner_stage" in owner, owner
+    # Whichever index on the owner the planner picks: each owner is an index scan of its own.
+    for column in ("marketing_owner_id", "sales_owner_id"):
+        scan = rf"Bitmap Index Scan on \S+[^\n]*\n\s+Index Cond: \({column} = "
+        assert re.search(scan, owner), owner
