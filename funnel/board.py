@@ -2,9 +2,10 @@
 leads that have waited longest in it as cards.
 
 A fixed number of queries, whatever the number of leads: one grouped query for the counts and
-sums, one query for the top cards of every stage. The API's board carries each card's whole lead
-(board_columns); the page's cards carry only what they show (board_page_columns), which spares
-building 560 model objects for 140 cards: 3 ms, as long as rendering them.
+sums, one query for the top cards of every stage (and, for the page, one for the moves a card
+may make from each column, which its keyboard menu offers). The API's board carries each card's
+whole lead (board_columns); the page's cards carry only what they show (board_page_columns),
+which spares building 560 model objects for 140 cards: 3 ms, as long as rendering them.
 """
 
 from collections.abc import Callable, Mapping
@@ -12,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from accounts.models import User
-from funnel.models import Stage
+from funnel.models import Stage, Transition
 from funnel.selectors import LeadInStage, stage_summaries
 from leads.models import Lead
 
@@ -55,6 +56,8 @@ class BoardColumn[Card: (BoardCard, ShownCard)]:
     count: int
     value: Decimal
     cards: list[Card]
+    # The stages a card of this column may be moved to, for the keyboard's "Move to" menu.
+    targets: tuple[Stage, ...] = ()
 
     @property
     def more(self) -> int:
@@ -62,8 +65,10 @@ class BoardColumn[Card: (BoardCard, ShownCard)]:
         return self.count - len(self.cards)
 
 
-def _top_leads(per_stage: int) -> QuerySet[Lead]:
-    """Up to `per_stage` leads of every stage, by stage and longest in the stage first.
+def _top_leads(per_stage: int, *, also: int | None = None) -> QuerySet[Lead]:
+    """Up to `per_stage` leads of every stage, by stage and longest in the stage first, and the
+    lead `also` wherever it stands (a lead just moved is the newest of its stage, and would
+    otherwise vanish from a full column).
 
     The top leads of each stage come from a LATERAL subquery that reads the
     (stage, stage_entered_at) index a few rows deep per stage: 5 ms at a million leads, where
@@ -75,7 +80,8 @@ def _top_leads(per_stage: int) -> QuerySet[Lead]:
         " ORDER BY stage_entered_at, id LIMIT %s) AS top",
         [per_stage],
     )
-    return Lead.objects.filter(pk__in=top_ids).order_by("stage_id", "stage_entered_at", "id")
+    shown = Q(pk__in=top_ids) if also is None else Q(pk__in=top_ids) | Q(pk=also)
+    return Lead.objects.filter(shown).order_by("stage_id", "stage_entered_at", "id")
 
 
 def _in_stage(stage: Stage, entered_at: datetime, now: datetime) -> tuple[timedelta, bool]:
@@ -107,10 +113,14 @@ _PERSON = ("id", "first_name", "last_name", "username")
 
 
 def shown_cards(
-    *, stages: Mapping[int, Stage], now: datetime, per_stage: int = CARDS_PER_STAGE
+    *,
+    stages: Mapping[int, Stage],
+    now: datetime,
+    per_stage: int = CARDS_PER_STAGE,
+    also: int | None = None,
 ) -> dict[int, list[ShownCard]]:
-    """The cards of top_cards, as plain values for the page. One query."""
-    rows = _top_leads(per_stage).values_list(
+    """The cards of top_cards (and lead `also`), as plain values for the page. One query."""
+    rows = _top_leads(per_stage, also=also).values_list(
         "id",
         "full_name",
         "company",
@@ -153,20 +163,36 @@ def _name(person: list[object], names: dict[int, str]) -> str:
 
 
 def _columns[Card: (BoardCard, ShownCard)](
-    cards_of: Callable[..., dict[int, list[Card]]], *, now: datetime, per_stage: int
+    cards_of: Callable[..., dict[int, list[Card]]],
+    *,
+    now: datetime,
+    per_stage: int,
+    targets: Mapping[int, tuple[Stage, ...]] | None = None,
+    **options: object,
 ) -> list[BoardColumn[Card]]:
     summaries = stage_summaries()
     stages = {summary.stage.pk: summary.stage for summary in summaries}
-    cards = cards_of(stages=stages, now=now, per_stage=per_stage)
+    cards = cards_of(stages=stages, now=now, per_stage=per_stage, **options)
     return [
         BoardColumn(
             stage=summary.stage,
             count=summary.count,
             value=summary.value,
             cards=cards.get(summary.stage.pk, []),
+            targets=(targets or {}).get(summary.stage.pk, ()),
         )
         for summary in summaries
     ]
+
+
+def move_targets() -> dict[int, tuple[Stage, ...]]:
+    """By stage id, the stages the funnel's allowed moves lead to from it, in funnel order.
+    One query. Whether a person may make a move is the service's to say on the drop."""
+    targets: dict[int, tuple[Stage, ...]] = {}
+    moves = Transition.objects.select_related("to_stage").order_by("to_stage__position")
+    for move in moves:
+        targets[move.from_stage_id] = (*targets.get(move.from_stage_id, ()), move.to_stage)
+    return targets
 
 
 def board_columns(
@@ -178,7 +204,8 @@ def board_columns(
 
 
 def board_page_columns(
-    *, now: datetime, per_stage: int = CARDS_PER_STAGE
+    *, now: datetime, per_stage: int = CARDS_PER_STAGE, also: int | None = None
 ) -> list[BoardColumn[ShownCard]]:
-    """board_columns with the cards as the page shows them. Two queries."""
-    return _columns(shown_cards, now=now, per_stage=per_stage)
+    """board_columns with the cards as the page shows them, each column with the stages its
+    cards may move to, and lead `also` on its column whatever its place. Three queries."""
+    return _columns(shown_cards, now=now, per_stage=per_stage, targets=move_targets(), also=also)

@@ -8,7 +8,9 @@ from django import forms
 from django.core.exceptions import BadRequest, ValidationError
 from django.db.models import QuerySet
 from django.http import QueryDict
-from django.utils.translation import gettext
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -118,6 +120,29 @@ def requested_move(data: QueryDict, *, lead: Lead, user: User) -> tuple[int, Mov
         raise BadRequest("to_stage must be a stage id") from None
     offered = (move for move in moves_for(lead, user) if move.to_stage.pk == to_stage_id)
     return to_stage_id, next(offered, None)
+
+
+def criteria_refusal(stage: str, missing: dict[str, str], links: dict[str, str]) -> SafeString:
+    """The refusal of a move whose entry criteria do not hold (EntryCriteriaNotMet's sentence),
+    with each missing field that has an address in `links` (by field name) as a link to it."""
+    named = format_html_join(
+        ", ",
+        "{}",
+        (
+            (format_html('<a href="{}">{}</a>', links[name], label) if name in links else label,)
+            for name, label in missing.items()
+        ),
+    )
+    sentence = ngettext(
+        "A lead enters %(stage)s only with: %(missing)s. Fill it in first.",
+        "A lead enters %(stage)s only with: %(missing)s. Fill them in first.",
+        len(missing),
+    )
+    return format_html(
+        conditional_escape(sentence).replace("%(stage)s", "{}").replace("%(missing)s", "{}"),
+        stage,
+        named,
+    )
 
 
 def claimed_message(lead: Lead) -> str:

@@ -1,6 +1,7 @@
 """Setting the revenue goals both teams answer to (managers only)."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -10,7 +11,7 @@ from accounts.models import User
 from audit.services import record_change, snapshot
 from funnel.access import SET_GOALS_REFUSAL, can_set_goals
 from funnel.models import PeriodKind, RevenueGoal
-from funnel.periods import Period
+from funnel.periods import Period, period_containing
 from smarketing.errors import Conflict, DomainError, NotAllowed
 
 
@@ -69,11 +70,43 @@ def _save(goal: RevenueGoal, period: Period) -> RevenueGoal:
     except IntegrityError as error:
         if getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) != _OVERLAP:
             raise
-        raise Conflict(
+        holder = _goal_holding(period, other_than=goal.pk)
+        raise GoalPeriodTaken(period, holder.pk if holder is not None else None) from error
+    return goal
+
+
+class GoalPeriodTaken(Conflict):
+    """Another goal of the same kind covers the period; `goal_id` is that goal (None if it
+    has been removed since)."""
+
+    code = "goal_period_taken"
+
+    def __init__(self, period: Period, goal_id: int | None) -> None:
+        super().__init__(
             _("There is already a goal for %(period)s; change that one instead.")
             % {"period": period.label}
-        ) from error
-    return goal
+        )
+        self.goal_id = goal_id
+
+
+def _goal_holding(period: Period, *, other_than: int | None) -> RevenueGoal | None:
+    overlapping = RevenueGoal.objects.filter(
+        kind=period.kind, starts_on__lt=period.end_day, ends_on__gt=period.first_day
+    )
+    return overlapping.exclude(pk=other_than).first() if other_than else overlapping.first()
+
+
+def first_free_period(*, today: date, kind: str = PeriodKind.QUARTER) -> Period:
+    """The period of `kind` containing `today`, or the first after it that no goal holds yet:
+    where a manager setting a goal most likely means to. Two years ahead at most, then today's.
+    One query."""
+    held = set(RevenueGoal.objects.filter(kind=kind).values_list("starts_on", flat=True))
+    current = period = period_containing(today, kind=kind)
+    for _step in range(9 if kind == PeriodKind.QUARTER else 25):
+        if period.first_day not in held:
+            return period
+        period = period_containing(period.end_day, kind=kind)
+    return current
 
 
 def _apply(goal: RevenueGoal, period: Period, terms: GoalTerms) -> None:

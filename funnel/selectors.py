@@ -159,10 +159,10 @@ class WaitingMql(LeadInStage):
 
     @property
     def margin_text(self) -> str:
-        """How far past the limit, or how much of it is left."""
+        """How far past the limit, or how much of it is left, in the unit of the wait."""
         if self.limit is None:
             return ""
-        return in_one_unit(abs(self.waited - self.limit))
+        return in_one_unit(abs(self.waited - self.limit), unit_of=self.waited)
 
 
 @dataclass(frozen=True)
@@ -186,14 +186,21 @@ def mql_queue_page(
     return MqlQueuePage(rows=rows, next_cursor=page.next_cursor)
 
 
-def in_one_unit(delta: timedelta) -> str:
-    """'45 minutes', '30 hours', '4 days': hours up to three days, because claim limits are
-    counted in hours."""
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
+def in_one_unit(delta: timedelta, *, unit_of: timedelta | None = None) -> str:
+    """'45 minutes', '30 hours', '4 days': hours up to three days, because limits are counted
+    in hours.
+
+    `unit_of`, the longer of two durations read together, writes `delta` in days too when both
+    are a day or more: "waiting 3 days, 2 days past the limit", not "3 days, 58 hours"."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    scale = minutes
+    if unit_of is not None and minutes >= 24 * 60:
+        # Days as soon as either reads in days; never "0 days" for a short margin.
+        scale = max(int(unit_of.total_seconds() // 60), minutes)
+    if scale < 60:
         return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
     hours = minutes // 60
-    if hours < 72:
+    if scale < 72 * 60:
         return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
     days = hours // 24
     return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}

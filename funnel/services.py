@@ -11,6 +11,7 @@ from typing import TypeGuard
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.roles import Role
@@ -63,12 +64,20 @@ class AlreadyClaimed(Conflict):
 class EntryCriteriaNotMet(DomainError):
     code = "entry_criteria_not_met"
 
-    def __init__(self, stage: Stage, missing: list[str]) -> None:
+    def __init__(self, stage: Stage, missing: dict[str, str]) -> None:
+        """`missing`: the label of each missing field, by the field's name."""
         super().__init__(
-            _("A lead enters %(stage)s only with: %(missing)s. Fill them in first.")
-            % {"stage": stage.shown_name, "missing": ", ".join(missing)}
+            ngettext(
+                "A lead enters %(stage)s only with: %(missing)s. Fill it in first.",
+                "A lead enters %(stage)s only with: %(missing)s. Fill them in first.",
+                len(missing),
+            )
+            % {"stage": stage.shown_name, "missing": ", ".join(missing.values())}
         )
-        self.missing = missing
+        self.missing = list(missing.values())
+        # The names and labels of the lead's fields to fill in, for a page to link to them.
+        self.fields = dict(missing)
+        self.stage_name = stage.name
 
 
 class DetailsRequired(DomainError):
@@ -239,12 +248,12 @@ def _is_money(value: Decimal | None) -> TypeGuard[Decimal]:
 
 def _check_entry_criteria(lead: Lead, stage: Stage) -> None:
     fields = [Lead._meta.get_field(name) for name in stage.required_fields]
-    missing = [
-        str(getattr(field, "verbose_name", field.name))
+    missing = {
+        field.name: str(getattr(field, "verbose_name", field.name))
         for field in fields
         # The column's own value (persona_id, not the persona): no query per related field.
         if getattr(lead, getattr(field, "attname", field.name), None) in (None, "", Decimal(0))
-    ]
+    }
     if missing:
         raise EntryCriteriaNotMet(stage, missing)
 

@@ -2,7 +2,7 @@
 it, and the board. The moves made from a lead's page are leads.views.moves."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from funnel.models import ChangeKind
 from funnel.selectors import mql_queue_page, unclaimed_mql_queue
 from funnel.services import claim_lead, move_lead
 from leads.models import Lead
+from smarketing.bounds import OBJECT_ID
 from smarketing.errors import DomainError, NotAllowed
 from smarketing.pagination import InvalidCursor
 
@@ -51,7 +52,12 @@ def lead_claim(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except Lead.DoesNotExist:
         raise Http404 from None
     except NotAllowed as refusal:
-        return render(request, "funnel/refused.html", {"message": refusal.message}, status=403)
+        context = {
+            "message": refusal.message,
+            "back_url": reverse("lead_detail", args=[pk]),
+            "back_label": _("Back to the lead"),
+        }
+        return render(request, "funnel/refused.html", context, status=403)
     except DomainError as refusal:
         messages.error(request, refusal.message)
         return redirect("mql_queue")
@@ -61,23 +67,32 @@ def lead_claim(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def board(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The funnel as a board for both teams. Without JavaScript it is read-only, with links;
-    with it, a card dropped on another column posts to board_move."""
-    return render(request, "funnel/board.html", _board(""))
+    """The funnel as a board for both teams. A card dropped on another column, or sent there
+    with its "Move to" menu (which works without JavaScript too), posts to board_move;
+    `moved` keeps a lead just moved on its column."""
+    return render(request, "funnel/board.html", _board("", moved=_lead_id(request.GET)))
 
 
 @require_POST
 def board_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """A card dropped on another column. The board comes back as it now is, with the service's
-    reason when it refused the move. A claim, or a move that needs details (a reason, a value
-    and close date, an amount), goes to the lead page's move form rather than guess them."""
+    """A card dropped on another column, or moved with its keyboard menu. The board comes back
+    as it now is, the card in view on its new column, with the service's reason when it
+    refused the move. An MQL dropped on the claim's stage is claimed, as from the queue. A move
+    that needs details (a reason, a value and close date, an amount) opens the lead page's
+    form of that move rather than guess them."""
     lead = get_object_or_404(Lead.objects.select_related("stage"), pk=pk)
     to_stage_id, move = requested_move(request.POST, lead=lead, user=request.user)
-    if move is not None and (move.needs_details or move.kind == ChangeKind.CLAIMED):
-        messages.info(request, _details_needed(lead, move.kind, move.to_stage.shown_name))
-        return HttpResponseClientRedirect(reverse("lead_detail", args=[lead.pk]) + "#moves")
+    if move is not None and move.needs_details:
+        messages.info(request, _details_needed(lead, move.to_stage.shown_name))
+        url = f"{reverse('lead_detail', args=[lead.pk])}?move={to_stage_id}#move-{to_stage_id}"
+        if not request.htmx:
+            return redirect(url)
+        return HttpResponseClientRedirect(url)
     try:
-        moved = move_lead(lead_id=lead.pk, to_stage_id=to_stage_id, actor=request.user)
+        if move is not None and move.kind == ChangeKind.CLAIMED:
+            moved = claim_lead(lead_id=lead.pk, rep=request.user)
+        else:
+            moved = move_lead(lead_id=lead.pk, to_stage_id=to_stage_id, actor=request.user)
     except DomainError as refusal:
         if not request.htmx:
             messages.error(request, refusal.message)
@@ -87,18 +102,26 @@ def board_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     done = moved_message(moved, move.kind if move is not None else ChangeKind.MOVED)
     if not request.htmx:
         messages.success(request, done)
-        return redirect("board")
-    return render(request, "funnel/_board.html", {**_board(""), "done": done})
+        return redirect(f"{reverse('board')}?moved={moved.pk}#card-{moved.pk}")
+    return render(request, "funnel/_board.html", {**_board("", moved=moved.pk), "done": done})
 
 
-def _board(refusal: str) -> dict[str, object]:
+def _board(refusal: str, *, moved: int | None = None) -> dict[str, object]:
     now = timezone.now()
-    return {"columns": board_page_columns(now=now), "now": now, "refusal": refusal}
+    columns = board_page_columns(now=now, also=moved)
+    return {"columns": columns, "now": now, "refusal": refusal, "moved": moved}
 
 
-def _details_needed(lead: Lead, kind: str, stage: str) -> str:
-    if kind == ChangeKind.CLAIMED:
-        return _("Claim %(name)s here, on the lead's page.") % {"name": lead.full_name}
+def _lead_id(query: QueryDict) -> int | None:
+    """The `moved` lead id of the board's address; anything else is no lead."""
+    try:
+        lead_id = int(query.get("moved", ""))
+    except ValueError:
+        return None
+    return lead_id if OBJECT_ID.minimum <= lead_id <= OBJECT_ID.maximum else None
+
+
+def _details_needed(lead: Lead, stage: str) -> str:
     return _("Moving %(name)s to %(stage)s takes a few details: fill them in below.") % {
         "name": lead.full_name,
         "stage": stage,

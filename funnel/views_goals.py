@@ -5,19 +5,43 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from funnel.access import SET_GOALS_REFUSAL, can_set_goals
 from funnel.forms import GoalForm, goal_period
-from funnel.goals import change_revenue_goal, delete_revenue_goal, set_revenue_goal
+from funnel.goals import (
+    GoalPeriodTaken,
+    change_revenue_goal,
+    delete_revenue_goal,
+    first_free_period,
+    set_revenue_goal,
+)
 from funnel.models import RevenueGoal
 from smarketing.errors import DomainError
 
 
 def _refused(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "funnel/refused.html", {"message": SET_GOALS_REFUSAL}, status=403)
+    context = {
+        "message": SET_GOALS_REFUSAL,
+        "back_url": reverse("dashboard"),
+        "back_label": _("Back to the dashboard"),
+    }
+    return render(request, "funnel/refused.html", context, status=403)
+
+
+def _taken(refusal: GoalPeriodTaken) -> str:
+    """The refusal of a period another goal holds, with a link to that goal."""
+    if refusal.goal_id is None:
+        return refusal.message
+    return format_html(
+        '{} <a href="{}">{}</a>',
+        refusal.message,
+        reverse("goal_edit", args=[refusal.goal_id]),
+        _("Open that goal"),
+    )
 
 
 @require_GET
@@ -34,7 +58,10 @@ def goal_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not can_set_goals(request.user):
         return _refused(request)
     today = timezone.localdate()
-    form = GoalForm(request.POST if request.method == "POST" else None, today=today)
+    if request.method == "POST":
+        form = GoalForm(request.POST, today=today)
+    else:
+        form = GoalForm(initial={"period": first_free_period(today=today).key}, today=today)
     return _save_goal(request, form, goal=None)
 
 
@@ -62,6 +89,8 @@ def _save_goal(
                     change_revenue_goal(
                         goal_id=goal.pk, actor=request.user, period=period, terms=form.terms()
                     )
+            except GoalPeriodTaken as taken:
+                refusal, status = _taken(taken), taken.http_status
             except DomainError as error:
                 refusal, status = error.message, error.http_status
             else:

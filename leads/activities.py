@@ -62,5 +62,18 @@ def mentioned_users(text: str, *, author: User) -> list[User]:
     return list(candidates.filter(username__iregex=_any_of(usernames)))
 
 
+def unknown_mentions(text: str) -> list[str]:
+    """The @names in `text` that are no active colleague's username, as written. One query,
+    none without an @name."""
+    written: dict[str, str] = {}
+    for name in MENTION.findall(text):
+        written.setdefault(name.lower(), name)
+    if not written:
+        return []
+    known = User.objects.filter(is_active=True, username__iregex=_any_of(set(written)))
+    found = {username.lower() for username in known.values_list("username", flat=True)}
+    return sorted((name for key, name in written.items() if key not in found), key=str.lower)
+
+
 def _any_of(usernames: set[str]) -> str:
     return "^(" + "|".join(re.escape(name) for name in sorted(usernames)) + ")$"

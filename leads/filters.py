@@ -25,7 +25,7 @@ class LeadFilterForm(forms.Form):
         label=_("Search"),
         required=False,
         max_length=200,
-        widget=forms.SearchInput(attrs={"placeholder": _("Name, email or company")}),
+        widget=forms.SearchInput(attrs={"placeholder": _("Name, email, company, phone or owner")}),
     )
     stage = forms.ChoiceField(label=_("Stage"), required=False)
     owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)

@@ -2,13 +2,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import active_members
-from leads.activities import NOTE_MAX_LENGTH
+from leads.activities import NOTE_MAX_LENGTH, unknown_mentions
 from leads.capture import CAPTURE_FORM_FIELDS, normalise_origin
 from leads.models import ActivityKind, CaptureForm, Lead, Persona
 from leads.normalise import is_text, normalise_email, single_line
@@ -76,13 +76,38 @@ class LeadForm(forms.ModelForm[Lead]):
             self.add_error(None, error)
 
 
+def validate_mentions(text: str) -> None:
+    """Refuse a note that @mentions nobody: the writer meant to tell someone, and would
+    otherwise believe they had."""
+    unknown = unknown_mentions(text)
+    if unknown:
+        raise ValidationError(
+            ngettext(
+                "Nobody here has the username %(names)s, so nobody would be told. Pick a "
+                "colleague from the list that opens when you type @, or write the name "
+                "without @.",
+                "Nobody here has the usernames %(names)s, so nobody would be told. Pick "
+                "colleagues from the list that opens when you type @, or write the names "
+                "without @.",
+                len(unknown),
+            )
+            % {"names": ", ".join(f"@{name}" for name in unknown)},
+            code="unknown_mention",
+        )
+
+
+# The note fields that @mention colleagues: the browser offers their names as one types @.
+MENTION_ATTRS = {"rows": 3, "data-mentions": ""}
+
+
 class NewLeadForm(LeadForm):
     note = forms.CharField(
         label=_("Note"),
         required=False,
         max_length=NOTE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs=MENTION_ATTRS),
         help_text=_("Anything Sales should know. Mention a colleague with @username."),
+        validators=[validate_mentions],
     )
 
 
@@ -111,9 +136,10 @@ class ActivityForm(forms.Form):
     body = forms.CharField(
         label=_("Text"),
         max_length=NOTE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs=MENTION_ATTRS),
         help_text=_("Mention a colleague with @username."),
         error_messages={"required": _("Write something before adding it.")},
+        validators=[validate_mentions],
     )
 
 

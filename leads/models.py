@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import Func, Q, Value
 from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -111,10 +111,20 @@ class Lead(models.Model):
     stage_entered_at = models.DateTimeField(_("in stage since"))
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    # What the lead list searches: one column, so one trigram index serves every search.
+    # What the lead list searches: one column, so one trigram index serves every search. The
+    # phone is there as written and as its digits alone, which a search typed any way finds.
     search_text = models.GeneratedField(
         expression=Concat(
-            "full_name", Value(" "), "email", Value(" "), "company", output_field=models.TextField()
+            "full_name",
+            Value(" "),
+            "email",
+            Value(" "),
+            "company",
+            Value(" "),
+            "phone",
+            Value(" "),
+            Func("phone", Value(r"\D"), Value(""), Value("g"), function="regexp_replace"),
+            output_field=models.TextField(),
         ),
         output_field=models.TextField(),
         db_persist=True,

@@ -193,7 +193,7 @@ class LeadFilters:
 def _filtered(filters: LeadFilters, *, options: LeadListOptions, now: datetime) -> Q:
     """The leads `filters` select: by their words, what they are, and when they came and moved."""
     return (
-        search_condition(filters.query)
+        search_condition(filters.query, owners=options.owners)
         & _what(filters, options=options)
         & _when(filters, options=options, now=now)
     )
@@ -236,9 +236,16 @@ def _when(filters: LeadFilters, *, options: LeadListOptions, now: datetime) -> Q
     return condition
 
 
-def lead_count(*, filters: LeadFilters, options: LeadListOptions, now: datetime) -> int:
-    """How many leads match: for a dashboard's drill-down, whose number the list must show."""
-    return Lead.objects.filter(_filtered(filters, options=options, now=now)).count()
+def lead_count(
+    *, filters: LeadFilters, options: LeadListOptions, now: datetime, at_most: int | None = None
+) -> int:
+    """How many leads match: exactly for a dashboard's drill-down, whose number the list must
+    show; up to `at_most` + 1 otherwise, so that a broad search never counts a million rows
+    (`at_most` + 1 reads "more than `at_most`")."""
+    matching = Lead.objects.filter(_filtered(filters, options=options, now=now))
+    if at_most is None:
+        return matching.count()
+    return matching.order_by().values("pk")[: at_most + 1].count()
 
 
 @dataclass(frozen=True)

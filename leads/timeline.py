@@ -258,5 +258,8 @@ def _change_sentence(change: StageChange) -> str:
             ChangeKind.RECYCLED: _("%(who)s recycled it to Marketing: %(reason)s"),
             ChangeKind.LOST: _("%(who)s marked it lost: %(reason)s"),
         }
+    if change.actor_id is None:
+        # Nobody did it by hand (a website form, an import): no "someone" to name.
+        sentences[ChangeKind.CREATED] = _("It entered the funnel in %(to)s")
     sentence = sentences.get(change.kind, _("%(who)s moved it from %(from)s to %(to)s"))
     return sentence % values

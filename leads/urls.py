@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from leads.views import capture, create, detail, mentions, moves, personas
+from leads.views import capture, create, detail, mentions, moves, people, personas
 from leads.views.list import lead_list
 
 # Each page of the leads app adds its routes here.
@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern] = [
     path("mentions/", mentions.mentions, name="mentions"),
     path("mentions/read/", mentions.mentions_mark_seen, name="mentions_mark_seen"),
     path("mentions/<int:pk>/open/", mentions.mention_open, name="mention_open"),
+    path("mentions/people/", people.mention_people, name="mention_people"),
     path("new/", create.lead_create, name="lead_create"),
     path("personas/", personas.persona_list, name="persona_list"),
     path("personas/new/", personas.persona_create, name="persona_create"),

@@ -1,6 +1,7 @@
 """A lead's page: its details, people and stage, and the one timeline both teams write on."""
 
 import copy
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest
@@ -15,14 +16,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from accounts.http import AuthenticatedHttpRequest
-from funnel.access import can_reassign
-from funnel.forms import MoveForm, move_forms
+from accounts.models import User
+from accounts.roles import Role, roles_of
+from funnel.access import can_claim, can_reassign
+from funnel.forms import MoveForm, criteria_refusal, move_forms
+from funnel.models import Team
 from funnel.selectors import first_touch_clock, moves_for
-from leads.access import EDIT_LEAD_REFUSAL, can_add_activity, can_edit_lead
+from leads.access import EDIT_LEAD_REFUSAL, can_add_activity, can_create_lead, can_edit_lead
 from leads.activities import add_activity
 from leads.forms import ActivityForm, LeadForm
 from leads.models import ActivityKind, Lead
-from leads.services import DuplicateLead, update_lead
+from leads.services import EDITABLE_FIELDS, DuplicateLead, update_lead
 from leads.timeline import (
     Cursor,
     activity_entry,
@@ -44,10 +48,50 @@ def cursor_from(request: HttpRequest) -> Cursor | None:
         raise BadRequest("invalid cursor") from None
 
 
+# The session key of a refused move, shown once on the lead page it came from.
+MOVE_REFUSAL = "lead_move_refusal"
+# What a move's form lets a person type, kept for the page that says why the move was refused.
+MOVE_DETAILS = ("to_stage", "reason", "note", "value", "close_date")
+
+
 @require_GET
 def lead_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = lead_for_page(pk)
-    return lead_page(request, lead, form=ActivityForm(), before=cursor_from(request))
+    refused = request.session.get(MOVE_REFUSAL)
+    if isinstance(refused, dict) and refused.get("lead") == lead.pk:
+        del request.session[MOVE_REFUSAL]
+        return _refused_move(request, lead, refused)
+    return lead_page(
+        request,
+        lead,
+        form=ActivityForm(),
+        before=cursor_from(request),
+        open_move=request.GET.get("move", ""),
+    )
+
+
+def _refused_move(
+    request: AuthenticatedHttpRequest, lead: Lead, refused: dict[str, Any]
+) -> HttpResponse:
+    """The lead page after a refused move: its reason (each missing field a link to where it is
+    filled in, for those who may edit the lead), and the move's form as it was typed."""
+    message: str = refused["message"]
+    if refused["missing"]:
+        links = (
+            {
+                name: f"{reverse('lead_edit', args=[lead.pk])}#id_{name}"
+                for name in refused["missing"]
+                if name in EDITABLE_FIELDS
+            }
+            if can_edit_lead(request.user, lead)
+            else {}
+        )
+        message = criteria_refusal(refused["stage"], refused["missing"], links)
+    move_form = None
+    if refused["typed"] is not None:
+        offered = [m for m in moves_for(lead, request.user) if m.to_stage.pk == refused["to_stage"]]
+        move_form = MoveForm(refused["typed"], move=offered[0]) if offered else None
+    return lead_page(request, lead, form=ActivityForm(), move_form=move_form, move_refusal=message)
 
 
 @require_GET
@@ -134,10 +178,12 @@ def lead_page(
     refusal: str = "",
     move_form: MoveForm | None = None,
     move_refusal: str = "",
+    open_move: str = "",
     status: int = 200,
 ) -> HttpResponse:
     """The lead page, composed here alone: the lead, its clocks, the moves the person may make
-    and the timeline. `move_form` and `move_refusal` bring back a move that was refused."""
+    and the timeline. `move_form` and `move_refusal` bring back a move that was refused;
+    `open_move` (a stage id, from the board) opens the form of the move to that stage."""
     now = timezone.now()
     context = {
         "lead": lead,
@@ -152,9 +198,24 @@ def lead_page(
         "refusal": refusal,
         "moves": move_forms(moves_for(lead, request.user), lead=lead, bound=move_form),
         "move_refusal": move_refusal,
+        "open_move": int(open_move) if open_move.isdecimal() and len(open_move) < 19 else None,
         "can_reassign": can_reassign(request.user),
+        **_after_qualifying(request.user, lead),
     }
     return render(request, "leads/detail.html", context, status=status)
+
+
+def _after_qualifying(user: User, lead: Lead) -> dict[str, object]:
+    """For a marketer looking at an MQL nobody has claimed: it waits for Sales, and what they
+    may do meanwhile (a note for Sales, another lead, or take it back to their own stages)."""
+    roles = roles_of(user)
+    marketer = Role.MARKETING in roles and not roles & {Role.SALES, Role.MANAGERS}
+    waiting = lead.stage.team == Team.BOTH and lead.sales_owner_id is None and not can_claim(user)
+    return {
+        "takes_back": marketer,
+        "waiting_for_sales": waiting,
+        "can_create_lead": waiting and can_create_lead(user),
+    }
 
 
 def _refused(request: AuthenticatedHttpRequest, lead: Lead, message: str) -> HttpResponse:

@@ -15,6 +15,8 @@ from smarketing.pagination import InvalidCursor
 
 # The id of the "Show more" table row that htmx replaces with the next rows.
 MORE_ROW = "lead-more"
+# Beyond this many matches the list says "more than"; counting them all would read every lead.
+COUNT_AT_MOST = 1000
 
 
 @require_GET
@@ -35,11 +37,19 @@ def lead_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         after = None
         page = lead_list_page(filters=filters, sort=sort, after=None, options=options, now=now)
     drill_down = filters.moved
+    htmx = request.htmx and not request.htmx.history_restore_request
+    more_rows = bool(htmx and request.htmx.target == MORE_ROW and after is not None)
+    if more_rows:
+        count = 0  # the next rows only: the count above them stays as it was
+    elif after is None and page.next_cursor is None:
+        count = len(page.rows)  # all of them are on the page: no need to ask the database
+    else:
+        cap = None if drill_down else COUNT_AT_MOST
+        count = lead_count(filters=filters, options=options, now=now, at_most=cap)
     context = {
         "drill_down": drill_down.description() if drill_down else "",
-        "drill_down_count": lead_count(filters=filters, options=options, now=now)
-        if drill_down
-        else None,
+        "count": count,
+        "count_at_most": COUNT_AT_MOST if not drill_down and count > COUNT_AT_MOST else None,
         "form": form.as_applied(),
         "page": page,
         "problems": problems,
@@ -47,8 +57,7 @@ def lead_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "after": after,
         "now": now,
     }
-    htmx = request.htmx and not request.htmx.history_restore_request
-    if htmx and request.htmx.target == MORE_ROW and after is not None:
+    if more_rows:
         response = render(request, "leads/_list_results.html#rows", context)
     elif htmx:
         response = render(request, "leads/_list_results.html", context)

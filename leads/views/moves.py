@@ -4,6 +4,7 @@ refused, and a manager's handover of the lead to other owners."""
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -14,7 +15,7 @@ from funnel.models import ChangeKind
 from funnel.services import move_lead, reassign_lead
 from leads.forms import ActivityForm
 from leads.timeline import lead_for_page
-from leads.views.detail import lead_page
+from leads.views.detail import MOVE_DETAILS, MOVE_REFUSAL, lead_page
 from smarketing.errors import DomainError
 
 
@@ -40,15 +41,19 @@ def lead_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             close_date=details.get("close_date"),
         )
     except DomainError as refusal:
-        # Someone may have moved the lead meanwhile: show it as it is now.
-        return lead_page(
-            request,
-            lead_for_page(pk),
-            form=ActivityForm(),
-            move_form=form,
-            move_refusal=refusal.message,
-            status=refusal.http_status,
-        )
+        # Back on the lead's own address (the page shows the lead as it is now, someone may
+        # have moved it meanwhile), with the reason and what was typed.
+        request.session[MOVE_REFUSAL] = {
+            "lead": lead.pk,
+            "to_stage": to_stage_id,
+            "message": refusal.message,
+            "stage": getattr(refusal, "stage_name", ""),
+            "missing": getattr(refusal, "fields", {}),
+            "typed": {name: request.POST.get(name, "") for name in MOVE_DETAILS}
+            if form is not None and move is not None and move.needs_details
+            else None,
+        }
+        return redirect(f"{reverse('lead_detail', args=[lead.pk])}#moves")
     kind = move.kind if move is not None else ChangeKind.MOVED
     messages.success(request, moved_message(moved, kind))
     return redirect("lead_detail", pk=moved.pk)
@@ -59,7 +64,11 @@ def lead_reassign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET shows the form (htmx places it on the lead page); POST hands the lead over."""
     lead = lead_for_page(pk)
     if not can_reassign(request.user):
-        refused = {"message": REASSIGN_REFUSAL}
+        refused = {
+            "message": REASSIGN_REFUSAL,
+            "back_url": reverse("lead_detail", args=[lead.pk]),
+            "back_label": _("Back to %(name)s") % {"name": lead.full_name},
+        }
         return render(request, "funnel/refused.html", refused, status=403)
     form = ReassignForm(request.POST if request.method == "POST" else None, lead=lead)
     refusal, status = "", 200

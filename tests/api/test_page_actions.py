@@ -58,6 +58,7 @@ NOT_IN_THE_API = {
     "login": "signing in with a password is for people; scripts use a token",
     "account_login": "the login page under the name the two-factor pages send people back to",
     "logout": "a token is revoked instead (DELETE /api/v1/tokens/{id}/)",
+    "mention_people": "the names a note field offers as one types @, for people typing",
     "password_change": "a password is changed by its person, in the browser",
     "password_change_done": "the page after changing a password",
     "capture": "the website capture endpoint is itself public HTTP, with its own key",

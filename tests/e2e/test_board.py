@@ -2,7 +2,7 @@
 the lead or refuses, and the card lands or goes back with the reason."""
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
@@ -126,3 +126,102 @@ def test_the_board_with_a_realistic_funnel_at_laptop_size(
     # What a laptop shows without scrolling: the first five columns.
     page.screenshot(path=SCREENSHOTS / "board-realistic-laptop.png")
     screenshot("board-realistic")
+
+
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def test_a_rep_claims_an_mql_by_dropping_it_on_sql(
+    page: Page, live_server: LiveServer, screenshot: Screenshot, maria: User, sam: User
+) -> None:
+    page.set_viewport_size(LAPTOP)
+    lead = Funnel(marketer=maria, rep=sam).lead_in("mql", full_name="Ada Lovelace")
+    open_as(page, live_server, sam, "/funnel/board/")
+
+    drag(page, card(page, "Ada Lovelace"), column(page, "sql").locator(".board-cards"))
+
+    expect(page.get_by_role("status")).to_have_text("It's yours: Ada Lovelace is now in SQL.")
+    expect(column(page, "sql").locator(".board-card")).to_contain_text("Ada Lovelace")
+    claimed = Lead.objects.get(pk=lead.pk)
+    assert (claimed.stage.slug, claimed.sales_owner) == ("sql", sam)
+
+
+def test_a_drop_on_opportunity_opens_that_move_s_form_on_the_lead_page(
+    page: Page, live_server: LiveServer, screenshot: Screenshot, maria: User, sam: User
+) -> None:
+    page.set_viewport_size(LAPTOP)
+    lead = Funnel(marketer=maria, rep=sam).lead_in("sql", full_name="Ada Lovelace")
+    open_as(page, live_server, sam, "/funnel/board/")
+
+    with page.expect_navigation():
+        drag(page, card(page, "Ada Lovelace"), column(page, "opportunity").locator(".board-cards"))
+
+    expect(page.get_by_text("takes a few details: fill them in below.")).to_be_visible()
+    expect(page.get_by_label("Expected value")).to_be_visible()
+    expect(page.get_by_label("Expected close date")).to_be_in_viewport()
+    # Only that move's form is open: the recycle and lost forms, which ask for a reason, are not.
+    expect(page.locator("details.move[open]")).to_have_count(1)
+    for reason in page.get_by_label("Reason").all():
+        expect(reason).to_be_hidden()
+    screenshot("board-drop-opens-the-opportunity-form")
+    assert Lead.objects.get(pk=lead.pk).stage.slug == "sql"
+
+
+def test_a_card_dropped_on_a_long_column_stays_in_view(
+    page: Page, live_server: LiveServer, screenshot: Screenshot, maria: User, sam: User
+) -> None:
+    funnel = Funnel(marketer=maria, rep=sam)
+    for hours in range(24):  # more than a column shows, all longer in Working than the newcomer
+        funnel.lead_in("working", hours_ago=200 + hours)
+    funnel.lead_in("new", full_name="Ada Lovelace")
+    page.set_viewport_size(LAPTOP)
+    open_as(page, live_server, maria, "/funnel/board/")
+
+    drag(page, card(page, "Ada Lovelace"), column(page, "working").locator(".board-cards"))
+
+    moved = column(page, "working").locator(".board-card-moved")
+    expect(moved).to_contain_text("Ada Lovelace")
+    expect(moved).to_be_in_viewport()
+    expect(column(page, "working").get_by_role("link", name="and 4 more")).to_be_visible()
+    screenshot("board-card-landed")
+
+
+@pytest.mark.parametrize(
+    ("viewport", "language"), [(LAPTOP, "en"), (PHONE, "es")], ids=["laptop-en", "phone-es"]
+)
+def test_a_card_moves_from_the_keyboard_and_the_move_is_read_out(
+    page: Page,
+    live_server: LiveServer,
+    screenshot: Screenshot,
+    maria: User,
+    sam: User,
+    viewport: ViewportSize,
+    language: str,
+) -> None:
+    maria.language = language
+    maria.save(update_fields=["language"])
+    lead = Funnel(marketer=maria, rep=sam).lead_in("new", full_name="Ada Lovelace")
+    page.set_viewport_size(viewport)
+    open_as(page, live_server, maria, "/funnel/board/")
+    words = {
+        "en": ("Move Ada Lovelace to…", "Ada Lovelace moved to Working."),
+        "es": ("Mover a Ada Lovelace a…", "Ada Lovelace pasó a Working."),
+    }[language]
+
+    menu = page.get_by_label(words[0])
+    menu.focus()
+    page.keyboard.press("Enter")
+    screenshot(f"board-move-menu-{language}")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Working")
+    with page.expect_response(lambda response: "/funnel/board/leads/" in response.url):
+        page.keyboard.press("Enter")
+
+    expect(page.locator("#board-announce")).to_have_text(words[1])
+    expect(page.locator("#board-announce")).to_have_attribute("aria-live", "polite")
+    expect(column(page, "working")).to_contain_text("Ada Lovelace")
+    # The keyboard is back on the card, now on its new column.
+    expect(page.locator(":focus")).to_have_accessible_name(words[0])
+    expect(column(page, "working").locator(":focus")).to_have_count(1)
+    screenshot(f"board-moved-from-the-keyboard-{language}")
+    assert Lead.objects.get(pk=lead.pk).stage.slug == "working"

@@ -46,11 +46,16 @@ def test_a_marketer_qualifies_a_lead_once_its_entry_criteria_hold(
         "A lead enters MQL only with: company, persona. Fill them in first."
     )
     expect(page.locator(".stage-badge")).to_have_text("New")
+    # The browser is back on the lead's address, not the move's.
+    expect(page).to_have_url(f"{live_server.url}/leads/{lead.pk}/#moves")
     screenshot("funnel-refused-move")
     assert fresh(lead).stage.slug == "new"
     assert StageChange.objects.filter(lead=lead).count() == 1
 
-    page.get_by_role("link", name="Edit details").click()
+    # Each missing field is a link to it on the edit form.
+    page.get_by_role("alert").get_by_role("link", name="persona").click()
+    expect(page).to_have_url(f"{live_server.url}/leads/{lead.pk}/edit/#id_persona")
+    expect(page.get_by_label("Persona")).to_be_in_viewport()
     page.get_by_label("Company").fill("Analytical Engines")
     page.get_by_label("Persona").select_option(label="Engineering lead")
     page.get_by_role("button", name="Save details").click()
@@ -58,6 +63,13 @@ def test_a_marketer_qualifies_a_lead_once_its_entry_criteria_hold(
 
     expect(page.get_by_role("status")).to_have_text("Ada Lovelace moved to MQL.")
     expect(page.locator(".stage-badge")).to_have_text("MQL")
+    # What the marketer may do now that it waits for Sales.
+    moves = page.locator("#moves")
+    expect(moves).to_contain_text("It waits for Sales to claim it, within 24 hours")
+    for link in ("Add a note for Sales", "Complete its details", "Log another lead"):
+        expect(moves.get_by_role("link", name=link)).to_be_visible()
+    expect(moves.get_by_text("Take back to Working…")).to_be_visible()
+    screenshot("funnel-after-qualifying")
     expect(timeline(page).first).to_contain_text("Maria Lindqvist moved it from New to MQL")
     assert fresh(lead).stage.slug == "mql"
 

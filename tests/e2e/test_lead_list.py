@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
@@ -151,3 +151,75 @@ def test_a_link_with_filters_the_list_cannot_read_says_so_and_still_lists(
     expect(page.get_by_label("Stage")).to_have_value("")
     expect(page.get_by_label("Created from")).to_have_value("")
     page.screenshot(path=SCREENSHOTS / "lead-list-bad-filters.png")
+
+
+@pytest.mark.parametrize(
+    ("viewport", "language"),
+    [({"width": 1280, "height": 800}, "en"), ({"width": 390, "height": 844}, "es")],
+    ids=["laptop-en", "phone-es"],
+)
+def test_the_list_counts_keeps_its_place_and_finds_phones_and_owners(
+    page: Page,
+    live_server: LiveServer,
+    screenshot: Screenshot,
+    sales_rep: User,
+    leads: None,
+    viewport: ViewportSize,
+    language: str,
+) -> None:
+    sales_rep.language = language
+    sales_rep.save(update_fields=["language"])
+    LeadFactory.create(
+        full_name="Lola Flores",
+        phone="+34 612 34 56 78",
+        created_at=timezone.now() - timedelta(days=40),
+    )
+    words = {
+        "en": ("60 leads", "1 lead", "Next 50 leads", "Marketing owner", "Sales owner", "Search"),
+        "es": (
+            "60 leads",
+            "1 lead",
+            "Siguientes 50 leads",
+            "Responsable de marketing",
+            "Responsable de ventas",
+            "Buscar",
+        ),
+    }[language]
+    all_leads, one_lead, next_50, marketing, sales, search = words
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}/leads/")
+    log_in(page, sales_rep.username, PASSWORD)
+    results = page.locator("#lead-results")
+    names = results.locator("td.lead-name a")
+
+    expect(results.locator(".results-count")).to_have_text(all_leads)
+    legend = results.locator(".owner-legend")
+    expect(legend.locator(".owner.marketing")).to_have_text(marketing)
+    expect(legend.locator(".owner.sales")).to_have_text(sales)
+    screenshot(f"lead-list-count-and-legend-{language}")
+
+    # The next rows give the page its own address: Back from a lead, and the address opened
+    # again, come back to that place.
+    page.get_by_role("link", name=next_50).click()
+    expect(names).to_have_count(60)
+    expect(page).to_have_url(re.compile(r"[?&]after="))
+    shared = page.url
+    names.last.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Lola Flores")
+    page.go_back()
+    expect(page).to_have_url(shared)
+    expect(names.last).to_have_text("Lola Flores")
+    page.goto(shared)
+    expect(names).to_have_count(10)
+    expect(names.last).to_have_text("Lola Flores")
+    expect(results.locator(".results-count")).to_have_text(all_leads)
+
+    # A phone number as a person types it, and a colleague's name.
+    page.goto(f"{live_server.url}/leads/")
+    box = page.get_by_role("searchbox", name=search)
+    box.fill("612 345 678")
+    expect(names).to_have_text(["Lola Flores"])
+    expect(results.locator(".results-count")).to_have_text(one_lead)
+    box.fill(str(sales_rep))
+    expect(names).to_have_text(["Hank Scorpio"])
+    screenshot(f"lead-list-owner-search-{language}")

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Dialog, Locator, Page, expect
+from playwright.sync_api import Dialog, Locator, Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
@@ -14,7 +14,7 @@ from funnel.models import ChangeKind
 from leads.models import Activity, ActivityKind, Lead
 from tests.e2e.conftest import SCREENSHOTS, Screenshot
 from tests.e2e.test_login import log_in
-from tests.factories import PASSWORD, complete_lead
+from tests.factories import PASSWORD, LeadFactory, complete_lead
 from tests.leads.test_timeline import record_move, walk_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -258,3 +258,44 @@ def test_a_long_timeline_reads_newest_first_and_shows_older_entries(
     expect(entries).to_have_count(total)
     expect(entries.last).to_contain_text("Maria Lindqvist added it to the funnel in New")
     expect(page.get_by_role("link", name="Show older entries")).to_have_count(0)
+
+
+@pytest.mark.parametrize(
+    ("viewport", "language"),
+    [({"width": 1280, "height": 800}, "en"), ({"width": 390, "height": 844}, "es")],
+    ids=["laptop-en", "phone-es"],
+)
+def test_at_sign_offers_colleagues_and_a_name_nobody_has_is_refused(
+    page: Page,
+    live_server: LiveServer,
+    screenshot: Screenshot,
+    maria: User,
+    sam: User,
+    viewport: ViewportSize,
+    language: str,
+) -> None:
+    maria.language = language
+    maria.save(update_fields=["language"])
+    lead = LeadFactory.create(full_name="Ada Lovelace", marketing_owner=maria)
+    page.set_viewport_size(viewport)
+    open_as(page, live_server, maria, f"/leads/{lead.pk}/")
+    text, add, unknown = {
+        "en": ("Text", "Add to timeline", "Nobody here has the username @ghost"),
+        "es": ("Texto", "Añadir al historial", "Nadie aquí tiene el nombre de usuario @ghost"),
+    }[language]
+    note = page.get_by_label(text, exact=True)
+
+    note.press_sequentially("Please call her, @whi")
+    options = page.get_by_role("listbox").get_by_role("option")
+    expect(options).to_have_text(["Sam Whitaker @sam"])
+    expect(note).to_have_attribute("aria-expanded", "true")
+    screenshot(f"lead-mention-autocomplete-{language}")
+    page.keyboard.press("Enter")
+    expect(note).to_have_value("Please call her, @sam ")
+    expect(page.get_by_role("listbox")).to_be_hidden()
+
+    note.fill("@ghost please call her")
+    page.get_by_role("button", name=add).click()
+    expect(page.get_by_text(unknown)).to_be_visible()
+    screenshot(f"lead-mention-unknown-{language}")
+    assert not Activity.objects.filter(lead=lead).exists()

@@ -132,6 +132,11 @@ def test_a_known_email_is_not_saved_twice_and_its_new_details_are_added_to_the_l
     expect(link).to_have_attribute("href", f"/leads/{existing.pk}/")
     expect(notice.locator(".stage-badge")).to_have_text("New")
     expect(page.get_by_label("Job title")).to_have_value("Rear Admiral")
+    # No form to save again under the notice: the lead, the details, or another lead.
+    expect(page.get_by_role("button", name="Save lead")).to_be_hidden()
+    expect(page.get_by_label("Job title")).to_be_hidden()
+    expect(notice.get_by_role("link", name="Open Grace Hopper")).to_be_visible()
+    expect(notice.get_by_role("link", name="Log another lead")).to_be_visible()
     screenshot("new-lead-duplicate")
     assert Lead.objects.count() == 1
 
@@ -182,3 +187,26 @@ def test_a_sales_rep_has_no_new_lead_link_and_is_told_why_at_the_address(
     expect(page.get_by_role("textbox")).to_have_count(0)
     screenshot("new-lead-refused")
     expect(page).to_have_url(re.compile(r"/leads/new/$"))
+
+
+def test_under_the_duplicate_notice_the_entry_can_be_changed_and_saved_as_another_lead(
+    laptop: Page, live_server: LiveServer, screenshot: Screenshot, maria: User
+) -> None:
+    page = laptop
+    LeadFactory.create(full_name="Grace Hopper", email="grace@navy.example", marketing_owner=maria)
+    open_new_lead_form(page, live_server, maria)
+    page.get_by_label("Name", exact=True).fill("Grace Brewster")
+    page.get_by_label("Email").fill("grace@navy.example")
+    page.get_by_label("Source").select_option(label="Referral")
+    page.get_by_role("button", name="Save lead").click()
+    expect(page.get_by_role("alert")).to_contain_text("A lead with this email already exists:")
+
+    page.get_by_text("Change what you entered (another email address)").click()
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Grace Brewster")
+    page.get_by_label("Email").fill("brewster@navy.example")
+    screenshot("new-lead-duplicate-changed")
+    page.get_by_role("button", name="Save lead").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Grace Brewster")
+    assert Lead.objects.filter(email="brewster@navy.example").exists()
+    assert Lead.objects.count() == 2

@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.db import connection
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.roles import Role
 from funnel import services
 from funnel.board import board_columns, board_page_columns
 from funnel.models import Reason, ReasonKind, Stage, StageChange
@@ -224,8 +226,8 @@ def test_the_board_takes_as_many_queries_for_50_leads_as_for_5(
     large = board_queries(client)
 
     assert small == large
-    # session, user, the totals, the top cards, roles: no session write
-    assert small[1] == 5
+    # session, user, the totals, the top cards, the allowed moves, roles: no session write
+    assert small[1] == 6
     assert small[0] == 2  # the grouped counts and sums, and the top cards
     columns = {c.stage.slug: c for c in board_columns(now=timezone.now())}
     assert columns["new"].count == 26
@@ -244,7 +246,8 @@ def test_the_page_shows_columns_cards_and_a_link_to_the_rest(
 
     funnel.lead_in("new", hours_ago=2)
     one_card_each = mock.patch(
-        "funnel.views.board_page_columns", lambda now: board_page_columns(now=now, per_stage=1)
+        "funnel.views.board_page_columns",
+        lambda now, also: board_page_columns(now=now, per_stage=1, also=also),
     )
 
     with one_card_each:
@@ -331,20 +334,118 @@ def test_a_drop_that_needs_details_goes_to_the_lead_page_instead(
         response = drop(client, lead, target)
 
     move.assert_not_called()
-    assert response["HX-Redirect"] == reverse("lead_detail", args=[lead.pk]) + "#moves"
+    to = stage(target).pk
+    url = f"{reverse('lead_detail', args=[lead.pk])}?move={to}#move-{to}"
+    assert response["HX-Redirect"] == url
     assert Lead.objects.get(pk=lead.pk).stage.slug == start
-    page = client.get(reverse("lead_detail", args=[lead.pk])).content.decode()
+    page = client.get(url).content.decode()
     assert "takes a few details: fill them in below." in page
+    # The form of that move is open on the page, the others closed.
+    assert f'id="move-{to}" open>' in page
+    assert page.count(" open>") == 1
 
 
-def test_a_claim_is_made_on_the_lead_page(client: Client, funnel: Funnel, sales_rep: User) -> None:
+def test_a_rep_claims_an_mql_by_dropping_it_on_sql(
+    client: Client, funnel: Funnel, sales_rep: User
+) -> None:
     lead = funnel.lead_in("mql")
+    client.force_login(sales_rep)
+
+    with mock.patch("funnel.views.claim_lead", wraps=services.claim_lead) as claim:
+        response = drop(client, lead, "sql")
+
+    claim.assert_called_once_with(lead_id=lead.pk, rep=sales_rep)
+    assert response.status_code == 200
+    assert isinstance(response, HttpResponse)
+    assert f"It&#x27;s yours: {lead.full_name} is now in SQL." in response.content.decode()
+    claimed = Lead.objects.get(pk=lead.pk)
+    assert (claimed.stage.slug, claimed.sales_owner) == ("sql", sales_rep)
+
+
+def test_a_second_drop_of_a_claimed_mql_is_refused_and_keeps_the_first_claim(
+    client: Client, funnel: Funnel, sales_rep: User
+) -> None:
+    lead = funnel.lead_in("mql")
+    other = UserFactory.create(username="riley", roles=[Role.SALES])
+    services.claim_lead(lead_id=lead.pk, rep=other)
     client.force_login(sales_rep)
 
     response = drop(client, lead, "sql")
 
-    assert response["HX-Redirect"].startswith(reverse("lead_detail", args=[lead.pk]))
-    assert Lead.objects.get(pk=lead.pk).sales_owner is None
+    assert response.status_code >= 400
+    claimed = Lead.objects.get(pk=lead.pk)
+    assert (claimed.stage.slug, claimed.sales_owner) == ("sql", other)
+    assert StageChange.objects.filter(lead=lead, to_stage__slug="sql").count() == 1
+
+
+def test_a_lead_moved_into_a_full_column_is_shown_on_it(
+    client: Client, funnel: Funnel, marketer: User, sales_rep: User
+) -> None:
+    for hours in range(3):
+        funnel.lead_in("working", hours_ago=100 + hours)
+    lead = funnel.lead_in("new", full_name="Newest Arrival")
+    client.force_login(marketer)
+    two_cards_each = mock.patch(
+        "funnel.views.board_page_columns",
+        lambda now, also: board_page_columns(now=now, per_stage=2, also=also),
+    )
+
+    with two_cards_each:
+        dropped = drop(client, lead, "working")
+        later = client.get(reverse("board")).content.decode()
+    assert isinstance(dropped, HttpResponse)
+    html = dropped.content.decode()
+
+    working = html[html.index('data-column="working"') :].split("</section>")[0]
+    assert f'id="card-{lead.pk}"' in working
+    assert "board-card-moved" in working
+    assert "and 1 more" in working  # four leads, three cards shown: the count stays true
+    assert f'id="card-{lead.pk}"' not in later  # on the next visit, the column is as usual
+
+
+def test_every_card_has_a_menu_of_the_columns_it_may_move_to(
+    client: Client, funnel: Funnel, marketer: User, sales_rep: User
+) -> None:
+    lead = funnel.lead_in("new", full_name="Ada Lovelace")
+    client.force_login(marketer)
+
+    page = client.get(reverse("board")).content.decode()
+
+    card = page[page.index(f'id="card-{lead.pk}"') :].split("</li>")[0]
+    assert '<summary aria-label="Move Ada Lovelace to…">Move to…</summary>' in card
+    url = reverse("board_move", args=[lead.pk])
+    for target in ("working", "mql"):
+        assert (
+            f'formaction="{url}" name="to_stage" value="{stage(target).pk}">'
+            f"{stage(target).name}</button>"
+        ) in card
+    assert card.count("<button") == 2
+
+
+def test_the_menu_works_without_javascript(
+    client: Client, funnel: Funnel, marketer: User, sales_rep: User
+) -> None:
+    lead = funnel.lead_in("new", full_name="Ada Lovelace")
+    client.force_login(marketer)
+
+    response = client.post(
+        reverse("board_move", args=[lead.pk]), {"to_stage": stage("working").pk}, follow=True
+    )
+
+    assert response.redirect_chain == [(f"{reverse('board')}?moved={lead.pk}#card-{lead.pk}", 302)]
+    page = response.content.decode()
+    assert "Ada Lovelace moved to Working." in page
+    assert f'board-card-moved" id="card-{lead.pk}"' in page
+
+
+@pytest.mark.parametrize("moved", ["x", "-1", "99999999999999999999999", ""])
+def test_a_mangled_moved_address_shows_the_board_as_usual(
+    client: Client, marketer: User, moved: str
+) -> None:
+    client.force_login(marketer)
+    response = client.get(reverse("board"), {"moved": moved})
+    assert response.status_code == 200
+    assert "board-card-moved" not in response.content.decode()
 
 
 def test_without_htmx_a_drop_comes_back_to_the_board_with_a_message(
@@ -365,3 +466,25 @@ def test_the_nav_links_to_the_board(client: Client, sales_rep: User) -> None:
     client.force_login(sales_rep)
     page = client.get(reverse("home")).content.decode()
     assert f'href="{reverse("board")}"' in page
+
+
+def test_closed_columns_say_won_and_lost_rather_than_expected(
+    client: Client, funnel: Funnel, marketer: User, sales_rep: User
+) -> None:
+    funnel.lead_in("won", value="9000.00")
+    funnel.lead_in("lost")
+    funnel.lead_in("opportunity", value="5000.00")
+    client.force_login(marketer)
+
+    page = client.get(reverse("board")).content.decode()
+    home = client.get(reverse("home")).content.decode()
+
+    def sums(slug: str) -> str:
+        column = page[page.index(f'data-column="{slug}"') :]
+        return column[column.index('class="board-column-sums">') :].split("</p>")[0]
+
+    assert "1 lead · 9,000 won" in sums("won")
+    assert "1 lead · 0 lost" in sums("lost")
+    assert "1 lead · 5,000 expected" in sums("opportunity")
+    assert "9,000 won" in home
+    assert "9,000 expected" not in home

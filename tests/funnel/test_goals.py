@@ -1,5 +1,6 @@
 """Managers set one revenue goal per month or quarter; bad input is refused and saves nothing."""
 
+import re
 from decimal import Decimal
 from functools import partial
 
@@ -7,11 +8,18 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.roles import Role
-from funnel.goals import GoalTerms, change_revenue_goal, delete_revenue_goal, set_revenue_goal
-from funnel.models import RevenueGoal
-from funnel.periods import month, quarter
+from funnel.goals import (
+    GoalPeriodTaken,
+    GoalTerms,
+    change_revenue_goal,
+    delete_revenue_goal,
+    set_revenue_goal,
+)
+from funnel.models import PeriodKind, RevenueGoal
+from funnel.periods import month, period_containing, quarter
 from smarketing.errors import Conflict, DomainError, NotAllowed
 from tests.factories import UserFactory
 from tests.threads import at_once
@@ -107,10 +115,12 @@ def test_two_managers_saving_the_same_period_at_once_end_with_one_goal(migrated_
             for person in managers
         ]
     )
-    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Conflict"] * 5 + [
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["GoalPeriodTaken"] * 5 + [
         "RevenueGoal"
     ]
-    assert RevenueGoal.objects.count() == 1
+    goal = RevenueGoal.objects.get()
+    # Each refusal names the goal that won, for the page to link to it.
+    assert all(o.goal_id == goal.pk for o in outcomes if isinstance(o, GoalPeriodTaken))
 
 
 # The pages
@@ -182,3 +192,80 @@ def test_a_manager_changes_and_removes_a_goal_on_the_page(client: Client, manage
     assert RevenueGoal.objects.get().amount == Decimal(260_000)
     client.post(reverse("goal_delete", args=[goal.pk]))
     assert not RevenueGoal.objects.exists()
+
+
+def selected_period(client: Client) -> str:
+    page = client.get(reverse("goal_create")).content.decode()
+    found = re.search(r'<option value="([^"]+)" selected>', page)
+    assert found is not None, "a period is chosen"
+    return found.group(1)
+
+
+def test_the_form_starts_on_the_current_quarter_or_the_next_free_one(
+    client: Client, manager
+) -> None:
+    client.force_login(manager)
+    this = period_containing(timezone.localdate(), kind=PeriodKind.QUARTER)
+    following = period_containing(this.end_day, kind=PeriodKind.QUARTER)
+    after_that = period_containing(following.end_day, kind=PeriodKind.QUARTER)
+
+    assert selected_period(client) == this.key
+    set_revenue_goal(actor=manager, period=this, terms=TERMS)
+    set_revenue_goal(actor=manager, period=following, terms=TERMS)
+    assert selected_period(client) == after_that.key
+
+
+def test_a_taken_period_s_refusal_links_to_the_goal_holding_it(client: Client, manager) -> None:
+    holder = set_revenue_goal(actor=manager, period=quarter(2026, 4), terms=TERMS)
+    client.force_login(manager)
+    response = client.post(
+        reverse("goal_create"), {"period": "2026-Q4", "amount": "1", "marketing_share": "60"}
+    )
+    assert response.status_code == 409
+    assert (
+        "There is already a goal for Q4 2026; change that one instead. "
+        f'<a href="{reverse("goal_edit", args=[holder.pk])}">Open that goal</a>'
+    ) in response.content.decode()
+
+
+def test_a_goal_moved_onto_a_taken_period_links_to_the_other_goal(client: Client, manager) -> None:
+    holder = set_revenue_goal(actor=manager, period=quarter(2026, 4), terms=TERMS)
+    moved = set_revenue_goal(actor=manager, period=quarter(2027, 1), terms=TERMS)
+    client.force_login(manager)
+    response = client.post(
+        reverse("goal_edit", args=[moved.pk]),
+        {"period": "2026-Q4", "amount": "1", "marketing_share": "60"},
+    )
+    assert response.status_code == 409
+    assert f'href="{reverse("goal_edit", args=[holder.pk])}">Open that goal</a>' in (
+        response.content.decode()
+    )
+
+
+def navigation_links(client: Client) -> set[str]:
+    page = client.get(reverse("home")).content.decode()
+    header = page[: page.index("<main")]
+    return set(re.findall(r'href="([^"#]+)"', header))
+
+
+def refused_card_links(body: str) -> set[str]:
+    card = body[body.index('<section class="card narrow">') :].split("</section>")[0]
+    return set(re.findall(r'href="([^"]+)"', card))
+
+
+def test_a_marketer_s_not_allowed_page_links_only_to_their_own_pages(
+    client: Client, marketer, manager
+) -> None:
+    goal = set_revenue_goal(actor=manager, period=quarter(2026, 4), terms=TERMS)
+    client.force_login(marketer)
+    mine = navigation_links(client)
+
+    for response in (
+        client.get(reverse("goal_create")),
+        client.post(reverse("goal_edit", args=[goal.pk]), {"amount": "1"}),
+        client.post(reverse("goal_delete", args=[goal.pk])),
+    ):
+        assert response.status_code == 403
+        links = refused_card_links(response.content.decode())
+        assert links, "the page offers a way on"
+        assert links <= mine, links - mine

@@ -78,6 +78,8 @@ def test_the_waiting_time_is_counted_from_the_move_into_mql(marketer: User) -> N
         (timedelta(hours=24), False, "0 minutes"),
         (timedelta(hours=24, minutes=1), True, "1 minute"),
         (timedelta(days=5), True, "4 days"),
+        # Read together with "waiting 3 days": not "58 hours".
+        (timedelta(hours=82), True, "2 days"),
     ],
 )
 def test_the_claim_limit_says_how_much_is_left_or_how_far_past(
@@ -101,6 +103,22 @@ def test_the_claim_limit_says_how_much_is_left_or_how_far_past(
 )
 def test_durations_read_in_one_unit(delta: timedelta, text: str) -> None:
     assert in_one_unit(delta) == text
+
+
+def test_two_durations_read_together_share_the_longer_one_s_unit() -> None:
+    assert in_one_unit(timedelta(hours=58), unit_of=timedelta(hours=82)) == "2 days"
+    assert in_one_unit(timedelta(minutes=30), unit_of=timedelta(hours=5)) == "30 minutes"
+    assert in_one_unit(timedelta(hours=20), unit_of=timedelta(hours=80)) == "20 hours"
+    assert in_one_unit(timedelta(hours=5), unit_of=timedelta(minutes=30)) == "5 hours"
+    assert in_one_unit(-timedelta(hours=1)) == "0 minutes"
+
+
+def test_a_queue_row_never_mixes_days_and_hours(marketer: User) -> None:
+    now = timezone.now()
+    row = WaitingMql.of(
+        Lead(stage=Stage(sla_hours=24), stage_entered_at=now - timedelta(hours=82)), now=now
+    )
+    assert (row.waited_text, row.margin_text) == ("3 days", "2 days")
 
 
 def test_the_page_shows_each_lead_against_the_claim_limit(

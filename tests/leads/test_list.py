@@ -427,3 +427,78 @@ def test_list_query_count_does_not_grow_with_leads(
         response = client.get(LIST, {"needs_attention": "on", "team": "marketing"}, headers=headers)
     assert response.status_code == 200
     assert len(names_in(response)) == min(leads, 50)
+
+
+# How many leads match, and keeping the place
+
+
+def count_line(response: Any) -> str:
+    found = re.search(r'<strong class="results-count">([^<]+)</strong>', response.content.decode())
+    assert found is not None, "the list says how many leads match"
+    return found.group(1)
+
+
+def test_the_list_says_how_many_leads_match(client: Client, marketer: User) -> None:
+    LeadFactory.create(full_name="Wile Coyote", company="ACME Corp.")
+    LeadFactory.create(full_name="Road Runner", company="ACME Corp.")
+    LeadFactory.create(full_name="Ada Lovelace", company="Engines")
+    client.force_login(marketer)
+
+    assert count_line(client.get(LIST)) == "3 leads"
+    assert count_line(client.get(LIST, {"q": "acme"})) == "2 leads"
+    assert count_line(client.get(LIST, {"q": "engines"}, headers={"HX-Request": "true"})) == (
+        "1 lead"
+    )
+    assert "results-count" not in client.get(LIST, {"q": "initech"}).content.decode()
+
+
+def test_every_page_of_a_long_list_says_how_many_leads_match_in_all(
+    client: Client, marketer: User, sixty_leads: list[Lead]
+) -> None:
+    client.force_login(marketer)
+    first = client.get(LIST)
+    assert count_line(first) == "60 leads"
+    second = client.get(LIST, {"after": first.context["page"].next_cursor})
+    assert count_line(second) == "60 leads"
+
+
+def test_a_broad_search_counts_no_further_than_a_thousand(
+    client: Client, marketer: User, sixty_leads: list[Lead], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("leads.views.list.COUNT_AT_MOST", 55)
+    client.force_login(marketer)
+    assert count_line(client.get(LIST)) == "More than 55 leads"
+    monkeypatch.setattr("leads.views.list.COUNT_AT_MOST", 60)
+    assert count_line(client.get(LIST)) == "60 leads"
+
+
+def test_counting_a_long_list_takes_one_query_whatever_its_length(
+    client: Client, marketer: User, sixty_leads: list[Lead], django_assert_num_queries: Any
+) -> None:
+    client.force_login(marketer)
+    client.get(LIST)
+    # As the short list's eight, and the bounded count: the page of 50 does not hold them all.
+    with django_assert_num_queries(9):
+        client.get(LIST)
+    LeadFactory.create_batch(40)
+    with django_assert_num_queries(9):
+        assert count_line(client.get(LIST)) == "100 leads"
+
+
+def test_the_next_rows_change_the_address_so_back_and_shared_links_keep_the_place(
+    client: Client, marketer: User, sixty_leads: list[Lead]
+) -> None:
+    client.force_login(marketer)
+    body = client.get(LIST).content.decode()
+    more = re.search(r'<a class="more-link"[^>]+>', body)
+    assert more is not None
+    assert 'hx-push-url="true"' in more.group(0)
+
+
+def test_the_owner_dots_have_a_legend(client: Client, marketer: User) -> None:
+    LeadFactory.create(marketing_owner=marketer)
+    client.force_login(marketer)
+    body = client.get(LIST).content.decode()
+    legend = body[body.index('<p class="owner-legend">') :].split("</p>")[0]
+    assert '<span class="owner marketing">Marketing owner</span>' in legend
+    assert '<span class="owner sales">Sales owner</span>' in legend

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from leads.models import Activity, ActivityKind, Lead, Mention
-from tests.factories import LeadFactory
+from tests.factories import LeadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,14 +55,91 @@ def test_a_note_mentions_the_colleague_it_names(
     assert mention.seen_at is None
 
 
-def test_the_author_and_unknown_names_are_never_mentioned(
+def test_the_author_and_email_addresses_are_never_mentioned(
     client: Client, marketer: User, sam: User, lead: Lead
 ) -> None:
     client.force_login(marketer)
 
-    write(client, lead, "@marketer @ghost @nobody.here wrote to sam@example.com")
+    write(client, lead, "@marketer wrote to sam@example.com")
 
     assert not Mention.objects.exists()
+    assert Activity.objects.filter(lead=lead).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "@sam and @ghost, call her",
+            "Nobody here has the username @ghost, so nobody would be told.",
+        ),
+        (
+            "@ghost @nobody.here @Ghost",
+            "Nobody here has the usernames @ghost, @nobody.here, so nobody would be told.",
+        ),
+    ],
+)
+def test_a_note_naming_nobody_is_refused_with_the_names_and_writes_nothing(
+    client: Client, marketer: User, sam: User, lead: Lead, body: str, message: str
+) -> None:
+    client.force_login(marketer)
+    inactive = UserFactory.create(username="gone", is_active=False)
+
+    response = client.post(
+        reverse("lead_add_activity", args=[lead.pk]), {"kind": "note", "body": body}
+    )
+    again = client.post(
+        reverse("lead_add_activity", args=[lead.pk]),
+        {"kind": "note", "body": f"@{inactive.username} left"},
+    )
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert "Nobody here has the username @gone" in again.content.decode()
+    assert not Activity.objects.filter(kind=ActivityKind.NOTE).exists()
+    assert not Mention.objects.exists()
+
+
+def test_a_new_lead_whose_note_names_nobody_is_not_saved(client: Client, marketer: User) -> None:
+    client.force_login(marketer)
+    response = client.post(
+        reverse("lead_create"),
+        {"full_name": "Ada", "email": "ada@example.com", "source": "event", "note": "@ghost hi"},
+    )
+    assert response.status_code == 400
+    assert "Nobody here has the username @ghost" in response.content.decode()
+    assert not Lead.objects.exists()
+
+
+def test_the_people_a_note_offers_after_an_at_sign(
+    client: Client, marketer: User, sam: User, riley: User
+) -> None:
+    UserFactory.create(username="samantha", first_name="Samantha", last_name="Ruiz")
+    UserFactory.create(username="sammy", first_name="Old", is_active=False)
+    client.force_login(marketer)
+    people = reverse("mention_people")
+
+    def offered(text: str) -> list[str]:
+        response = client.get(people, {"q": text})
+        assert response.status_code == 200
+        return [person["username"] for person in response.json()["people"]]
+
+    assert offered("sam") == ["sam", "samantha"]
+    assert offered("WHIT") == ["sam"]  # Sam Whitaker, by last name
+    assert offered("chen") == ["riley"]
+    assert offered("") == []
+    assert offered("x" * 500) == []
+    assert offered("sa m") == []
+    assert offered("%") == []
+    assert client.get(people, {"q": "sam"}).json()["people"][0] == {
+        "username": "sam",
+        "name": "Sam Whitaker",
+    }
+
+
+def test_the_people_of_a_note_are_for_signed_in_colleagues_only(client: Client) -> None:
+    response = client.get(reverse("mention_people"), {"q": "sam"})
+    assert response.status_code == 302
 
 
 def test_the_mentioned_colleague_sees_it_and_reading_the_page_changes_nothing(

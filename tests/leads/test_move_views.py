@@ -49,6 +49,12 @@ def opportunity(sql: Lead, sales_rep: User) -> Lead:
     )
 
 
+def refused_back_on_the_lead(response: Any, lead: Lead) -> bool:
+    """A refused move sends the browser back to the lead's own address, not the POST's."""
+    url = f"{reverse('lead_detail', args=[lead.pk])}#moves"
+    return bool(response.redirect_chain == [(url, 302)] and response.status_code == 200)
+
+
 # The move panel on the lead page
 
 
@@ -80,7 +86,7 @@ def test_a_rep_sees_the_claim_on_an_mql_and_a_marketer_does_not(
     body = move_buttons(client, mql)
     assert "Claim this lead" not in body
     # Marketing may take an MQL back, with a recycle reason.
-    assert "Recycle to Marketing" in body
+    assert "Take back to Working" in body
     assert "No budget" in body
     assert "Price too high" not in body
 
@@ -109,9 +115,11 @@ def test_a_rep_who_does_not_own_the_lead_sees_no_moves_and_may_not_post_one(
     client.force_login(riley)
 
     assert 'id="moves"' not in move_buttons(client, sql)
-    response = post_move(client, sql, "opportunity", value="100", close_date="2031-01-01")
+    response = post_move(
+        client, sql, "opportunity", follow=True, value="100", close_date="2031-01-01"
+    )
 
-    assert response.status_code == 403
+    assert refused_back_on_the_lead(response, sql)
     assert "You may not move this lead from SQL to Opportunity." in response.content.decode()
     assert state(sql) == before
 
@@ -146,12 +154,19 @@ def test_qualifying_without_the_entry_criteria_says_what_is_missing_and_changes_
     before = state(lead)
     client.force_login(marketer)
 
-    response = post_move(client, lead, "mql")
+    response = post_move(client, lead, "mql", follow=True)
 
-    assert response.status_code == 400
+    assert refused_back_on_the_lead(response, lead)
     body = response.content.decode()
-    assert "A lead enters MQL only with: company, persona. Fill them in first." in body
+    edit = reverse("lead_edit", args=[lead.pk])
+    assert (
+        f'A lead enters MQL only with: <a href="{edit}#id_company">company</a>, '
+        f'<a href="{edit}#id_persona">persona</a>. Fill them in first.'
+    ) in body
     assert state(lead) == before
+    # Shown once: the page opened again is the lead as usual.
+    again = client.get(reverse("lead_detail", args=[lead.pk])).content.decode()
+    assert "A lead enters MQL only with" not in again
 
 
 def test_the_claim_button_on_the_lead_page_claims_it(
@@ -184,9 +199,11 @@ def test_a_move_from_a_stale_page_is_refused_with_the_lead_as_it_is_now(
     before = state(sql)
     client.force_login(marketer)
 
-    response = post_move(client, sql, "working", reason=reason(ReasonKind.RECYCLE, "no-budget").pk)
+    response = post_move(
+        client, sql, "working", follow=True, reason=reason(ReasonKind.RECYCLE, "no-budget").pk
+    )
 
-    assert response.status_code == 403
+    assert refused_back_on_the_lead(response, sql)
     body = response.content.decode()
     assert "You may not move this lead from SQL to Working." in body
     assert "Not claimed yet" not in body
@@ -233,7 +250,7 @@ def test_bad_deal_details_are_field_errors_and_change_nothing(
     assert error in body
     assert 'class="field-error"' in body
     # The form comes back open, with what was typed.
-    assert '<details class="move move-moved" open>' in body
+    assert f'id="move-{stage("opportunity").pk}" open>' in body
     assert state(sql) == before
 
 
@@ -319,9 +336,9 @@ def test_a_move_the_funnel_does_not_allow_is_refused_and_changes_nothing(
     before = state(lead)
     client.force_login(marketer)
 
-    response = post_move(client, lead, "won", value="100")
+    response = post_move(client, lead, "won", follow=True, value="100")
 
-    assert response.status_code == 409
+    assert refused_back_on_the_lead(response, lead)
     assert "A lead in New cannot move to Won." in response.content.decode()
     assert state(lead) == before
 
@@ -333,3 +350,54 @@ def test_a_missing_target_stage_is_a_bad_request(
     response = client.post(reverse("lead_move", args=[mql.pk]), {"to_stage": "sql"})
     assert response.status_code == 400
     assert state(mql)["stage"] == "mql"
+
+
+def test_one_missing_field_is_one_to_fill_in(client: Client, marketer: User) -> None:
+    lead = LeadFactory.create(marketing_owner=marketer, persona=None)
+    client.force_login(marketer)
+    body = post_move(client, lead, "mql", follow=True).content.decode()
+    edit = reverse("lead_edit", args=[lead.pk])
+    assert f'only with: <a href="{edit}#id_persona">persona</a>. Fill it in first.' in body
+
+
+def test_a_refused_opportunity_keeps_what_was_typed(
+    client: Client, sql: Lead, sales_rep: User
+) -> None:
+    Lead.objects.filter(pk=sql.pk).update(company="")
+    client.force_login(sales_rep)
+
+    response = post_move(
+        client, sql, "opportunity", follow=True, value="12500", close_date="2031-06-30"
+    )
+
+    assert refused_back_on_the_lead(response, sql)
+    body = response.content.decode()
+    assert "A lead enters Opportunity only with:" in body
+    assert f'id="move-{stage("opportunity").pk}" open>' in body
+    assert 'value="12500"' in body
+    assert 'value="2031-06-30"' in body
+    assert state(sql)["stage"] == "sql"
+
+
+def test_after_qualifying_a_marketer_is_told_what_happens_next_and_may_take_it_back(
+    client: Client, marketer: User
+) -> None:
+    lead = LeadFactory.create(marketing_owner=marketer, persona=PersonaFactory.create())
+    client.force_login(marketer)
+
+    body = post_move(client, lead, "mql", follow=True).content.decode()
+
+    assert "It waits for Sales to claim it, within 24 hours by the agreement." in body
+    assert 'href="#activity-form">Add a note for Sales</a>' in body
+    assert f'href="{reverse("lead_edit", args=[lead.pk])}">Complete its details</a>' in body
+    assert f'href="{reverse("lead_create")}">Log another lead</a>' in body
+    assert f'href="{reverse("board")}">See it on the board</a>' in body
+    assert "Take back to Working" in body
+    assert "Recycle to Marketing" not in body
+
+
+def test_a_rep_reads_an_mql_s_moves_as_before(client: Client, mql: Lead, sales_rep: User) -> None:
+    client.force_login(sales_rep)
+    body = move_buttons(client, mql)
+    assert "It waits for Sales to claim it" not in body
+    assert "Claim this lead" in body

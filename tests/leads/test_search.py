@@ -1,11 +1,14 @@
 """Searching leads by name, email or company: substrings in any case, and near misses."""
 
+import re
+
 import pytest
 from django.db import connection
 
+from accounts.roles import Role
 from leads.models import Lead
 from leads.search import search_condition
-from tests.factories import LeadFactory
+from tests.factories import LeadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +75,65 @@ def test_the_trigram_index_can_answer_both_kinds_of_match(leads: dict[str, Lead]
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert plan.count("Bitmap Index Scan on lead_search_trgm") == 2, plan
+
+
+@pytest.fixture
+def phones() -> dict[str, Lead]:
+    return {
+        "us": LeadFactory.create(full_name="Wile Coyote", phone="+1 (555) 123-4567"),
+        "es": LeadFactory.create(full_name="Lola Flores", phone="+34 612 34 56 78"),
+        "none": LeadFactory.create(full_name="Ada Lovelace", phone=""),
+    }
+
+
+def test_a_phone_number_is_found_however_it_is_typed(phones: dict[str, Lead]) -> None:
+    assert found("555") == {"Wile Coyote"}
+    assert found("(555) 123-4567") == {"Wile Coyote"}
+    assert found("555 123 4567") == {"Wile Coyote"}
+    assert found("5551234567") == {"Wile Coyote"}
+    assert found("612 345 678") == {"Lola Flores"}
+    assert found("+34612") == {"Lola Flores"}
+    assert found("999 999") == set()
+
+
+def test_a_colleague_s_name_finds_the_leads_they_own() -> None:
+    maria = UserFactory.create(first_name="Maria", last_name="Lindqvist", roles=[Role.MARKETING])
+    sam = UserFactory.create(username="sam", first_name="Sam", last_name="Okafor")
+    LeadFactory.create(full_name="Wile Coyote", marketing_owner=maria)
+    LeadFactory.create(full_name="Road Runner", marketing_owner=None, sales_owner=sam)
+    LeadFactory.create(full_name="Ada Lovelace", marketing_owner=None)
+    owners = [maria, sam]
+
+    def by_owner(query: str) -> set[str]:
+        condition = search_condition(query, owners=owners)
+        return set(Lead.objects.filter(condition).values_list("full_name", flat=True))
+
+    assert by_owner("lindqvist") == {"Wile Coyote"}
+    assert by_owner("Maria Lindqvist") == {"Wile Coyote"}
+    assert by_owner("okafor") == {"Road Runner"}
+    assert by_owner("sam") == {"Road Runner"}
+    assert by_owner("lovelace") == {"Ada Lovelace"}
+
+
+def plan_of(condition: object) -> str:
+    sql, params = Lead.objects.filter(condition).only("id").order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_phone_and_owner_searches_stay_served_by_indexes(phones: dict[str, Lead]) -> None:
+    maria = UserFactory.create(first_name="Maria", last_name="Lindqvist")
+    LeadFactory.create_batch(3, marketing_owner=maria)
+
+    phone = plan_of(search_condition("555 123 4567"))
+    owner = plan_of(search_condition("lindqvist", owners=[maria]))
+
+    assert "Seq Scan" not in phone, phone
+    assert phone.count("Bitmap Index Scan on lead_search_trgm") == 3, phone
+    assert "Seq Scan" not in owner, owner
+    # Whichever index on the owner the planner picks: each owner is an index scan of its own.
+    for column in ("marketing_owner_id", "sales_owner_id"):
+        scan = rf"Bitmap Index Scan on \S+[^\n]*\n\s+Index Cond: \({column} = "
+        assert re.search(scan, owner), owner

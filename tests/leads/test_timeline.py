@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from funnel.models import ChangeKind, Reason, Stage, StageChange
+from leads.capture import capture_lead
 from leads.models import Activity, ActivityKind, Lead, Mention
 from leads.timeline import Cursor, lead_timeline, stage_clock
-from tests.factories import LeadFactory
+from tests.factories import CaptureFormFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -211,3 +212,16 @@ def test_the_stage_clock_says_when_a_lead_is_past_its_stage_s_time_limit(lead: L
     lead.stage = Stage.objects.get(slug="won")
     lead.stage_entered_at = timezone.now() - timedelta(days=400)
     assert not stage_clock(lead).past_sla
+
+
+def test_a_lead_a_website_form_brought_names_nobody_as_having_added_it(maria: User) -> None:
+    form = CaptureFormFactory.create()
+    capture = capture_lead(
+        form=form, details={"full_name": "Ada Lovelace", "email": "ada@engines.example"}
+    )
+
+    page = lead_timeline(lead=capture.lead)
+
+    whats = [entry.what for entry in page.entries]
+    assert whats == ["A website form captured it", "It entered the funnel in New"]
+    assert not any("Someone" in what for what in whats)

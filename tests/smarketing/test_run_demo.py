@@ -190,7 +190,7 @@ def test_run_demo_serves_the_demo_and_stops_every_process(
 
     assert "Log in to smarketing" in login_page
     assert site_urls == {f"http://localhost:{port}"}
-    assert f"Links in email and website forms use http://localhost:{port}" in output
+    assert f"Links in email and website forms use http://localhost:{port}" in printed
     assert restarted.pid != killed, "the killed worker was started again"
     assert "Log in to smarketing" in still_served, "web kept serving while the worker was down"
     assert "worker exited with code" in printed
