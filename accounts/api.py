@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from accounts.models import ApiToken, User
 from accounts.roles import roles_of
 from accounts.tokens import DEFAULT_LIFETIME, LIFETIMES, create_token, revoke_token, tokens_of
-from smarketing.api import StrictCharField, caller
+from smarketing.api import AnsweredBeforeCommit, StrictCharField, caller
 from smarketing.errors import NotAllowed
 
 
@@ -78,7 +78,10 @@ class MeView(APIView):
     destroy=extend_schema(summary="Revoke one of your tokens"),
 )
 class ApiTokenViewSet(
-    mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet[ApiToken]
+    AnsweredBeforeCommit,
+    mixins.ListModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet[ApiToken],
 ):
     serializer_class = ApiTokenSerializer
     lookup_value_converter = "int"

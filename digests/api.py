@@ -27,6 +27,7 @@ from digests.services import set_digest_email, wants_digest_email
 from digests.tasks import queue_preview
 from digests.weeks import last_complete_week
 from smarketing.api import (
+    AnsweredBeforeCommit,
     StrictBooleanField,
     caller,
     form_errors,
@@ -85,7 +86,7 @@ class DigestPreviewQueuedSerializer(serializers.Serializer[Any]):
         responses=DigestSerializer,
     ),
 )
-class DigestViewSet(viewsets.ViewSet):
+class DigestViewSet(AnsweredBeforeCommit, viewsets.ViewSet):
     """Only one's own: another person's digest is not found."""
 
     lookup_field = "week"

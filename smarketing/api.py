@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Model
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -445,6 +446,22 @@ def page_serializer(name: str, row: type[serializers.Serializer[Any]]) -> type[A
             "next": serializers.URLField(allow_null=True),
         },
     )
+
+
+class AnsweredBeforeCommit(APIView):
+    """A view whose writes and the answer read after them share one transaction.
+
+    The answer (the lead as it now is, say) is read before the commit, not after it: were the
+    database lost in between, the request would otherwise fail with the change saved, and the
+    client would be told a change failed that went through. Now a lost database fails the
+    whole request, nothing saved (503, try again). The services' own transactions become
+    savepoints inside this one."""
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.method in SAFE_METHODS:
+            return super().dispatch(request, *args, **kwargs)
+        with transaction.atomic():
+            return super().dispatch(request, *args, **kwargs)
 
 
 class NotFoundView(APIView):

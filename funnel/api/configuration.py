@@ -12,6 +12,7 @@ from funnel.serializers import (
     StageSerializer,
 )
 from smarketing.api import (
+    AnsweredBeforeCommit,
     caller,
 )
 
@@ -29,6 +30,7 @@ class ConfigurationPermission(permissions.DjangoModelPermissions):
 
 
 class ConfigurationViewSet[C: Configuration](
+    AnsweredBeforeCommit,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -18,6 +18,7 @@ from funnel.serializers import (
 )
 from smarketing.api import (
     ERRORS,
+    AnsweredBeforeCommit,
     caller,
     form_body,
     page_form,
@@ -53,7 +54,7 @@ def _goal_form(request: Request, goal: RevenueGoal | None) -> GoalForm:
     ),
     destroy=extend_schema(summary="Remove a goal (managers)"),
 )
-class RevenueGoalViewSet(viewsets.GenericViewSet[RevenueGoal]):
+class RevenueGoalViewSet(AnsweredBeforeCommit, viewsets.GenericViewSet[RevenueGoal]):
     """Thin views over funnel.goals, with the goal page's form for the body."""
 
     queryset = RevenueGoal.objects.order_by("-starts_on", "kind")

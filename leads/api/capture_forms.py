@@ -22,7 +22,7 @@ from leads.serializers import (
     CaptureFormSerializer,
     CaptureFormWriteSerializer,
 )
-from smarketing.api import caller, form_errors
+from smarketing.api import AnsweredBeforeCommit, caller, form_errors
 from smarketing.errors import NotAllowed
 
 
@@ -63,7 +63,7 @@ def _capture_form_form(request: Request, capture_form: CaptureForm) -> CaptureFo
         responses=CaptureFormDetailSerializer,
     ),
 )
-class CaptureFormViewSet(viewsets.ViewSet):
+class CaptureFormViewSet(AnsweredBeforeCommit, viewsets.ViewSet):
     """Thin views over leads.capture, with the form page's form for the body."""
 
     lookup_value_converter = "int"

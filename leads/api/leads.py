@@ -49,6 +49,7 @@ from leads.timeline import (
     lead_with_clock,
 )
 from smarketing.api import (
+    AnsweredBeforeCommit,
     ApiErrorSerializer,
     caller,
     error_response,
@@ -125,7 +126,7 @@ def duplicate_response(duplicate: DuplicateLead, request: Request) -> Response:
         responses={200: LeadSerializer, **DUPLICATE},
     ),
 )
-class LeadViewSet(viewsets.ViewSet):
+class LeadViewSet(AnsweredBeforeCommit, viewsets.ViewSet):
     lookup_value_converter = "int"
 
     def list(self, request: Request) -> Response:

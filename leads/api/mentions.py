@@ -13,7 +13,13 @@ from leads.models import Mention
 from leads.serializers import TimelineQuerySerializer
 from leads.services import mark_mention_seen, mark_mentions_seen
 from leads.timeline import mentions_of
-from smarketing.api import caller, optional_parameter, page_response, page_serializer
+from smarketing.api import (
+    AnsweredBeforeCommit,
+    caller,
+    optional_parameter,
+    page_response,
+    page_serializer,
+)
 
 
 class MentionSerializer(serializers.Serializer[Any]):
@@ -49,9 +55,10 @@ class MentionsView(APIView):
         return page_response(rows, next_cursor=older, request=request, parameter="before")
 
 
-class MentionsSeenView(APIView):
+class MentionsSeenView(AnsweredBeforeCommit):
     @extend_schema(
         summary='Mark all your mentions seen, as the mentions page\'s "Mark all as read" does',
+        operation_id="mentions_seen_all",
         request=None,
         responses=inline_serializer("MentionsSeen", {"marked": serializers.IntegerField()}),
     )
@@ -59,9 +66,10 @@ class MentionsSeenView(APIView):
         return Response({"marked": mark_mentions_seen(user=caller(request))})
 
 
-class MentionSeenView(APIView):
+class MentionSeenView(AnsweredBeforeCommit):
     @extend_schema(
         summary="Mark one of your mentions seen, as opening it from the mentions page does",
+        operation_id="mention_seen",
         request=None,
         responses=MentionSerializer,
     )

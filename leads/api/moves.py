@@ -35,7 +35,7 @@ from leads.serializers import (
     WinSerializer,
 )
 from leads.timeline import activity_entry, lead_for_page
-from smarketing.api import ERRORS, caller, form_values, page_form
+from smarketing.api import ERRORS, AnsweredBeforeCommit, caller, form_values, page_form
 from smarketing.errors import NotAllowed
 
 MOVED = {200: LeadSerializer, 409: ERRORS[409]}
@@ -72,7 +72,7 @@ def _requested_stage(request: Request) -> int:
     return to_stage_id
 
 
-class LeadMoveViewSet(viewsets.ViewSet):
+class LeadMoveViewSet(AnsweredBeforeCommit, viewsets.ViewSet):
     """Moves of one lead: /leads/{id}/<move>/.
 
     A body is read by the lead page's form of the move (funnel.forms.MoveForm), so the API

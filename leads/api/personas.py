@@ -13,7 +13,7 @@ from leads.models import Persona
 from leads.personas import persona_detail, personas_with_lead_counts
 from leads.serializers import PersonaDetailSerializer, PersonaSerializer
 from leads.services import save_persona
-from smarketing.api import caller, page_form
+from smarketing.api import AnsweredBeforeCommit, caller, page_form
 from smarketing.errors import NotAllowed
 
 
@@ -25,7 +25,7 @@ from smarketing.errors import NotAllowed
     create=extend_schema(summary="Add a persona (Marketing and managers)"),
     partial_update=extend_schema(summary="Change a persona (Marketing and managers)"),
 )
-class PersonaViewSet(viewsets.GenericViewSet[Persona]):
+class PersonaViewSet(AnsweredBeforeCommit, viewsets.GenericViewSet[Persona]):
     serializer_class = PersonaSerializer
     queryset = Persona.objects.none()
     lookup_value_converter = "int"
