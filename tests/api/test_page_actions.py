@@ -63,6 +63,10 @@ NOT_IN_THE_API = {
     "password_change_done": "the page after changing a password",
     "capture": "the website capture endpoint is itself public HTTP, with its own key",
     "healthz": "a probe for the load balancer, not a product action",
+    "person_digest": (
+        "a person's digest shown to a manager in the browser; the API sends it to the manager"
+        " by email instead (POST /api/v1/digests/preview/)"
+    ),
 }
 
 APPS = ("accounts", "leads", "funnel", "dashboard", "digests", "smarketing.health")

@@ -113,7 +113,8 @@ def test_every_number_opens_a_list_of_exactly_its_leads(client: Client, story, m
     assert len(linked) > 20
     for cell in linked:
         page = client.get(cell.url).content.decode()
-        shown = re.search(r'class="drill-down".*?<strong>([\d,]+) leads?</strong>', page, re.S)
+        count = r'class="drill-down".*?<strong class="results-count">([\d,]+) leads?</strong>'
+        shown = re.search(count, page, re.S)
         assert shown, cell.url
         assert int(shown[1].replace(",", "")) == cell.raw, cell.url
 

@@ -9,6 +9,13 @@ def agreement(waiting: int) -> dict[str, object]:
     return {
         "team": {
             "goal": {"period": "Q4 2026"},
+            "week": {
+                "mqls": 3,
+                "mqls_before": 2,
+                "claims": 2,
+                "claimed_in_time": 1,
+                "touched_in_time": 1,
+            },
             "agreement": {
                 "claimed_in_time_share": 0.5,
                 "touched_in_time_share": 0.25,

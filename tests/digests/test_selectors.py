@@ -25,6 +25,11 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
+# Stages and reasons are kept in each language, as a digest stores them for its reader.
+MQL = {"en": "MQL", "es": "MQL"}
+SQL = {"en": "SQL", "es": "SQL"}
+NO_BUDGET = {"en": "No budget", "es": "Sin presupuesto"}
+
 
 @pytest.fixture
 def funnel(marketer, sales_rep) -> Funnel:
@@ -82,16 +87,16 @@ def test_leads_past_their_stages_time_limit_by_owner(funnel, sales_rep, marketer
     mine = stuck_leads(in_three_days, teams=[Team.MARKETING], owner=Q(marketing_owner=marketer))
     everyone = stuck_leads(in_three_days)
 
-    assert (rep["count"], rep["by_stage"]) == (1, [{"stage": "SQL", "count": 1}])
+    assert (rep["count"], rep["by_stage"]) == (1, [{"stage": SQL, "count": 1}])
     assert [row["name"] for row in rep["leads"]] == ["Slow Sql"]
     assert rep["leads"][0]["late_hours"] == 1
     assert (mine["count"], [row["name"] for row in mine["leads"]]) == (1, ["Fresh Lead"])
     assert mine["leads"][0]["late_hours"] == 25
     assert everyone["count"] == 3
     assert everyone["by_stage"] == [
-        {"stage": "New", "count": 1},
-        {"stage": "MQL", "count": 1},
-        {"stage": "SQL", "count": 1},
+        {"stage": {"en": "New", "es": "Nuevo"}, "count": 1},
+        {"stage": MQL, "count": 1},
+        {"stage": SQL, "count": 1},
     ]
     assert stuck_leads(this_week(hours_later=1))["count"] == 0
 
@@ -112,8 +117,8 @@ def test_a_reps_deals_won_and_lost_in_the_week_with_reasons(funnel, sales_rep) -
 
     assert (closed["won"], closed["won_value"], closed["lost"]) == (2, "13000.50", 3)
     assert closed["lost_reasons"] == [
-        {"reason": "Price too high", "count": 2},
-        {"reason": "Chose a competitor", "count": 1},
+        {"reason": {"en": "Price too high", "es": "Precio demasiado alto"}, "count": 2},
+        {"reason": {"en": "Chose a competitor", "es": "Eligió a un competidor"}, "count": 1},
     ]
     assert (last_week["won"], last_week["won_value"], last_week["lost"]) == (0, "0.00", 0)
 
@@ -135,8 +140,8 @@ def test_what_sales_did_with_a_marketers_leads(funnel, marketer) -> None:
     assert figures["recycled"] == 3
     assert (figures["won"], figures["won_value"]) == (1, "3000.00")
     assert figures["recycle_reasons"] == [
-        {"reason": "No budget", "count": 2},
-        {"reason": "Wrong persona", "count": 1},
+        {"reason": NO_BUDGET, "count": 2},
+        {"reason": {"en": "Wrong persona", "es": "No encaja con la buyer persona"}, "count": 1},
     ]
 
 
@@ -174,10 +179,12 @@ def test_the_meeting_agenda_reads_the_dashboards_figures_for_the_week(funnel, ma
     assert figures["goal"]["deals"] == 1
     assert figures["agreement"]["mqls_delivered"] == 4
     assert figures["recycle_reasons"] == [
-        {"label": "No budget", "leads": 1, "new": 0, "mqls": 0, "won": 0, "revenue": "0"}
+        {"label": NO_BUDGET, "leads": 1, "new": 0, "mqls": 0, "won": 0, "revenue": "0"}
     ]
-    assert [row["label"] for row in figures["lost_reasons"]] == ["Price too high"]
-    assert {"stage": "MQL", "entered": 4, "entered_before": 0} in figures["stages"]
+    assert [row["label"] for row in figures["lost_reasons"]] == [
+        {"en": "Price too high", "es": "Precio demasiado alto"}
+    ]
+    assert {"stage": MQL, "entered": 4, "entered_before": 0} in figures["stages"]
     [source] = figures["sources"]
     assert (source["label"], source["mqls"], source["won"], source["revenue"]) == (
         "Website",

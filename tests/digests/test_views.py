@@ -149,9 +149,9 @@ def test_a_manager_reads_a_persons_digest_on_its_page(
     week = _this_week().isoformat()
     assert shown.status_code == 302
     assert shown["Location"] == f"/digests/{week}/people/{sales_rep.pk}/"
-    # Session, user, the digest with its person, and the reader's roles (read once for the
-    # access rule and the menu).
-    with django_assert_num_queries(4):
+    # Session, user, the digest with its person, the reader's roles (read once for the access
+    # rule and the menu) and unread mentions (for the menu).
+    with django_assert_num_queries(5):
         page = client.get(shown["Location"])
     text = page.content.decode()
     assert page.status_code == 200
