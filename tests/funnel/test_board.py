@@ -412,7 +412,7 @@ def test_every_card_has_a_menu_of_the_columns_it_may_move_to(
     page = client.get(reverse("board")).content.decode()
 
     card = page[page.index(f'id="card-{lead.pk}"') :].split("</li>")[0]
-    assert '<summary aria-label="Move Ada Lovelace to…">Move to…</summary>' in card
+    assert '<summary aria-label="Move to… (Ada Lovelace)">Move to…</summary>' in card
     url = reverse("board_move", args=[lead.pk])
     for target in ("working", "mql"):
         assert (
@@ -483,8 +483,8 @@ def test_closed_columns_say_won_and_lost_rather_than_expected(
         column = page[page.index(f'data-column="{slug}"') :]
         return column[column.index('class="board-column-sums">') :].split("</p>")[0]
 
-    assert "1 lead · 9,000 won" in sums("won")
-    assert "1 lead · 0 lost" in sums("lost")
-    assert "1 lead · 5,000 expected" in sums("opportunity")
+    assert "1 lead · €9,000 won" in sums("won")
+    assert "1 lead · €0 lost" in sums("lost")
+    assert "1 lead · €5,000 expected" in sums("opportunity")
     assert "9,000 won" in home
     assert "9,000 expected" not in home
