@@ -226,8 +226,9 @@ def test_the_board_takes_as_many_queries_for_50_leads_as_for_5(
     large = board_queries(client)
 
     assert small == large
-    # session, user, the totals, the top cards, the allowed moves, roles: no session write
-    assert small[1] == 6
+    # session, user, the totals, the top cards, the allowed moves, the menu's unread mentions,
+    # roles: no session write
+    assert small[1] == 7
     assert small[0] == 2  # the grouped counts and sums, and the top cards
     columns = {c.stage.slug: c for c in board_columns(now=timezone.now())}
     assert columns["new"].count == 26
