@@ -10,9 +10,11 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import Page, ViewportSize
 
+from accounts.models import User
 from funnel.demo import ensure_demo_goals
 from leads.demo import seed_demo
 from leads.models import Lead
+from tests.funnel.test_board import Funnel
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The window the stories are told in, and their screenshots taken at.
@@ -80,15 +82,24 @@ def screenshot(page: Page) -> Screenshot:
     return take
 
 
-# Enough demo leads for every stage to hold some, MQLs waiting and lead pages with a history.
+# Enough demo leads for the board's columns, the lists and the dashboard to look lived in.
 DEMO_LEADS = 60
 
 
 @pytest.fixture
 def demo() -> Lead:
-    """The demo's team, goals and leads; returns a lead that went through several stages."""
+    """The demo's team, goals and leads, and what the main pages need whatever the demo's shape:
+    an MQL waiting for a rep and an opportunity with a history; returns the opportunity."""
     seed_demo(lead_count=DEMO_LEADS)
     ensure_demo_goals(now=timezone.now())
-    lead = Lead.objects.filter(stage__slug__in=["won", "opportunity"]).order_by("pk").first()
-    assert lead is not None, "the demo data has no lead past SQL"
-    return lead
+    funnel = Funnel(
+        marketer=User.objects.get(username="maria"), rep=User.objects.get(username="sam")
+    )
+    funnel.lead_in("mql", hours_ago=3, full_name="Ada Lovelace", company="Analytical Engines")
+    return funnel.lead_in(
+        "opportunity",
+        hours_ago=30,
+        value="12500.00",
+        full_name="Grace Hopper",
+        company="Navy Computing",
+    )

@@ -54,6 +54,13 @@ def test_the_main_pages_fit_a_phone_and_keep_their_main_action_on_screen(
             expect_inside(page, ".filters-actions a", ".lead-filters")
         screenshot(f"phone-{language}-{main_page.name}")
 
+    # A manager's home shows the team's goal rather than the rep's day.
+    page.context.clear_cookies()
+    log_in_as(page, live_server, "morgan", language)
+    assert horizontal_overflow(page) == 0, "the manager's home scrolls sideways"
+    expect_on_screen(page, "main h1", first_screen=True)
+    screenshot(f"phone-{language}-home-manager")
+
 
 def test_on_a_phone_the_navigation_is_a_menu_that_opens_and_closes(
     page: Page, live_server: LiveServer, screenshot: Screenshot, demo: Lead
