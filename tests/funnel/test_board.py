@@ -226,8 +226,9 @@ def test_the_board_takes_as_many_queries_for_50_leads_as_for_5(
     large = board_queries(client)
 
     assert small == large
-    # session, user, the totals, the top cards, the allowed moves, roles: no session write
-    assert small[1] == 6
+    # session, user, the allowed moves, the totals, the top cards, the menu's count of unread
+    # mentions, roles: no session write
+    assert small[1] == 7
     assert small[0] == 2  # the grouped counts and sums, and the top cards
     columns = {c.stage.slug: c for c in board_columns(now=timezone.now())}
     assert columns["new"].count == 26
@@ -483,8 +484,8 @@ def test_closed_columns_say_won_and_lost_rather_than_expected(
         column = page[page.index(f'data-column="{slug}"') :]
         return column[column.index('class="board-column-sums">') :].split("</p>")[0]
 
-    assert "1 lead · 9,000 won" in sums("won")
-    assert "1 lead · 0 lost" in sums("lost")
-    assert "1 lead · 5,000 expected" in sums("opportunity")
-    assert "9,000 won" in home
-    assert "9,000 expected" not in home
+    assert "1 lead · €9,000 won" in sums("won")
+    assert "1 lead · €0 lost" in sums("lost")
+    assert "1 lead · €5,000 expected" in sums("opportunity")
+    assert "€9,000 won" in home
+    assert "€9,000 expected" not in home
