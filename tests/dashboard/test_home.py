@@ -150,14 +150,17 @@ def test_a_reps_home_costs_the_same_whatever_their_leads(
     for number in range(leads):
         funnel.sql(f"Lead {number}")
         funnel.opportunity(f"Deal {number}")
+    LeadFactory.create_batch(leads, stage=stage("mql"))
     client.force_login(sales_rep)
 
     # session, user, roles; the queue, the shared funnel, their pipeline; their day (stages,
-    # untouched, late, opportunities); the idle-timeout session save (savepoint, update,
-    # release)
-    with django_assert_num_queries(13):
+    # untouched, late, opportunities); the menu's count of unread mentions; the idle-timeout
+    # session save (savepoint, update, release)
+    with django_assert_num_queries(14):
         response = client.get(reverse("home"))
     assert response.status_code == 200
+    assert response.context["mql_queue"].count == leads
+    assert response.context["my_sales_funnel"][0].count == leads
 
 
 def test_a_managers_home_shows_how_the_goal_stands(
@@ -176,13 +179,14 @@ def test_a_managers_home_shows_how_the_goal_stands(
     client.force_login(manager)
 
     # session, user, roles; the queue, the shared funnel; the goal (month goal, stages, quarter
-    # goal, the period's flow, wins by day, open pipeline); the session save
-    with django_assert_num_queries(14):
+    # goal, the period's flow, wins by day, open pipeline); the menu's count of unread mentions;
+    # the session save (savepoint, update, release)
+    with django_assert_num_queries(15):
         page = client.get(reverse("home"))
     body = " ".join(page.content.decode().split())
 
     assert f"Revenue goal: {quarter.label}" in body
-    assert "<strong>25%</strong> of the 200,000 goal" in body
+    assert "<strong>25%</strong> of the €200,000 goal" in body
     assert "due by today at an even pace" in body
     assert f'href="{reverse("dashboard")}?period={quarter.key}"' in body
     assert "Your day" not in body

@@ -91,7 +91,7 @@ def test_a_manager_sees_how_the_goal_stands(
     open_as(page, live_server, morgan, "/")
 
     goal = page.get_by_role("region", name=f"Revenue goal: {quarter.label}")
-    expect(goal).to_contain_text("25% of the 200,000 goal")
+    expect(goal).to_contain_text("25% of the €200,000 goal")
     expect(goal).to_contain_text("due by today at an even pace")
     screenshot("home-manager-laptop-en")
     page.set_viewport_size(PHONE)

@@ -180,8 +180,8 @@ def test_the_list_counts_keeps_its_place_and_finds_phones_and_owners(
             "60 leads",
             "1 lead",
             "Siguientes 50 leads",
-            "Responsable de marketing",
-            "Responsable de ventas",
+            "Propietario de marketing",
+            "Propietario de ventas",
             "Buscar",
         ),
     }[language]

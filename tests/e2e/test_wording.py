@@ -21,15 +21,15 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 WORDS = {
     "en": {
         "queue": "waiting 3 days — 2 days past the 24-hour claim limit",
-        "won": "1 lead · 9,000 won",
-        "lost": "1 lead · 0 lost",
+        "won": "1 lead · €9,000 won",
+        "lost": "1 lead · €0 lost",
         "entered": "It entered the funnel in New",
     },
     "es": {
         "queue": "2 días",
         "won": "ganados",
         "lost": "perdidos",
-        "entered": "Entró en el embudo en New",
+        "entered": "Entró en el embudo en Nuevo",
     },
 }
 

@@ -226,8 +226,8 @@ def test_the_board_takes_as_many_queries_for_50_leads_as_for_5(
     large = board_queries(client)
 
     assert small == large
-    # session, user, the totals, the top cards, the allowed moves, the menu's unread mentions,
-    # roles: no session write
+    # session, user, the allowed moves, the totals, the top cards, the menu's count of unread
+    # mentions, roles: no session write
     assert small[1] == 7
     assert small[0] == 2  # the grouped counts and sums, and the top cards
     columns = {c.stage.slug: c for c in board_columns(now=timezone.now())}
@@ -487,5 +487,5 @@ def test_closed_columns_say_won_and_lost_rather_than_expected(
     assert "1 lead · €9,000 won" in sums("won")
     assert "1 lead · €0 lost" in sums("lost")
     assert "1 lead · €5,000 expected" in sums("opportunity")
-    assert "9,000 won" in home
-    assert "9,000 expected" not in home
+    assert "€9,000 won" in home
+    assert "€9,000 expected" not in home

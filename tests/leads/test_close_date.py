@@ -55,7 +55,10 @@ def test_the_owner_edits_the_close_date_with_the_details(
     assert response.status_code == 302
     deal.refresh_from_db()
     assert deal.expected_close_date == date(2031, 5, 2)
-    assert Activity.objects.filter(body="Changed expected close date.").exists()
+    # The product's own text is kept as a message key and put into the reader's words.
+    changed = Activity.objects.get(lead=deal, message__contains=[{"key": "changed"}])
+    assert changed.message == [{"key": "changed", "params": {"fields": ["expected_close_date"]}}]
+    assert changed.text == "Changed expected close date."
 
 
 @pytest.mark.parametrize("bad", ["2031-02-30", "next week", "<b>soon</b>"])
