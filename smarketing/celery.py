@@ -5,6 +5,10 @@ from typing import Any
 from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smarketing.settings")
+# A worker does not run Django's system checks as it starts: web and migrate run them, and some
+# need the database (a generated column's check asks the server's version), so a worker started
+# while PostgreSQL is down would exit for good instead of waiting for it like its tasks do.
+os.environ.setdefault("CELERY_SKIP_CHECKS", "1")
 
 app = Celery("smarketing")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -115,7 +115,11 @@ def test_steady_traffic_through_every_fault(stack: Stack) -> None:
     answered = [
         request.word for request in sent if request.kind == "capture" and request.status == 200
     ]
-    wait_for(lambda: stack.outbox() == 0, "the outbox to empty", RECOVERY_TIMEOUT)
+    try:
+        wait_for(lambda: stack.outbox() == 0, "the outbox to empty", RECOVERY_TIMEOUT)
+    except TimeoutError:
+        rows = stack.query("SELECT id, task, args, sent_at FROM smarketing_outboxtask")
+        pytest.fail(f"the outbox kept {rows}\n{stack.logs()}")
     assert [word for word in answered if stack.emails_containing(word) > 1] == []
     assert stack.worker.running()
     assert stack.beat.running()

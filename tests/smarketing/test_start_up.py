@@ -4,6 +4,7 @@ and loading the settings starts nothing (no embedded database, no broker folders
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,25 @@ def test_the_celery_app_makes_the_file_broker_s_folders_when_configured(tmp_path
     assert "WARNING" not in result.stderr
     assert (tmp_path / "broker" / "queue").is_dir()
     assert (tmp_path / "broker" / "control").is_dir()
+
+
+def test_a_worker_started_while_the_database_is_down_waits_for_it(tmp_path: Path) -> None:
+    """The worker starts and takes tasks without PostgreSQL (its tasks retry until it is back);
+    it must not exit at start-up because a check could not reach the database."""
+    log = tmp_path / "worker.log"
+    environment = {**os.environ, **GOOD, "DATABASE_URL": UNREACHABLE_DATABASE}
+    queue = f"start-up-{os.getpid()}-{time.monotonic_ns()}"
+    with log.open("w") as output:
+        worker = subprocess.Popen(
+            [*WORKER, "-Q", queue, "--loglevel", "INFO", "-n", f"{queue}@%h"],
+            cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while " ready." not in log.read_text() and worker.poll() is None:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.5)
+        assert worker.poll() is None, log.read_text()
+    finally:
+        worker.terminate()
+        worker.wait(30)
