@@ -352,8 +352,8 @@ def chart_data(tables: dict[str, Table]) -> dict[str, dict[str, list[object]]]:
 
 
 @dataclass(frozen=True)
-class Headlines:
-    """The key figures at the top of the page, formatted, with the lists behind the counts."""
+class GoalHeadlines:
+    """The goal's figures, formatted: on the home page, and first on the dashboard."""
 
     won: Cell
     goal: Cell
@@ -362,6 +362,12 @@ class Headlines:
     on_pace: bool
     forecast: Cell
     forecast_share: Cell
+
+
+@dataclass(frozen=True)
+class Headlines(GoalHeadlines):
+    """The key figures at the top of the page, formatted, with the lists behind the counts."""
+
     open_weighted: Cell
     mqls_delivered: Cell
     mqls_needed: Cell
@@ -371,19 +377,6 @@ class Headlines:
     claimed_in_time: Cell
     touched_in_time: Cell
     waiting_past_limit: Cell
-
-
-@dataclass(frozen=True)
-class GoalHeadlines:
-    """The goal's figures as the home page shows them, formatted as on the dashboard."""
-
-    won: Cell
-    goal: Cell
-    won_share: Cell
-    due_by_now: Cell
-    on_pace: bool
-    forecast: Cell
-    forecast_share: Cell
 
 
 def goal_headlines(progress: GoalProgress) -> GoalHeadlines:
@@ -401,16 +394,9 @@ def goal_headlines(progress: GoalProgress) -> GoalHeadlines:
 
 def headlines(d: Dashboard) -> Headlines:
     progress, agreement = d.progress, d.agreement
-    goal = progress.goal
     mqls = d.reverse.target("mqls")
     return Headlines(
-        won=money(progress.won),
-        goal=money(goal.amount if goal else None),
-        won_share=share(progress.share_of_goal),
-        due_by_now=money(progress.expected_by_now),
-        on_pace=progress.expected_by_now is None or progress.won >= progress.expected_by_now,
-        forecast=money(progress.forecast),
-        forecast_share=share(progress.forecast_share),
+        **vars(goal_headlines(progress)),
         open_weighted=money(progress.open_weighted),
         mqls_delivered=count(agreement.mqls_delivered, _target_url(d, mqls)),
         mqls_needed=count(agreement.mqls_needed),
