@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from accounts.models import User
 from accounts.roles import Role
@@ -21,9 +21,14 @@ from digests.access import can_read
 from digests.models import Digest, DigestRole
 from funnel.models import ChangeKind, StageChange, Team, WellKnownStage, in_each_language
 from funnel.periods import Period, week
-from funnel.selectors import TOUCHES, mql_queue_page, past_limit, unclaimed_mql_queue
+from funnel.selectors import (
+    awaiting_first_touch,
+    mql_queue_page,
+    past_limit,
+    unclaimed_mql_queue,
+)
 from funnel.stages import Funnel, load_funnel
-from leads.models import Activity, Lead
+from leads.models import Lead
 from smarketing.pagination import Keyset, Page, paginate
 
 Section = dict[str, Any]
@@ -135,24 +140,16 @@ def mql_queue(week: Week, *, late: int) -> Section:
 
 
 def untouched_sqls(week: Week, *, rep: User | None = None) -> Section:
-    """Claimed leads still in the stage the claim put them in (SQL) with no call, email or
-    meeting since: the first-touch clock of funnel.selectors, for many leads at once (a touch
-    counts whoever made it, so a reassigned lead that was touched is not listed). In that stage
-    the claim's time is the time the lead entered it. `rep` narrows to one person's leads. Two
+    """funnel.selectors.awaiting_first_touch: claimed leads with no call, email or meeting
+    since the claim (a touch counts whoever made it, so a reassigned lead that was touched is
+    not listed), with how many are past the limit. `rep` narrows to one person's leads. Two
     queries."""
     limits = {
         stage: stage.first_touch_hours
         for stage in week.funnel.stages
         if stage.first_touch_hours is not None
     }
-    touched = Activity.objects.filter(
-        lead=OuterRef("pk"),
-        kind__in=TOUCHES,
-        created_at__gte=OuterRef("stage_entered_at"),
-    )
-    leads = Lead.objects.filter(stage__in=list(limits), sales_owner__isnull=False).filter(
-        ~Exists(touched)
-    )
+    leads = awaiting_first_touch(week.funnel.stages)
     if rep is not None:
         leads = leads.filter(sales_owner=rep)
     overdue = Q(pk__in=[])

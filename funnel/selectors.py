@@ -358,6 +358,19 @@ def first_touch_clock(lead: Lead, *, now: datetime) -> FirstTouchClock | None:
     )
 
 
+def awaiting_first_touch(stages: Iterable[Stage]) -> QuerySet[Lead]:
+    """Claimed leads still in the stage their claim led to (one with a first-touch limit) with
+    no call, email or meeting logged since: first_touch_clock for many leads at once. In that
+    stage the claim's time is the time the lead entered it."""
+    touched = Activity.objects.filter(
+        lead=OuterRef("pk"), kind__in=TOUCHES, created_at__gte=OuterRef("stage_entered_at")
+    )
+    claimed_into = [stage for stage in stages if stage.first_touch_hours is not None]
+    return Lead.objects.filter(stage__in=claimed_into, sales_owner__isnull=False).exclude(
+        Exists(touched)
+    )
+
+
 # How many leads each list of a rep's day shows; the lead list has the rest.
 DAY_LIST_LIMIT = 8
 
@@ -390,17 +403,10 @@ def rep_day(*, rep: User, now: datetime, limit: int = DAY_LIST_LIMIT) -> RepDay:
     of leads: the stages, then one per list."""
     stages = list(Stage.objects.all())
     mine = Lead.objects.filter(sales_owner=rep).select_related("stage")
-    touched = Activity.objects.filter(
-        lead=OuterRef("pk"),
-        author=OuterRef("sales_owner"),
-        kind__in=TOUCHES,
-        created_at__gte=OuterRef("stage_entered_at"),
-    )
-    # In the stage a claim leads to, the claim's time is the time the lead entered it.
-    claimed_into = [stage for stage in stages if stage.first_touch_hours is not None]
     untouched, more_untouched = _first(
-        mine.filter(stage__in=claimed_into)
-        .exclude(Exists(touched))
+        awaiting_first_touch(stages)
+        .filter(sales_owner=rep)
+        .select_related("stage")
         .order_by("stage_entered_at", "id"),
         limit,
     )

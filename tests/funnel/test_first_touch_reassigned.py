@@ -1,5 +1,5 @@
-"""A reassignment starts no new first-touch clock: the lead page, the dashboard's figure and
-the digest read the same first touch of the lead since its claim, whoever made it."""
+"""A reassignment starts no new first-touch clock: the lead page, the dashboard's figure, the
+rep's day on the home page and the digest read the same first touch of the lead since its claim, whoever made it."""
 
 from datetime import timedelta
 
@@ -13,6 +13,7 @@ from dashboard.selectors import dashboard
 from digests.selectors import untouched_sqls
 from funnel.models import ChangeKind, PeriodKind, Stage, StageChange
 from funnel.periods import period_containing
+from funnel.selectors import rep_day
 from funnel.services import claim_lead, move_lead, reassign_lead
 from leads.activities import add_activity
 from leads.models import Activity, ActivityKind, Lead
@@ -45,7 +46,7 @@ def touched(lead: Lead, by: User, *, hours_after_claim: float) -> None:
     )
 
 
-def test_page_dashboard_and_digest_agree_on_a_reassigned_lead(
+def test_page_dashboard_home_and_digest_agree_on_a_reassigned_lead(
     client: Client, maria: User, sam: User, riley: User, manager: User
 ) -> None:
     in_time = claimed_long_ago("Touched Then Reassigned", marketer=maria, rep=sam)
@@ -62,6 +63,7 @@ def test_page_dashboard_and_digest_agree_on_a_reassigned_lead(
     figures = dashboard(
         period=period_containing(timezone.localdate(now), kind=PeriodKind.QUARTER), now=now
     ).agreement
+    day = rep_day(rep=riley, now=now)
     digest = untouched_sqls(this_week(), rep=riley)
     whole_team = untouched_sqls(this_week())
 
@@ -70,6 +72,7 @@ def test_page_dashboard_and_digest_agree_on_a_reassigned_lead(
     assert "No touch yet" not in touched_page
     assert "No touch yet, 1\xa0day after the claim: past the limit." in untouched_page
     assert (figures.claims, figures.touched_in_time) == (2, 1)
+    assert [row.lead.full_name for row in day.untouched] == ["Never Touched"]
     assert [row["name"] for row in digest["leads"]] == ["Never Touched"]
     assert (digest["count"], digest["overdue"]) == (1, 1)
     assert (whole_team["count"], whole_team["overdue"]) == (1, 1)
