@@ -2,7 +2,7 @@
 it, and the board. The moves made from a lead's page are leads.views.moves."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from funnel.models import ChangeKind
 from funnel.selectors import mql_queue_page, unclaimed_mql_queue
 from funnel.services import claim_lead, move_lead
 from leads.models import Lead
-from smarketing.bounds import OBJECT_ID
+from smarketing.bounds import object_id
 from smarketing.errors import DomainError, NotAllowed
 from smarketing.pagination import InvalidCursor
 
@@ -70,7 +70,9 @@ def board(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The funnel as a board for both teams. A card dropped on another column, or sent there
     with its "Move to" menu (which works without JavaScript too), posts to board_move;
     `moved` keeps a lead just moved on its column."""
-    return render(request, "funnel/board.html", _board("", moved=_lead_id(request.GET)))
+    return render(
+        request, "funnel/board.html", _board("", moved=object_id(request.GET.get("moved")))
+    )
 
 
 @require_POST
@@ -110,15 +112,6 @@ def _board(refusal: str, *, moved: int | None = None) -> dict[str, object]:
     now = timezone.now()
     columns = board_page_columns(now=now, also=moved)
     return {"columns": columns, "now": now, "refusal": refusal, "moved": moved}
-
-
-def _lead_id(query: QueryDict) -> int | None:
-    """The `moved` lead id of the board's address; anything else is no lead."""
-    try:
-        lead_id = int(query.get("moved", ""))
-    except ValueError:
-        return None
-    return lead_id if OBJECT_ID.minimum <= lead_id <= OBJECT_ID.maximum else None
 
 
 def _details_needed(lead: Lead, stage: str) -> str:

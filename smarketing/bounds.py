@@ -67,6 +67,16 @@ PAGE_SIZE = Bound(1, 100)
 OBJECT_ID = Bound(1, 2**63 - 1)
 
 
+def object_id(text: str | None) -> int | None:
+    """An id given in an address or a form field: a whole number within OBJECT_ID, else None
+    (a missing, mistyped or impossible id names no object)."""
+    try:
+        value = int(text or "")
+    except ValueError:
+        return None
+    return value if OBJECT_ID.minimum <= value <= OBJECT_ID.maximum else None
+
+
 def decimal_pattern(minimum: Decimal, maximum: Decimal, places: int) -> str | None:
     """The regular expression of the amounts from `minimum` to `maximum` with at most `places`
     decimals, for an API schema that sends amounts as strings, so that what the schema calls

@@ -21,7 +21,7 @@ from accounts.roles import Role, roles_of
 from funnel.access import can_claim, can_reassign
 from funnel.forms import MoveForm, criteria_refusal, move_forms
 from funnel.models import Team
-from funnel.selectors import first_touch_clock, moves_for
+from funnel.selectors import first_touch_clock, moves_for, offered_move
 from leads.access import EDIT_LEAD_REFUSAL, can_add_activity, can_create_lead, can_edit_lead
 from leads.activities import add_activity
 from leads.forms import ActivityForm, LeadForm
@@ -34,6 +34,7 @@ from leads.timeline import (
     lead_timeline,
     stage_clock,
 )
+from smarketing.bounds import object_id
 from smarketing.errors import NotAllowed
 
 
@@ -89,8 +90,8 @@ def _refused_move(
         message = criteria_refusal(refused["stage"], refused["missing"], links)
     move_form = None
     if refused["typed"] is not None:
-        offered = [m for m in moves_for(lead, request.user) if m.to_stage.pk == refused["to_stage"]]
-        move_form = MoveForm(refused["typed"], move=offered[0]) if offered else None
+        offered = offered_move(lead, request.user, to_stage_id=refused["to_stage"])
+        move_form = MoveForm(refused["typed"], move=offered) if offered else None
     return lead_page(request, lead, form=ActivityForm(), move_form=move_form, move_refusal=message)
 
 
@@ -198,7 +199,7 @@ def lead_page(
         "refusal": refusal,
         "moves": move_forms(moves_for(lead, request.user), lead=lead, bound=move_form),
         "move_refusal": move_refusal,
-        "open_move": int(open_move) if open_move.isdecimal() and len(open_move) < 19 else None,
+        "open_move": object_id(open_move),
         "can_reassign": can_reassign(request.user),
         **_after_qualifying(request.user, lead),
     }

@@ -15,6 +15,7 @@ from leads.models import Mention
 from leads.services import mark_mention_seen, mark_mentions_seen
 from leads.timeline import mentions_of
 from leads.views.detail import cursor_from
+from smarketing.bounds import object_id
 
 
 @require_GET
@@ -31,11 +32,7 @@ def mentions(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def mentions_mark_seen(request: AuthenticatedHttpRequest) -> HttpResponse:
     """ "Mark all as read": up to the newest mention the page showed, when it says which."""
-    try:
-        up_to = int(request.POST["up_to"]) if request.POST.get("up_to") else None
-    except ValueError:
-        up_to = None
-    marked = mark_mentions_seen(user=request.user, up_to=up_to)
+    marked = mark_mentions_seen(user=request.user, up_to=object_id(request.POST.get("up_to")))
     if marked:
         messages.success(
             request,

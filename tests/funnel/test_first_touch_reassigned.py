@@ -1,5 +1,6 @@
 """A reassignment starts no new first-touch clock: the lead page, the dashboard's figure, the
-rep's day on the home page and the digest read the same first touch of the lead since its claim, whoever made it."""
+rep's day on the home page and the digest read the same first touch of the lead since its
+claim, whoever made it."""
 
 from datetime import timedelta
 
