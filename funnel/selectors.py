@@ -91,6 +91,11 @@ class Queue:
     stage: WellKnownStage = WellKnownStage.MQL
 
 
+def waits_for_sales(lead: Lead) -> bool:
+    """Whether the lead is one of the MQL queue's: an MQL no sales rep has claimed."""
+    return lead.stage.slug == WellKnownStage.MQL and lead.sales_owner_id is None
+
+
 def unclaimed_mql_queue() -> Queue:
     """MQLs that no sales rep has claimed yet, and since when the oldest has waited.
 

@@ -20,8 +20,7 @@ from accounts.models import User
 from accounts.roles import Role, roles_of
 from funnel.access import can_claim, can_reassign
 from funnel.forms import MoveForm, criteria_refusal, move_forms
-from funnel.models import Team
-from funnel.selectors import first_touch_clock, moves_for, offered_move
+from funnel.selectors import first_touch_clock, moves_for, offered_move, waits_for_sales
 from leads.access import EDIT_LEAD_REFUSAL, can_add_activity, can_create_lead, can_edit_lead
 from leads.activities import add_activity
 from leads.forms import ActivityForm, LeadForm
@@ -211,7 +210,7 @@ def _after_qualifying(user: User, lead: Lead) -> dict[str, object]:
     may do meanwhile (a note for Sales, another lead, or take it back to their own stages)."""
     roles = roles_of(user)
     marketer = Role.MARKETING in roles and not roles & {Role.SALES, Role.MANAGERS}
-    waiting = lead.stage.team == Team.BOTH and lead.sales_owner_id is None and not can_claim(user)
+    waiting = waits_for_sales(lead) and not can_claim(user)
     return {
         "takes_back": marketer,
         "waiting_for_sales": waiting,
