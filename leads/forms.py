@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -141,6 +142,17 @@ class ActivityForm(forms.Form):
         error_messages={"required": _("Write something before adding it.")},
         validators=[validate_mentions],
     )
+
+    def __init__(
+        self, data: Any = None, *, kinds: Sequence[ActivityKind] = WRITTEN_KINDS, **kwargs: Any
+    ) -> None:
+        """`kinds`: what this form may add (the API's notes endpoint adds notes only, its touch
+        endpoint calls, emails and meetings); with one kind, a body that names none is that."""
+        super().__init__(data, **kwargs)
+        kind: forms.ChoiceField = self.fields["kind"]  # type: ignore[assignment]
+        kind.choices = [(one.value, one.label) for one in kinds]
+        if kind.initial not in kinds:
+            kind.initial = kinds[0] if len(kinds) == 1 else None
 
 
 class OriginsField(forms.CharField):

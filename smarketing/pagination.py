@@ -15,7 +15,12 @@ from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Model, Q, QuerySet
 
-_SIGNER = signing.Signer(salt="smarketing.pagination")
+_SALT = "smarketing.pagination"
+
+
+def _signer() -> signing.Signer:
+    # Made when used: the key is the settings' at that moment, and importing needs none.
+    return signing.Signer(salt=_SALT)
 
 
 class InvalidCursor(ValueError):
@@ -54,13 +59,13 @@ class Keyset:
             for field in self.fields
         ]
         # No timestamp (unlike signing.dumps): the same page always has the same address.
-        return _SIGNER.sign_object({"k": self.order_by(), "v": values})
+        return _signer().sign_object({"k": self.order_by(), "v": values})
 
     def values_of(self, cursor: str, model: type[Model]) -> list[Any]:
         """The sort values a cursor carries, as Python values; InvalidCursor if this keyset
         did not write it."""
         try:
-            payload = _SIGNER.unsign_object(cursor)
+            payload = _signer().unsign_object(cursor)
         except signing.BadSignature as error:
             raise InvalidCursor("the cursor is not one this site wrote") from error
         if not isinstance(payload, dict) or payload.get("k") != self.order_by():

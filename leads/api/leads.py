@@ -24,7 +24,7 @@ from leads.access import (
     can_edit_lead,
 )
 from leads.filters import LeadFilterForm
-from leads.forms import LeadForm, NewLeadForm
+from leads.forms import ActivityForm, LeadForm, NewLeadForm
 from leads.models import ActivityKind
 from leads.selectors import LIST_PAGE_SIZE, lead_list_options, lead_list_page
 from leads.serializers import (
@@ -200,12 +200,11 @@ class LeadViewSet(AnsweredBeforeCommit, viewsets.ViewSet):
     @action(detail=True, methods=["post"])
     def notes(self, request: Request, pk: int) -> Response:
         lead = lead_for_page(pk)
-        given = NoteSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
+        form, _sent = page_form(request, partial(ActivityForm, kinds=[ActivityKind.NOTE]))
         activity = add_activity(
             lead=lead,
             kind=ActivityKind.NOTE,
-            body=given.validated_data["body"],
+            body=form.cleaned_data["body"],
             author=caller(request),
         )
         body = TimelineEntrySerializer(activity_entry(activity)).data

@@ -18,11 +18,12 @@ from rest_framework.response import Response
 from funnel.access import can_reassign
 from funnel.forms import MoveForm
 from funnel.models import ChangeKind, WellKnownStage
-from funnel.selectors import Move, moves_for, offered_move
+from funnel.selectors import TOUCHES, Move, moves_for, offered_move
 from funnel.serializers import AllowedMoveSerializer
 from funnel.services import claim_lead, move_destination, move_lead, reassign_lead
 from leads.activities import add_activity
 from leads.api.leads import lead_answer
+from leads.forms import ActivityForm
 from leads.models import ActivityKind, Lead
 from leads.serializers import (
     AdvanceSerializer,
@@ -145,11 +146,11 @@ class LeadMoveViewSet(AnsweredBeforeCommit, viewsets.ViewSet):
     @action(detail=True, methods=["post"])
     def touch(self, request: Request, pk: int) -> Response:
         lead = lead_for_page(pk)
-        given = _parsed(TouchSerializer, request)
+        form, _sent = page_form(request, partial(ActivityForm, kinds=TOUCHES))
         activity = add_activity(
             lead=lead,
-            kind=ActivityKind(given["kind"]),
-            body=given["body"],
+            kind=ActivityKind(form.cleaned_data["kind"]),
+            body=form.cleaned_data["body"],
             author=caller(request),
         )
         body = TimelineEntrySerializer(activity_entry(activity)).data

@@ -431,6 +431,34 @@ def test_an_empty_note_is_refused(client_for: ClientFor, marketer: User) -> None
     assert not Activity.objects.exists()
 
 
+def test_a_note_naming_nobody_is_refused_as_on_the_lead_page(
+    client_for: ClientFor, marketer: User
+) -> None:
+    lead = LeadFactory.create()
+
+    response = client_for(marketer).post(
+        lead_url(lead, "notes"), {"body": "@nobody-here have a look"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "@nobody-here" in response.json()["fields"]["body"][0]
+    assert not Activity.objects.exists()
+
+
+def test_a_note_is_a_note_whatever_kind_the_body_names(
+    client_for: ClientFor, marketer: User
+) -> None:
+    lead = LeadFactory.create()
+
+    response = client_for(marketer).post(
+        lead_url(lead, "notes"), {"body": "Met at the fair", "kind": "call"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["kind"]
+    assert not Activity.objects.exists()
+
+
 def test_people_outside_the_teams_may_not_write_notes(
     client_for: ClientFor, outsider: User
 ) -> None:

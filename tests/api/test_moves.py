@@ -11,12 +11,15 @@ from rest_framework import serializers
 from accounts.models import User
 from funnel.forms import MoveForm
 from funnel.models import ChangeKind, Reason, ReasonKind, StageChange
-from funnel.selectors import moves_for
+from funnel.selectors import TOUCHES, moves_for
+from leads.forms import ActivityForm
 from leads.models import Activity, ActivityKind, Lead
 from leads.serializers import (
     AdvanceSerializer,
     MoveSerializer,
+    NoteSerializer,
     ReasonedMoveSerializer,
+    TouchSerializer,
     WinSerializer,
 )
 from tests.api.conftest import ClientFor, claimed, complete, opportunity, qualified, stage
@@ -363,3 +366,29 @@ def test_a_move_not_offered_is_refused_by_the_rule_before_its_body_is_read(
     assert answer.status_code == 403
     lead.refresh_from_db()
     assert lead.stage.slug == "sql"
+
+
+def test_a_touch_that_names_no_kind_is_a_field_error(
+    client_for: ClientFor, marketer: User, sales_rep: User
+) -> None:
+    lead = claimed(marketer, sales_rep)
+
+    response = client_for(sales_rep).post(url(lead, "touch"), {"body": "Called"}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["kind"]
+    assert not Activity.objects.filter(lead=lead).exists()
+
+
+@pytest.mark.parametrize(
+    ("kinds", "described", "read_kind"),
+    [([ActivityKind.NOTE], NoteSerializer, False), (TOUCHES, TouchSerializer, True)],
+)
+def test_the_schema_describes_the_lead_pages_timeline_form(
+    kinds: list[ActivityKind], described: type[serializers.Serializer[Any]], read_kind: bool
+) -> None:
+    read = dict(ActivityForm(kinds=kinds).fields)
+    if not read_kind:  # the notes endpoint adds notes: the body needs no kind
+        del read["kind"]
+
+    assert _required(described().fields) == _required(read)
