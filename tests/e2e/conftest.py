@@ -19,6 +19,11 @@ from tests.funnel.test_board import Funnel
 CHROMIUM = Path("/usr/bin/chromium")
 # The window the stories are told in, and their screenshots taken at.
 LAPTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+# A story told twice: on a laptop in English, on a phone in Spanish.
+LAPTOP_EN_AND_PHONE_ES = pytest.mark.parametrize(
+    ("viewport", "language"), [(LAPTOP, "en"), (PHONE, "es")], ids=["laptop-en", "phone-es"]
+)
 # The `screenshot` fixture's type, for the tests' signatures.
 Screenshot = Callable[[str], Path]
 CHROMIUM_ARGS = [

@@ -3,15 +3,13 @@
 from dataclasses import dataclass
 
 from django.urls import reverse
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
 from leads.demo import DEMO_PASSWORD
 from leads.models import Lead
 from tests.e2e.test_login import log_in
-
-PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
 from leads.models import Lead
-from tests.e2e.conftest import LAPTOP, Screenshot
-from tests.e2e.main_pages import PHONE, MainPage, log_in_as, main_pages
+from tests.e2e.conftest import LAPTOP, PHONE, Screenshot
+from tests.e2e.main_pages import MainPage, log_in_as, main_pages
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD, CaptureFormFactory
 

@@ -7,7 +7,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
 from leads.models import Lead
-from tests.e2e.conftest import LAPTOP, SCREENSHOTS, Screenshot
+from tests.e2e.conftest import LAPTOP, LAPTOP_EN_AND_PHONE_ES, SCREENSHOTS, Screenshot
 from tests.e2e.test_lead_page import open_as, timeline
 from tests.factories import LeadFactory, PersonaFactory
 from tests.funnel.test_board import Funnel
@@ -128,9 +128,6 @@ def test_the_board_with_a_realistic_funnel_at_laptop_size(
     screenshot("board-realistic")
 
 
-PHONE: ViewportSize = {"width": 390, "height": 844}
-
-
 def test_a_rep_claims_an_mql_by_dropping_it_on_sql(
     page: Page, live_server: LiveServer, screenshot: Screenshot, maria: User, sam: User
 ) -> None:
@@ -186,9 +183,7 @@ def test_a_card_dropped_on_a_long_column_stays_in_view(
     screenshot("board-card-landed")
 
 
-@pytest.mark.parametrize(
-    ("viewport", "language"), [(LAPTOP, "en"), (PHONE, "es")], ids=["laptop-en", "phone-es"]
-)
+@LAPTOP_EN_AND_PHONE_ES
 def test_a_card_moves_from_the_keyboard_and_the_move_is_read_out(
     page: Page,
     live_server: LiveServer,

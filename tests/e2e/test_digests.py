@@ -28,14 +28,13 @@ from funnel.periods import period_containing
 from leads.models import Lead
 from smarketing.celery import app
 from tests.digests.steps import Funnel
-from tests.e2e.conftest import Screenshot
+from tests.e2e.conftest import PHONE, Screenshot
 from tests.e2e.test_lead_page import open_as
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 LAPTOP: ViewportSize = {"width": 1280, "height": 900}
-PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def _a_busy_week(maria: User, sam: User) -> None:

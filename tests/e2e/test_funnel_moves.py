@@ -13,7 +13,7 @@ from accounts.models import User
 from funnel.models import ChangeKind, Stage, StageChange
 from funnel.services import claim_lead, move_lead
 from leads.models import Lead
-from tests.e2e.conftest import LAPTOP, SCREENSHOTS, Screenshot
+from tests.e2e.conftest import LAPTOP, PHONE, SCREENSHOTS, Screenshot
 from tests.e2e.test_lead_page import open_as, timeline
 from tests.factories import LeadFactory, PersonaFactory
 from tests.funnel.test_queue import qualified
@@ -209,12 +209,12 @@ def test_the_sales_owner_recycles_a_lead_and_its_marketer_hears_about_it(
     ("viewport", "language", "names"),
     [
         (
-            {"width": 1280, "height": 800},
+            LAPTOP,
             "en",
             ["Recycle to Marketing…", "Mark as won…", "Mark as lost…"],
         ),
         (
-            {"width": 390, "height": 844},
+            PHONE,
             "es",
             ["Devolver a Marketing…", "Marcar como ganado…", "Marcar como perdido…"],
         ),

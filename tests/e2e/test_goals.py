@@ -12,18 +12,14 @@ from pytest_django.live_server_helper import LiveServer
 from accounts.models import User
 from funnel.goals import GoalTerms, set_revenue_goal
 from funnel.periods import PeriodKind, period_containing
-from tests.e2e.conftest import LAPTOP, Screenshot
+from tests.e2e.conftest import LAPTOP_EN_AND_PHONE_ES, Screenshot
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PHONE: ViewportSize = {"width": 390, "height": 844}
 
-
-@pytest.mark.parametrize(
-    ("viewport", "language"), [(LAPTOP, "en"), (PHONE, "es")], ids=["laptop-en", "phone-es"]
-)
+@LAPTOP_EN_AND_PHONE_ES
 def test_the_goal_form_starts_on_the_next_free_quarter_and_names_a_taken_one(
     page: Page,
     live_server: LiveServer,

@@ -3,7 +3,7 @@ of changes page: on a laptop and a phone, in English and in Spanish."""
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
@@ -11,13 +11,11 @@ from accounts.roles import Role, grant_history_reading
 from audit.models import AuditEntry
 from funnel.models import Stage
 from funnel.permissions import grant_funnel_configuration
-from tests.e2e.conftest import LAPTOP, Screenshot
+from tests.e2e.conftest import LAPTOP, PHONE, Screenshot
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture

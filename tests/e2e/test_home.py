@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
@@ -16,13 +16,11 @@ from funnel.models import PeriodKind, RevenueGoal
 from funnel.periods import period_containing
 from funnel.services import move_lead
 from tests.digests.steps import Funnel, stage
-from tests.e2e.conftest import LAPTOP, Screenshot
+from tests.e2e.conftest import LAPTOP, PHONE, Screenshot
 from tests.e2e.test_lead_page import open_as
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def _fits(page: Page) -> bool:

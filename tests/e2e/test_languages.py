@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
@@ -19,14 +19,13 @@ from funnel.goals import GoalTerms, set_revenue_goal
 from funnel.periods import PeriodKind, period_containing
 from funnel.services import reassign_lead
 from leads.models import Lead
-from tests.e2e.conftest import LAPTOP, Screenshot
+from tests.e2e.conftest import LAPTOP, PHONE, Screenshot
 from tests.e2e.test_dashboard import this_quarter_so_far
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PHONE: ViewportSize = {"width": 390, "height": 844}
 SPACE = "[\\s\\u00a0]"  # Spanish groups digits, and spaces the currency, with no-break spaces
 SAYS: dict[str, dict[str, str | re.Pattern[str]]] = {
     "es": {

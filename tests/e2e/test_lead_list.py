@@ -12,7 +12,7 @@ from pytest_django.live_server_helper import LiveServer
 from accounts.models import User
 from funnel.models import Stage
 from leads.models import Source
-from tests.e2e.conftest import SCREENSHOTS, Screenshot
+from tests.e2e.conftest import LAPTOP, LAPTOP_EN_AND_PHONE_ES, SCREENSHOTS, Screenshot
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD, LeadFactory, PersonaFactory
 
@@ -76,7 +76,7 @@ def leads(marketer: User, sales_rep: User) -> None:
 def test_a_sales_rep_finds_leads_by_search_filters_sort_and_pages(
     page: Page, live_server: LiveServer, screenshot: Screenshot, sales_rep: User, leads: None
 ) -> None:
-    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_viewport_size(LAPTOP)
     page.goto(f"{live_server.url}/")
     log_in(page, sales_rep.username, PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Leads").click()
@@ -134,7 +134,7 @@ def test_a_sales_rep_finds_leads_by_search_filters_sort_and_pages(
 def test_a_link_with_filters_the_list_cannot_read_says_so_and_still_lists(
     page: Page, live_server: LiveServer, sales_rep: User, leads: None
 ) -> None:
-    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_viewport_size(LAPTOP)
     page.goto(f"{live_server.url}/accounts/login/")
     log_in(page, sales_rep.username, PASSWORD)
 
@@ -153,11 +153,7 @@ def test_a_link_with_filters_the_list_cannot_read_says_so_and_still_lists(
     page.screenshot(path=SCREENSHOTS / "lead-list-bad-filters.png")
 
 
-@pytest.mark.parametrize(
-    ("viewport", "language"),
-    [({"width": 1280, "height": 800}, "en"), ({"width": 390, "height": 844}, "es")],
-    ids=["laptop-en", "phone-es"],
-)
+@LAPTOP_EN_AND_PHONE_ES
 def test_the_list_counts_keeps_its_place_and_finds_phones_and_owners(
     page: Page,
     live_server: LiveServer,

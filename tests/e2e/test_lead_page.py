@@ -12,7 +12,7 @@ from accounts.models import User
 from funnel.demo import RECYCLE_NOTES
 from funnel.models import ChangeKind
 from leads.models import Activity, ActivityKind, Lead
-from tests.e2e.conftest import SCREENSHOTS, Screenshot
+from tests.e2e.conftest import LAPTOP_EN_AND_PHONE_ES, SCREENSHOTS, Screenshot
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD, LeadFactory, complete_lead
 from tests.leads.test_timeline import record_move, walk_to
@@ -260,11 +260,7 @@ def test_a_long_timeline_reads_newest_first_and_shows_older_entries(
     expect(page.get_by_role("link", name="Show older entries")).to_have_count(0)
 
 
-@pytest.mark.parametrize(
-    ("viewport", "language"),
-    [({"width": 1280, "height": 800}, "en"), ({"width": 390, "height": 844}, "es")],
-    ids=["laptop-en", "phone-es"],
-)
+@LAPTOP_EN_AND_PHONE_ES
 def test_at_sign_offers_colleagues_and_a_name_nobody_has_is_refused(
     page: Page,
     live_server: LiveServer,

@@ -14,7 +14,7 @@ from funnel.models import Stage
 from funnel.permissions import grant_funnel_configuration
 from funnel.services import claim_lead, move_lead
 from leads.models import Lead
-from tests.e2e.conftest import Screenshot
+from tests.e2e.conftest import LAPTOP, Screenshot
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD, LeadFactory, PersonaFactory, UserFactory
 
@@ -50,7 +50,7 @@ def claimed(maria: User, sam: User) -> Lead:
 def test_a_manager_changes_the_mql_time_limit(
     page: Page, live_server: LiveServer, morgan: User, screenshot: Screenshot
 ) -> None:
-    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_viewport_size(LAPTOP)
     page.goto(f"{live_server.url}/")
     log_in(page, morgan.username, PASSWORD)
 
@@ -81,7 +81,7 @@ def test_a_manager_reassigns_a_leads_sales_owner(
     riley: User,
     screenshot: Screenshot,
 ) -> None:
-    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_viewport_size(LAPTOP)
     page.goto(f"{live_server.url}/leads/{claimed.pk}/")
     log_in(page, morgan.username, PASSWORD)
 

@@ -10,13 +10,12 @@ from pytest_django.live_server_helper import LiveServer
 from accounts.models import User
 from leads.activities import add_activity
 from leads.models import ActivityKind, Mention
-from tests.e2e.conftest import LAPTOP, Screenshot
+from tests.e2e.conftest import LAPTOP_EN_AND_PHONE_ES, Screenshot
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD, complete_lead
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PHONE: ViewportSize = {"width": 390, "height": 844}
 WORDS = {
     "en": {"unread": "unread", "all": "Mark all as read", "done": "2 mentions marked as read."},
     "es": {
@@ -27,9 +26,7 @@ WORDS = {
 }
 
 
-@pytest.mark.parametrize(
-    ("viewport", "language"), [(LAPTOP, "en"), (PHONE, "es")], ids=["laptop-en", "phone-es"]
-)
+@LAPTOP_EN_AND_PHONE_ES
 def test_a_rep_reads_mentions_and_marks_them_read(
     page: Page,
     live_server: LiveServer,

@@ -5,20 +5,18 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
 from funnel.models import Stage
 from funnel.services import claim_lead, move_lead
 from leads.models import Lead
-from tests.e2e.conftest import Screenshot
+from tests.e2e.conftest import PHONE, Screenshot
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD, complete_lead
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture

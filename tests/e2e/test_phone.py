@@ -7,8 +7,8 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from leads.models import Lead
-from tests.e2e.conftest import Screenshot
-from tests.e2e.main_pages import PHONE, horizontal_overflow, log_in_as, main_pages
+from tests.e2e.conftest import LAPTOP, PHONE, Screenshot
+from tests.e2e.main_pages import horizontal_overflow, log_in_as, main_pages
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -94,7 +94,7 @@ def test_on_a_phone_the_navigation_is_a_menu_that_opens_and_closes(
     expect(page.locator("main h1")).to_have_text("Leads")
 
     # On a laptop the navigation is a row, with no menu button.
-    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_viewport_size(LAPTOP)
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()
     expect(
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Board", exact=True)

@@ -7,7 +7,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
 from leads.models import Activity, Lead
-from tests.e2e.conftest import Screenshot
+from tests.e2e.conftest import LAPTOP_EN_AND_PHONE_ES, Screenshot
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD, complete_lead
 
@@ -34,11 +34,7 @@ def test_an_empty_note_is_refused_in_place(
     screenshot("refused-note")
 
 
-@pytest.mark.parametrize(
-    ("viewport", "language"),
-    [({"width": 1280, "height": 800}, "en"), ({"width": 390, "height": 844}, "es")],
-    ids=["laptop-en", "phone-es"],
-)
+@LAPTOP_EN_AND_PHONE_ES
 def test_a_token_without_a_name_is_refused_in_place(
     page: Page,
     live_server: LiveServer,

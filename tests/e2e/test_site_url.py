@@ -6,19 +6,16 @@ from playwright.sync_api import Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
-from tests.e2e.conftest import LAPTOP, Screenshot
+from tests.e2e.conftest import LAPTOP_EN_AND_PHONE_ES, Screenshot
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD, CaptureFormFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PHONE: ViewportSize = {"width": 390, "height": 844}
 WARNINGS = {"en": "but you opened this page at", "es": "pero has abierto esta página en"}
 
 
-@pytest.mark.parametrize(
-    ("viewport", "language"), [(LAPTOP, "en"), (PHONE, "es")], ids=["laptop-en", "phone-es"]
-)
+@LAPTOP_EN_AND_PHONE_ES
 def test_the_form_page_warns_when_site_url_is_elsewhere(
     page: Page,
     live_server: LiveServer,

@@ -10,13 +10,11 @@ from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
 from tests.accounts.two_factor import code_now, turn_on, wrong_code
-from tests.e2e.conftest import Screenshot
+from tests.e2e.conftest import PHONE, Screenshot
 from tests.e2e.test_login import log_in
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
 
 
 def enter_code(page: Page, code: str) -> None:
@@ -111,7 +109,7 @@ def test_a_manager_is_made_to_set_up_two_factor_before_anything_else(
 def test_the_pages_in_spanish_on_a_phone(
     page: Page, live_server: LiveServer, screenshot: Screenshot, marketer: User
 ) -> None:
-    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    page.set_viewport_size(PHONE)
     two_factor = turn_on(marketer)
     marketer.language = "es"
     marketer.save(update_fields=["language"])

@@ -8,7 +8,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
 from leads.capture import capture_lead
-from tests.e2e.conftest import LAPTOP, Screenshot
+from tests.e2e.conftest import LAPTOP_EN_AND_PHONE_ES, Screenshot
 from tests.e2e.test_lead_page import open_as
 from tests.factories import CaptureFormFactory
 from tests.funnel.test_board import Funnel
@@ -16,7 +16,6 @@ from tests.funnel.test_queue import qualified
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PHONE: ViewportSize = {"width": 390, "height": 844}
 
 WORDS = {
     "en": {
@@ -34,9 +33,7 @@ WORDS = {
 }
 
 
-@pytest.mark.parametrize(
-    ("viewport", "language"), [(LAPTOP, "en"), (PHONE, "es")], ids=["laptop-en", "phone-es"]
-)
+@LAPTOP_EN_AND_PHONE_ES
 def test_the_queue_the_board_and_the_timeline_read_right(
     page: Page,
     live_server: LiveServer,
