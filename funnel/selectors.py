@@ -15,7 +15,7 @@ from funnel.models import ChangeKind, Reason, Stage, StageChange, Team, Transiti
 from funnel.periods import local_midnight
 from funnel.rollup import owned_stage_totals, owner_stage_totals, stage_totals
 from leads.models import Activity, ActivityKind, Lead
-from smarketing.pagination import Keyset, paginate
+from smarketing.pagination import Keyset, Page, paginate
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,11 @@ class WaitingMql(LeadInStage):
 @dataclass(frozen=True)
 class MqlQueuePage:
     rows: list[WaitingMql]
-    next_cursor: str | None
+    leads: Page[Lead]
+
+    @property
+    def next_cursor(self) -> str | None:
+        return self.leads.next_cursor
 
 
 def mql_queue_page(
@@ -188,7 +192,7 @@ def mql_queue_page(
     ).select_related("stage", "persona", "marketing_owner")
     page = paginate(leads, keyset=QUEUE_KEYSET, cursor=after, per_page=per_page)
     rows = [WaitingMql.of(lead, now=now) for lead in page.rows]
-    return MqlQueuePage(rows=rows, next_cursor=page.next_cursor)
+    return MqlQueuePage(rows=rows, leads=page)
 
 
 def in_one_unit(delta: timedelta, *, unit_of: timedelta | None = None) -> str:

@@ -66,7 +66,9 @@ class Keyset:
         did not write it."""
         try:
             payload = _signer().unsign_object(cursor)
-        except signing.BadSignature as error:
+        except (signing.BadSignature, ValueError) as error:
+            # ValueError: signed, but not an object this signer wrote (a cursor from before
+            # cursors dropped their timestamp carries one after the object).
             raise InvalidCursor("the cursor is not one this site wrote") from error
         if not isinstance(payload, dict) or payload.get("k") != self.order_by():
             raise InvalidCursor("the cursor belongs to another order")
@@ -85,8 +87,15 @@ class Keyset:
 @dataclass(frozen=True)
 class Page[M: Model]:
     rows: list[M]
-    # Where the next page starts; None on the last page.
-    next_cursor: str | None
+    keyset: Keyset
+    # Whether another page follows this one.
+    more: bool
+
+    @property
+    def next_cursor(self) -> str | None:
+        """Where the next page starts; None on the last page. Signed when asked for, so that
+        a page read for its rows alone (a digest's queue) needs no secret key."""
+        return self.keyset.cursor_for(self.rows[-1]) if self.more else None
 
 
 def paginate[M: Model](
@@ -98,7 +107,4 @@ def paginate[M: Model](
     if cursor:
         queryset = queryset.filter(keyset.after(keyset.values_of(cursor, queryset.model)))
     rows = list(queryset.order_by(*keyset.order_by())[: per_page + 1])
-    if len(rows) <= per_page:
-        return Page(rows=rows, next_cursor=None)
-    shown = rows[:per_page]
-    return Page(rows=shown, next_cursor=keyset.cursor_for(shown[-1]))
+    return Page(rows=rows[:per_page], keyset=keyset, more=len(rows) > per_page)

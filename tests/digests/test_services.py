@@ -8,6 +8,7 @@ from accounts.models import User
 from accounts.roles import Role
 from dashboard.rollup import refresh_rollups
 from digests.models import Digest, DigestPreference, DigestRole, TeamWeek
+from digests.selectors import QUEUE_ROWS
 from digests.services import NoDigestRole, build_digest, set_digest_email, wants_digest_email
 from tests.digests.steps import Funnel, this_week
 from tests.factories import UserFactory
@@ -101,3 +102,17 @@ def test_the_email_is_on_until_the_person_turns_it_off(sales_rep) -> None:
 
     assert wants_digest_email(sales_rep) is True
     assert DigestPreference.objects.count() == 1
+
+
+def test_a_digest_is_built_without_a_secret_key(sales_rep, marketer, settings) -> None:
+    """seed_demo builds the demo's digests from a bare shell: a queue longer than the digest
+    shows has a next page, whose signed cursor nobody asks for."""
+    funnel = Funnel(marketer=marketer, rep=sales_rep)
+    for number in range(QUEUE_ROWS + 1):
+        funnel.mql(f"Waiting {number}")
+    settings.SECRET_KEY = ""
+
+    digest = build_digest(user=sales_rep, week=this_week().monday)
+
+    assert digest.content["team"]["queue"]["count"] == QUEUE_ROWS + 1
+    assert len(digest.content["team"]["queue"]["leads"]) == QUEUE_ROWS

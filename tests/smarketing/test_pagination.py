@@ -106,8 +106,21 @@ def test_a_cursor_of_another_order_is_refused(leads: list[Lead]) -> None:
 
 def test_a_cursor_with_a_value_of_the_wrong_kind_is_refused(leads: list[Lead]) -> None:
     good = NEWEST.cursor_for(leads[0])
-    payload = signing.loads(good, salt="smarketing.pagination")
+    signer = signing.Signer(salt="smarketing.pagination")
+    payload = signer.unsign_object(good)
     payload["v"][0] = "yesterday"
-    bad = signing.dumps(payload, salt="smarketing.pagination")
+    bad = signer.sign_object(payload)
     with pytest.raises(InvalidCursor):
         paginate(Lead.objects.all(), keyset=NEWEST, cursor=bad, per_page=4)
+
+
+def test_a_cursor_is_the_same_for_the_same_row_and_an_older_timestamped_one_is_refused(
+    leads: list[Lead],
+) -> None:
+    good = NEWEST.cursor_for(leads[0])
+    payload = signing.Signer(salt="smarketing.pagination").unsign_object(good)
+    timestamped = signing.dumps(payload, salt="smarketing.pagination")
+
+    assert NEWEST.cursor_for(leads[0]) == good
+    with pytest.raises(InvalidCursor):
+        paginate(Lead.objects.all(), keyset=NEWEST, cursor=timestamped, per_page=4)
