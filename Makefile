@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 # Runs a command against DATABASE_URL, or against the embedded PostgreSQL when none is set.
 WITH_DATABASE := $(BIN)/python -m smarketing.embedded_db
 
-.PHONY: install requirements run test bench messages clean
+.PHONY: install requirements run test bench loadtest messages clean
 
 MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
@@ -64,6 +64,12 @@ bench: install .data/secret_key
 	@SECRET_KEY="$${SECRET_KEY:-$$(cat .data/secret_key)}" HTTPS="$${HTTPS:-false}" \
 	  ALLOWED_HOSTS="$${ALLOWED_HOSTS:-localhost,127.0.0.1}" \
 	  $(WITH_DATABASE) $(BIN)/python manage.py bench $(BENCH_ARGS)
+
+# The capacity under a team's mix of work, against gunicorn and a worker (see README).
+loadtest: install .data/secret_key
+	@$(BIN)/python manage.py collectstatic --noinput -v0
+	@SECRET_KEY="$${SECRET_KEY:-$$(cat .data/secret_key)}" \
+	  $(WITH_DATABASE) $(BIN)/python manage.py loadtest $(LOADTEST_ARGS)
 
 messages: install
 	$(OFFLINE_SETTINGS) $(BIN)/python manage.py makemessages --locale es --ignore '.venv' --ignore 'staticfiles' \

@@ -13,30 +13,29 @@ Not part of the test suite: run it by hand, e.g.
 import http.client
 import itertools
 import json
-import os
 import secrets
-import signal
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
 from leads.models import CaptureForm, Lead
+from smarketing.management.serving import (
+    served_environment,
+    start_gunicorn,
+    stop,
+    wait_until_up,
+)
 
 FORM_NAME = "Benchmark (bench_capture)"
 EMAIL_DOMAIN = "bench-capture.invalid"
 ORIGIN = "http://bench-capture.invalid"
 WARM_UP = 100
-START_TIMEOUT = 30.0
 
 
 @dataclass
@@ -68,11 +67,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         form = self._bench_form()
-        server = self._start_gunicorn(
-            port=options["port"], workers=options["workers"], threads=options["threads"]
+        port, workers, threads = options["port"], options["workers"], options["threads"]
+        environment = served_environment(port=port, workers=workers)
+        self.stdout.write(
+            f"Starting gunicorn ({workers} workers, {threads} threads each) on 127.0.0.1:{port}"
         )
+        server = start_gunicorn(environment=environment, port=port, threads=threads)
         try:
-            self._wait_until_up(options["port"], server)
+            wait_until_up(port, server)
             run = secrets.token_hex(4)
             bodies = _bodies(run, options["requests"] + WARM_UP, options["repeat_share"])
             url = reverse("capture", args=[form.public_key])
@@ -83,7 +85,7 @@ class Command(BaseCommand):
             seconds = time.perf_counter() - started
             self._report(results, seconds, options)
         finally:
-            _stop(server)
+            stop(server)
             deleted, _ = Lead.objects.filter(email__endswith=f"@{EMAIL_DOMAIN}").delete()
             form.delete()
             self.stdout.write(f"Cleaned up: {deleted} rows of benchmark leads and the form.")
@@ -98,39 +100,6 @@ class Command(BaseCommand):
             per_minute=1_000_000,
             per_address_per_minute=1_000_000,
         )
-
-    def _start_gunicorn(self, *, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
-        env = os.environ | {
-            "PORT": str(port),
-            "WEB_CONCURRENCY": str(workers),
-            "DEBUG": "false",
-            "HTTPS": "false",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(64),
-        }
-        conf = settings.BASE_DIR / "docker" / "gunicorn_conf.py"
-        argv = [
-            sys.executable, "-m", "gunicorn", "smarketing.wsgi", "-c", str(conf),
-            "--bind", f"127.0.0.1:{port}", "--threads", str(threads),
-            "--access-logfile", "/dev/null",
-        ]  # fmt: skip
-        self.stdout.write(
-            f"Starting gunicorn ({workers} workers, {threads} threads each) on 127.0.0.1:{port}"
-        )
-        return subprocess.Popen(argv, env=env, start_new_session=True)
-
-    def _wait_until_up(self, port: int, server: subprocess.Popen[bytes]) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise CommandError("gunicorn stopped while starting; its log is above.")
-            with suppress(OSError):
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                connection.request("GET", "/healthz")
-                if connection.getresponse().status == 200:
-                    return
-            time.sleep(0.2)
-        raise CommandError(f"gunicorn did not answer /healthz within {START_TIMEOUT:.0f} s.")
 
     def _report(self, results: Results, seconds: float, options: dict[str, Any]) -> None:
         latencies = sorted(results.latencies_ms)
@@ -195,14 +164,3 @@ def _drive(port: int, url: str, bodies: list[bytes], concurrency: int, results: 
         thread.start()
     for thread in threads:
         thread.join()
-
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    with suppress(ProcessLookupError):
-        os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        with suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
