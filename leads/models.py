@@ -127,6 +127,12 @@ class Lead(models.Model):
         "funnel.Stage", on_delete=models.PROTECT, related_name="leads", verbose_name=_("stage")
     )
     stage_entered_at = models.DateTimeField(_("in stage since"))
+    # Every stage the lead has been in, by id, in order of id: kept by the database
+    # (leads/sql/stages_entered.py) from the lead's stage and its history; what the application
+    # writes here can only add to it. leads.personas counts how far leads went from it.
+    stages_entered = ArrayField(
+        models.BigIntegerField(), verbose_name=_("stages entered"), default=list, editable=False
+    )
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # What the lead list searches: one column, so one trigram index serves every search. The
@@ -172,6 +178,8 @@ class Lead(models.Model):
             models.Index(fields=["source", "-created_at", "-id"], name="lead_source_created"),
             models.Index(fields=["campaign", "-created_at", "-id"], name="lead_campaign_created"),
             models.Index(fields=["persona", "-created_at", "-id"], name="lead_persona_created"),
+            # A persona's conversion: an index-only count of its leads by stage and path.
+            models.Index(fields=["persona", "stage", "stages_entered"], name="lead_persona_path"),
             models.Index(fields=["stage", "-created_at", "-id"], name="lead_stage_created"),
             GinIndex(OpClass("search_text", name="gin_trgm_ops"), name="lead_search_trgm"),
             # Two-letter searches (leads.search.paired).
