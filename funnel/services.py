@@ -268,22 +268,25 @@ def _record(
     value: Decimal | None,
 ) -> StageChange:
     now = timezone.now()
-    change = StageChange.objects.create(
+    from_stage_id = lead.stage_id
+    waited = max(0, int((now - lead.stage_entered_at).total_seconds()))
+    lead.stage = transition.to_stage
+    lead.stage_entered_at = now
+    # The lead before its history: its row then already holds the stage the move records, and
+    # the history's trigger (leads/sql/stages_entered.py) has nothing to add to it.
+    lead.save()
+    return StageChange.objects.create(
         lead=lead,
         kind=transition.kind,
-        from_stage_id=lead.stage_id,
+        from_stage_id=from_stage_id,
         to_stage=transition.to_stage,
         actor=actor,
         at=now,
         reason=reason,
         note=note.strip(),
         value=value,
-        seconds_in_previous_stage=max(0, int((now - lead.stage_entered_at).total_seconds())),
+        seconds_in_previous_stage=waited,
     )
-    lead.stage = transition.to_stage
-    lead.stage_entered_at = now
-    lead.save()
-    return change
 
 
 def _tell_marketing_owner(lead: Lead, *, actor: User, reason: Reason | None, note: str) -> None:

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import Func, Q, Value
+from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +12,24 @@ from django.utils.translation import gettext_lazy as _
 from leads.messages import render
 from leads.normalise import EMAIL_MAX_LENGTH, validate_email_lengths
 from smarketing.bounds import CAPTURE_RATE, CENTS, LEAD_VALUE, MONEY_DIGITS
+
+
+def paired(text: F) -> Func:
+    """`text` with every letter written twice ("ab" -> "aabb").
+
+    A text contains "ab" exactly when its paired text contains "aabb": a run of four that
+    starts on the second copy of a letter reads "xyyz", which is "aabb" only where x, y and z
+    are all one letter, and then the text holds "aa" = "ab" too. And "aabb" has trigrams where
+    "ab" has none: the index `lead_search_pairs_trgm` on the paired search text finds a
+    two-letter word without reading every lead."""
+    return Func(
+        text,
+        Value("(.)"),
+        Value(r"\1\1"),
+        Value("g"),
+        function="regexp_replace",
+        output_field=models.TextField(),
+    )
 
 
 class Persona(models.Model):
@@ -109,6 +127,12 @@ class Lead(models.Model):
         "funnel.Stage", on_delete=models.PROTECT, related_name="leads", verbose_name=_("stage")
     )
     stage_entered_at = models.DateTimeField(_("in stage since"))
+    # Every stage the lead has been in, by id, in order of id: kept by the database
+    # (leads/sql/stages_entered.py) from the lead's stage and its history; what the application
+    # writes here can only add to it. leads.personas counts how far leads went from it.
+    stages_entered = ArrayField(
+        models.BigIntegerField(), verbose_name=_("stages entered"), default=list, editable=False
+    )
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # What the lead list searches: one column, so one trigram index serves every search. The
@@ -154,8 +178,15 @@ class Lead(models.Model):
             models.Index(fields=["source", "-created_at", "-id"], name="lead_source_created"),
             models.Index(fields=["campaign", "-created_at", "-id"], name="lead_campaign_created"),
             models.Index(fields=["persona", "-created_at", "-id"], name="lead_persona_created"),
+            # A persona's conversion: an index-only count of its leads by stage and path.
+            models.Index(fields=["persona", "stage", "stages_entered"], name="lead_persona_path"),
             models.Index(fields=["stage", "-created_at", "-id"], name="lead_stage_created"),
             GinIndex(OpClass("search_text", name="gin_trgm_ops"), name="lead_search_trgm"),
+            # Two-letter searches (leads.search.paired).
+            GinIndex(
+                OpClass(paired(F("search_text")), name="gin_trgm_ops"),
+                name="lead_search_pairs_trgm",
+            ),
         ]
 
     def __str__(self) -> str:

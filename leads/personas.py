@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Count, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from funnel.models import ChangeKind, Outcome, Stage, StageChange, WellKnownStage
+from funnel.models import Outcome, Stage, WellKnownStage
 from leads.models import Lead, Persona
 
 LATEST_LEADS = 20
@@ -49,45 +50,74 @@ class Conversion:
 
 
 def persona_conversion(persona: Persona) -> Conversion:
-    """How the persona's leads went through the funnel, from its history, in one query.
+    """How the persona's leads went through the funnel, in one query that reads an index of the
+    persona's leads (`lead_persona_path`), never their history.
 
-    A lead counts as having reached MQL, SQL or Opportunity once any of its moves took it to
-    that stage or to an open or won stage after it, so a lead recycled since, or one that skipped
-    a stage, still counts. Won and Lost are where leads ended: their current stage's outcome.
+    A lead counts as having reached MQL, SQL or Opportunity once it has been in that stage or
+    in an open or won stage after it (Lead.stages_entered), so a lead recycled since, or one
+    that skipped a stage, still counts. Won and Lost are where leads ended: their current
+    stage's outcome.
     """
-    counts = StageChange.objects.filter(lead__persona=persona).aggregate(
-        entered=_leads(Q(kind=ChangeKind.CREATED)),
-        mql=_leads(_reached(WellKnownStage.MQL)),
-        sql=_leads(_reached(WellKnownStage.SQL)),
-        opportunity=_leads(_reached(WellKnownStage.OPPORTUNITY)),
-        won=_leads(Q(lead__stage__outcome=Outcome.WON)),
-        lost=_leads(Q(lead__stage__outcome=Outcome.LOST)),
-    )
-    labels = [
-        ("entered", _("Entered the funnel")),
-        ("mql", _("Reached MQL")),
-        ("sql", _("Claimed by Sales (SQL)")),
-        ("opportunity", _("Reached Opportunity")),
-        ("won", _("Won")),
-    ]
+    stage = connection.ops.quote_name(Stage._meta.db_table)
+    lead = connection.ops.quote_name(Lead._meta.db_table)
+    # The leads are grouped by stage and path first: a few dozen groups, whatever the number
+    # of leads, are all the sums below read. Table names are the models', not user input.
+    sql = f"""
+        WITH paths AS (
+            SELECT stage_id, stages_entered, count(*) AS leads
+            FROM {lead} WHERE persona_id = %(persona)s
+            GROUP BY stage_id, stages_entered
+        ), reached AS (
+            SELECT
+                ({_REACHED.format(stage=stage, slug="%(mql)s")}) AS mql,
+                ({_REACHED.format(stage=stage, slug="%(sql)s")}) AS sql,
+                ({_REACHED.format(stage=stage, slug="%(opportunity)s")}) AS opportunity,
+                ARRAY(SELECT id FROM {stage} WHERE outcome = %(won)s) AS won,
+                ARRAY(SELECT id FROM {stage} WHERE outcome = %(lost)s) AS lost
+        )
+        SELECT
+            coalesce(sum(leads), 0),
+            coalesce(sum(leads) FILTER (WHERE stages_entered && reached.mql), 0),
+            coalesce(sum(leads) FILTER (WHERE stages_entered && reached.sql), 0),
+            coalesce(sum(leads) FILTER (WHERE stages_entered && reached.opportunity), 0),
+            coalesce(sum(leads) FILTER (WHERE stage_id = ANY(reached.won)), 0),
+            coalesce(sum(leads) FILTER (WHERE stage_id = ANY(reached.lost)), 0)
+        FROM paths, reached
+    """  # noqa: S608
+    params: dict[str, int | str] = {
+        "persona": persona.pk,
+        "mql": WellKnownStage.MQL.value,
+        "sql": WellKnownStage.SQL.value,
+        "opportunity": WellKnownStage.OPPORTUNITY.value,
+        "won": Outcome.WON.value,
+        "lost": Outcome.LOST.value,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        entered, mql, sql_, opportunity, won, lost = (int(n) for n in cursor.fetchone())
     steps = []
     previous: int | None = None
-    for key, label in labels:
-        count = counts[key]
+    for label, count in [
+        (_("Entered the funnel"), entered),
+        (_("Reached MQL"), mql),
+        (_("Claimed by Sales (SQL)"), sql_),
+        (_("Reached Opportunity"), opportunity),
+        (_("Won"), won),
+    ]:
         steps.append(ConversionStep(label=label, count=count, rate=_rate(count, previous)))
         previous = count
-    won, lost = counts["won"], counts["lost"]
     return Conversion(steps=steps, won=won, lost=lost, win_rate=_rate(won, won + lost))
 
 
-def _leads(condition: Q) -> Count:
-    return Count("lead", distinct=True, filter=condition)
-
-
-def _reached(slug: WellKnownStage) -> Q:
-    """Moves into the stage `slug`, or into any open or won stage after it."""
-    position = Subquery(Stage.objects.filter(slug=slug).values("position")[:1])
-    return Q(to_stage__position__gte=position) & ~Q(to_stage__outcome=Outcome.LOST)
+# The stages that count as having reached the stage `slug`: it, and every open or won stage
+# after it.
+_REACHED = """
+    ARRAY(
+        SELECT id FROM {stage}
+        WHERE position >= (SELECT position FROM {stage} WHERE slug = {slug})
+          AND outcome <> %(lost)s
+    )
+"""
 
 
 def _rate(part: int, whole: int | None) -> Decimal | None:

@@ -5,7 +5,9 @@ Both ways of matching read `Lead.search_text` (name, email, company and phone, a
 its digits, in one column) and are served by its trigram index (`lead_search_trgm`): a plain
 ILIKE '%...%' for substrings, and pg_trgm's word similarity (operator %>) for near misses such as
 "globx" for "Globex". Django's own `icontains` compares UPPER(...) and so cannot use that index;
-hence the small lookup below. A phone number typed with other spaces or dashes than the stored
+hence the small lookup below. A two-letter word (王伟, "li") has no trigram of its own: it is
+looked for in the search text with every letter written twice, which a second trigram index
+serves (see leads.models.paired). A phone number typed with other spaces or dashes than the stored
 one is matched by its digits. Owners are matched among the people the page already read, and
 their leads found through the owner indexes, so that the plan stays a union of index scans.
 """
@@ -15,14 +17,18 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Lookup, Q, TextField
+from django.db.models import F, Lookup, Q, TextField
 from django.db.models.sql.compiler import SQLCompiler
 
 from accounts.models import User
+from leads.models import paired
 
 # pg_trgm cannot judge the similarity of fewer than three letters; such words match as
 # substrings only.
 _SHORTEST_SIMILAR = 3
+# A substring of this length has no trigram; it is looked for in the text with every letter
+# written twice, where it has two.
+_PAIRED = 2
 
 
 @TextField.register_lookup
@@ -55,7 +61,10 @@ def search_condition(query: str, *, owners: Iterable[User] = ()) -> Q:
     text = " ".join(query.split())
     if not text:
         return Q()
-    condition = Q(search_text__ilike_contains=text)
+    if len(text) == _PAIRED:
+        condition = Q(ILikeContains(paired(F("search_text")), "".join(c * 2 for c in text)))
+    else:
+        condition = Q(search_text__ilike_contains=text)
     if len(text) >= _SHORTEST_SIMILAR:
         condition |= Q(search_text__trigram_word_similar=text)
     digits = re.sub(r"\D", "", text)

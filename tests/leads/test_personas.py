@@ -4,10 +4,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
+from funnel.models import ChangeKind, Stage, StageChange
 from leads.models import Lead, Persona, Source
 from leads.personas import Conversion, persona_conversion
 from leads.services import create_lead
@@ -366,3 +370,70 @@ def test_a_sales_rep_may_not_create_or_edit_personas(client: Client, sales_rep: 
         assert "Only Marketing and managers edit buyer personas." in body
         assert 'name="name"' not in body
     assert list(Persona.objects.values_list("name", flat=True)) == ["Ops lead"]
+
+
+# The stages each lead has been in, which the conversion counts
+
+
+def entered(lead: Lead) -> set[str]:
+    lead.refresh_from_db()
+    return set(Stage.objects.filter(pk__in=lead.stages_entered).values_list("slug", flat=True))
+
+
+def test_a_lead_keeps_every_stage_it_has_been_in(marketer: User, sales_rep: User) -> None:
+    lead = log(None, marketer, "Recycled")
+    assert entered(lead) == {"new"}
+
+    walk(lead, "working", "mql", "sql", "working", actor=sales_rep)
+
+    assert entered(lead) == {"new", "working", "mql", "sql"}
+
+
+def test_what_the_application_writes_cannot_take_a_stage_away(marketer: User) -> None:
+    lead = walk(log(None, marketer, "Waiting MQL"), "working", "mql")
+
+    Lead.objects.filter(pk=lead.pk).update(stages_entered=[])
+    stale = Lead.objects.get(pk=lead.pk)
+    stale.stages_entered = []
+    stale.save()
+
+    assert entered(lead) == {"new", "working", "mql"}
+
+
+def test_leads_loaded_with_their_history_hold_every_stage_of_it() -> None:
+    """A bulk load (the demo's COPY) writes leads in their last stage, then their moves."""
+    stages = {stage.slug: stage for stage in Stage.objects.all()}
+    now = timezone.now()
+    leads = Lead.objects.bulk_create(
+        Lead(
+            full_name=f"Loaded {number}",
+            email=f"loaded{number}@example.com",
+            source=Source.WEBSITE,
+            stage=stages["won"],
+            stage_entered_at=now,
+            created_at=now,
+        )
+        for number in range(3)
+    )
+    path = ["new", "mql", "sql", "opportunity", "won"]
+    StageChange.objects.bulk_create(
+        StageChange(
+            lead=lead,
+            kind=ChangeKind.CREATED if step == 0 else ChangeKind.MOVED,
+            from_stage=None if step == 0 else stages[path[step - 1]],
+            to_stage=stages[slug],
+            at=now,
+        )
+        for lead in leads
+        for step, slug in enumerate(path)
+    )
+
+    assert [entered(lead) for lead in leads] == [set(path)] * 3
+
+
+def test_the_conversion_reads_no_history(small_funnel: Persona) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        persona_conversion(small_funnel)
+
+    assert len(queries) == 1
+    assert StageChange._meta.db_table not in queries[0]["sql"]

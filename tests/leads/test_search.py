@@ -137,3 +137,33 @@ def test_phone_and_owner_searches_stay_served_by_indexes(phones: dict[str, Lead]
     for column in ("marketing_owner_id", "sales_owner_id"):
         scan = rf"Bitmap Index Scan on \S+[^\n]*\n\s+Index Cond: \({column} = "
         assert re.search(scan, owner), owner
+
+
+@pytest.fixture
+def short_names() -> dict[str, Lead]:
+    return {
+        "wang": LeadFactory.create(full_name="王伟", email="wei@example.cn", company="华为"),
+        "wangming": LeadFactory.create(full_name="李王伟明", email="lwm@example.cn", company=""),
+        "li": LeadFactory.create(full_name="李娜", email="na@example.cn", company="Tennis 🎾"),
+        "ada": LeadFactory.create(full_name="Ada Lovelace", email="ada@engines.test"),
+        "aa": LeadFactory.create(full_name="Aaron Aardvark", email="aaron@zoo.test"),
+    }
+
+
+def test_a_two_letter_word_finds_every_lead_that_contains_it(
+    short_names: dict[str, Lead],
+) -> None:
+    assert found("王伟") == {"王伟", "李王伟明"}
+    assert found("李娜") == {"李娜"}
+    assert found("华为") == {"王伟"}
+    assert found("LO") == {"Ada Lovelace"}
+    assert found("aa") == {"Aaron Aardvark"}
+    assert found("伟李") == set()
+    assert found("%_") == set()
+
+
+def test_a_two_letter_word_is_served_by_its_own_index(short_names: dict[str, Lead]) -> None:
+    plan = plan_of(search_condition("王伟"))
+
+    assert "Seq Scan" not in plan, plan
+    assert "Bitmap Index Scan on lead_search_pairs_trgm" in plan, plan

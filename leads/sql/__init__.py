@@ -1,0 +1,1 @@
+"""Leads' logic in the database (see smarketing/database_sql.py)."""
