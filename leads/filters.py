@@ -17,6 +17,17 @@ from leads.pickers import LONGEST_TERM, owner_label
 from leads.selectors import LeadFilters, LeadListOptions, LeadSort, MovedFilter
 
 
+def combobox(field_id: str) -> dict[str, str]:
+    """The attributes of a picker's text field (static/js/picker.js adds the list they name)."""
+    return {
+        "role": "combobox",
+        "aria-autocomplete": "list",
+        "aria-expanded": "false",
+        "aria-controls": f"{field_id}-choices",
+        "autocomplete": "off",
+    }
+
+
 def _names_of(user: User) -> set[str]:
     """What a person may type in the owner picker to name `user`, casefolded."""
     names = {user.username, user.email, user.get_full_name(), owner_label(user)}
@@ -97,6 +108,7 @@ class LeadFilterForm(forms.Form):
             ("", _("Any persona")),
             *((persona.pk, persona.name) for persona in options.personas),
         ]
+        self.fields["campaign"].widget.attrs.update(combobox("id_campaign"))
         self.fields["into"].choices = [  # type: ignore[attr-defined]
             ("", ""),
             *((stage.slug, stage.shown_name) for stage in options.stages),
