@@ -13,7 +13,7 @@ from funnel.models import ChangeKind, Reason, Team
 from funnel.periods import parse_period
 from leads.forms import TextField
 from leads.models import Source
-from leads.pickers import LONGEST_TERM, owner_label
+from leads.pickers import LONGEST_TERM, campaign_spellings, owner_label
 from leads.selectors import LeadFilters, LeadListOptions, LeadSort, MovedFilter
 
 
@@ -191,13 +191,16 @@ class LeadFilterForm(forms.Form):
     def filters(self) -> LeadFilters:
         """The filters from the fields that were understood (call after is_valid())."""
         data = self.cleaned_data
+        campaign = data.get("campaign") or ""
         return LeadFilters(
             query=data.get("q") or "",
             stage=next((s for s in self.options.stages if s.slug == data.get("stage")), None),
             owner=self._owner(data.get("owner")),
             team=data.get("team") or "",
             source=data.get("source") or "",
-            campaign=data.get("campaign") or "",
+            campaign=campaign,
+            # Read once here: the page and its count both filter by them.
+            campaign_spellings=tuple(campaign_spellings(campaign.strip())) if campaign else None,
             persona=next((p for p in self.options.personas if p.pk == data.get("persona")), None),
             created_from=data.get("created_from"),
             created_to=data.get("created_to"),

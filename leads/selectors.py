@@ -156,6 +156,9 @@ class LeadFilters:
     team: str = ""
     source: str = ""
     campaign: str = ""
+    # The campaigns in use that are `campaign` in any letter case, when the caller read them
+    # once for the page and its count (None: read them here).
+    campaign_spellings: tuple[str, ...] | None = None
     persona: Persona | None = None
     created_from: date | None = None
     created_to: date | None = None
@@ -186,7 +189,10 @@ def _what(filters: LeadFilters, *, options: LeadListOptions) -> Q:
     if filters.campaign:
         # Matched against the campaigns in use so that the campaign index serves it; Django's
         # iexact would compare UPPER(campaign), which no index holds.
-        condition &= Q(campaign__in=campaign_spellings(filters.campaign.strip()))
+        spellings = filters.campaign_spellings
+        if spellings is None:
+            spellings = tuple(campaign_spellings(filters.campaign.strip()))
+        condition &= Q(campaign__in=spellings)
     if filters.persona is not None:
         condition &= Q(persona=filters.persona)
     return condition

@@ -328,3 +328,21 @@ def test_the_list_page_weighs_the_same_whatever_the_campaigns_and_people(
     assert big_queries == small_queries == 9
     assert "Campaign 299" not in big
     assert "person058" not in big
+
+
+def test_the_campaign_filter_reads_the_campaigns_in_use_once_for_the_page_and_its_count(
+    client: Client, marketer: User, django_assert_num_queries: Any
+) -> None:
+    LeadFactory.create_batch(60, campaign="Spring Fair")
+    LeadFactory.create(campaign="spring fair")
+    LeadFactory.create(campaign="Autumn fair")
+    client.force_login(marketer)
+    client.get(LIST)
+
+    # session, user, roles and unread mentions for the menu; stages, personas, owners; the
+    # campaign's spellings in use; the page of leads; the count (more than a page match)
+    with django_assert_num_queries(10):
+        response = client.get(LIST, {"campaign": "SPRING FAIR"})
+
+    assert len(names_in(response)) == 50
+    assert response.context["count"] == 61
