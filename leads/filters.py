@@ -16,16 +16,13 @@ from leads.models import Source
 from leads.pickers import LONGEST_TERM, campaign_spellings, owner_label
 from leads.selectors import LeadFilters, LeadListOptions, LeadSort, MovedFilter
 
-
-def combobox(field_id: str) -> dict[str, str]:
-    """The attributes of a picker's text field (static/js/picker.js adds the list they name)."""
-    return {
-        "role": "combobox",
-        "aria-autocomplete": "list",
-        "aria-expanded": "false",
-        "aria-controls": f"{field_id}-choices",
-        "autocomplete": "off",
-    }
+# The attributes of a picker's text field (static/js/picker.js adds the list it controls).
+COMBOBOX = {
+    "role": "combobox",
+    "aria-autocomplete": "list",
+    "aria-expanded": "false",
+    "autocomplete": "off",
+}
 
 
 def _names_of(user: User) -> set[str]:
@@ -108,7 +105,7 @@ class LeadFilterForm(forms.Form):
             ("", _("Any persona")),
             *((persona.pk, persona.name) for persona in options.personas),
         ]
-        self.fields["campaign"].widget.attrs.update(combobox("id_campaign"))
+        self.fields["campaign"].widget.attrs.update(COMBOBOX)
         self.fields["into"].choices = [  # type: ignore[attr-defined]
             ("", ""),
             *((stage.slug, stage.shown_name) for stage in options.stages),

@@ -34,13 +34,10 @@
     return box;
   }
 
+  // The page marks the field a combobox; the list it controls exists once this script runs.
   function prepare(field) {
-    if (!field.hasAttribute("role")) {
-      field.setAttribute("role", "combobox");
-      field.setAttribute("aria-autocomplete", "list");
-      field.setAttribute("aria-expanded", "false");
-      field.setAttribute("aria-controls", field.id + "-choices");
-      field.setAttribute("autocomplete", "off");
+    if (!field.hasAttribute("aria-controls")) {
+      field.setAttribute("aria-controls", list(field).id);
     }
   }
 
@@ -155,6 +152,8 @@
   function isPicker(target) {
     return target && target.matches && target.matches("[data-picker] input[type=text]");
   }
+
+  document.querySelectorAll("[data-picker] input[type=text]").forEach(prepare);
 
   document.addEventListener("focusin", function (event) {
     if (isPicker(event.target)) {
