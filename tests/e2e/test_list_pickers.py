@@ -5,7 +5,7 @@ import re
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
@@ -115,3 +115,31 @@ def test_a_marketer_picks_a_campaign_and_an_owner_by_typing_three_letters(
     expect(page.get_by_role("combobox", name=owner_label)).to_have_value("Julia López")
     expect(page.get_by_role("combobox", name=campaign_label)).to_have_value("Webinar de primavera")
     expect(names).to_have_text(["Ada Vega"])
+
+
+@pytest.mark.usefixtures("campaigns")
+def test_without_javascript_the_campaign_and_the_owner_are_typed_in_full(
+    browser: Browser, live_server: LiveServer, marketer: User
+) -> None:
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 800}
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/leads/")
+    log_in(page, marketer.username, PASSWORD)
+    names = page.locator("#lead-results td.lead-name a")
+
+    page.get_by_text("More filters").click()
+    page.get_by_label("Campaign").fill("webinar de PRIMAVERA")
+    page.get_by_label("Owner").fill("jlopez")
+    page.get_by_role("button", name="Search").click()
+
+    expect(names).to_have_text(["Ada Vega"])
+    expect(page.get_by_label("Owner")).to_have_value("Julia López")
+
+    # A name nobody has is said, and the campaign still applies.
+    page.get_by_label("Owner").fill("Nadie")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("alert")).to_contain_text("Owner: Nobody who may own leads is called")
+    expect(names).to_have_text(["Bruno Díaz", "Ada Vega"])
+    context.close()
