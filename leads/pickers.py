@@ -74,10 +74,31 @@ def campaigns_matching(term: str, *, limit: int = PICKER_LIMIT) -> list[Choice]:
     return [Choice(value=name, label=name) for name in names]
 
 
+# The campaigns in use that are one name in any letter case: a loose scan of the index on
+# (lower(campaign), campaign), one probe per spelling (usually one).
+_SPELLINGS = """
+    WITH RECURSIVE spellings AS (
+        (SELECT campaign FROM {table} WHERE lower(campaign) = lower(%(name)s)
+         ORDER BY lower(campaign), campaign LIMIT 1)
+        UNION ALL
+        SELECT (
+            SELECT later.campaign FROM {table} later
+            WHERE lower(later.campaign) = lower(%(name)s) AND later.campaign > spellings.campaign
+            ORDER BY lower(later.campaign), later.campaign LIMIT 1
+        )
+        FROM spellings WHERE spellings.campaign IS NOT NULL
+    )
+    SELECT campaign FROM spellings WHERE campaign IS NOT NULL
+"""
+
+
 def campaign_spellings(name: str) -> list[str]:
     """The campaigns in use that are `name` in any letter case: what the lead list's campaign
     filter matches (read only when it is set)."""
-    return _campaigns_where("lower(campaign) = lower(%s)", [name])
+    table = connection.ops.quote_name(Lead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(_SPELLINGS.format(table=table), {"name": name})
+        return [spelling for (spelling,) in cursor.fetchall()]
 
 
 def owners_matching(

@@ -15,7 +15,8 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.roles import Role
 from leads.filters import PickerForm
-from leads.pickers import PICKER_LIMIT
+from leads.models import Lead
+from leads.pickers import _SPELLINGS, PICKER_LIMIT, campaign_spellings
 from tests.factories import LeadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -346,3 +347,19 @@ def test_the_campaign_filter_reads_the_campaigns_in_use_once_for_the_page_and_it
 
     assert len(names_in(response)) == 50
     assert response.context["count"] == 61
+
+
+def test_a_campaign_s_spellings_are_found_in_its_index_whatever_the_letter_case() -> None:
+    for campaign in ["Spring Fair", "spring fair", "SPRING FAIR", "Spring fair 2", "Autumn"]:
+        LeadFactory.create_batch(2, campaign=campaign)
+
+    assert campaign_spellings("sPrInG fAiR") == ["SPRING FAIR", "Spring Fair", "spring fair"]
+    assert campaign_spellings("Winter") == []
+    with connection.cursor() as cursor:
+        # A handful of rows would be read sequentially; ask whether the index can serve.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        table = connection.ops.quote_name(Lead._meta.db_table)
+        plan_of = f"EXPLAIN (ANALYZE, COSTS OFF) {_SPELLINGS.format(table=table)}"
+        cursor.execute(plan_of, {"name": "spring fair"})
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert plan.count("using lead_campaign_any_case") == 2, plan
