@@ -13,6 +13,16 @@ def active_members(role: Role) -> QuerySet[User]:
     )
 
 
+def lead_owners() -> QuerySet[User]:
+    """The people who may own leads (the members of either team and the managers), by name: whom
+    the lead list's owner filter and its picker take."""
+    return (
+        User.objects.filter(groups__name__in=[role.value for role in Role])
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
 def colleagues_named(text: str, *, limit: int = 8) -> list[User]:
     """Up to `limit` active colleagues whose username, first or last name starts with `text`
     (any case), by name: what a note field offers as one types @ and a few letters."""

@@ -177,6 +177,9 @@ class Lead(models.Model):
             models.Index(fields=["-expected_value", "-id"], name="lead_value_desc"),
             models.Index(fields=["source", "-created_at", "-id"], name="lead_source_created"),
             models.Index(fields=["campaign", "-created_at", "-id"], name="lead_campaign_created"),
+            # The spellings of one campaign in any letter case, a probe each (leads.pickers), for
+            # the list's campaign filter: without it, finding them walked every campaign in use.
+            models.Index(Lower("campaign"), "campaign", name="lead_campaign_any_case"),
             models.Index(fields=["persona", "-created_at", "-id"], name="lead_persona_created"),
             # A persona's conversion: an index-only count of its leads by stage and path.
             models.Index(fields=["persona", "stage", "stages_entered"], name="lead_persona_path"),

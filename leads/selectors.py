@@ -4,13 +4,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, TextChoices
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.roles import Role
+from accounts.selectors import lead_owners
 from funnel.models import (
     MARKETING_OWNED,
     SALES_OWNED,
@@ -23,6 +22,7 @@ from funnel.models import (
 from funnel.periods import Period, local_midnight
 from funnel.selectors import LeadInStage, past_limit
 from leads.models import Lead, Persona, Source
+from leads.pickers import campaign_spellings
 from leads.search import search_condition
 from smarketing.pagination import Keyset, paginate
 
@@ -67,49 +67,22 @@ TEAM_STAGES: dict[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class LeadListOptions:
-    """What the lead list's filters offer: small lists, read once per request."""
+    """What the lead list's filters offer: small lists, read once per request. Campaigns are
+    not one of them: they grow with the data, and the page's picker asks for a few as one types
+    (leads.pickers)."""
 
     stages: list[Stage]
     personas: list[Persona]
     owners: list[User]
-    campaigns: list[str]
 
 
 def lead_list_options() -> LeadListOptions:
-    """The stages, personas, people who may own leads, and campaigns in use. Four queries;
-    the campaigns come from the campaign index, one probe per distinct campaign, not a scan."""
-    owners = (
-        User.objects.filter(groups__name__in=[role.value for role in Role])
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
+    """The stages, personas and people who may own leads: three queries."""
     return LeadListOptions(
         stages=list(Stage.objects.order_by("position")),
         personas=list(Persona.objects.order_by("name")),
-        owners=list(owners),
-        campaigns=_campaigns_in_use(),
+        owners=list(lead_owners()),
     )
-
-
-def _campaigns_in_use() -> list[str]:
-    table = connection.ops.quote_name(Lead._meta.db_table)
-    # A loose index scan: PostgreSQL 15 has no skip scan, and SELECT DISTINCT would read
-    # every lead.
-    sql = f"""
-        WITH RECURSIVE campaigns AS (
-            (SELECT campaign FROM {table} WHERE campaign > '' ORDER BY campaign LIMIT 1)
-            UNION ALL
-            SELECT (
-                SELECT later.campaign FROM {table} later
-                WHERE later.campaign > campaigns.campaign ORDER BY later.campaign LIMIT 1
-            )
-            FROM campaigns WHERE campaigns.campaign IS NOT NULL
-        )
-        SELECT campaign FROM campaigns WHERE campaign IS NOT NULL
-    """  # noqa: S608  (the table name is the model's, not user input)
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return [campaign for (campaign,) in cursor.fetchall()]
 
 
 _ENTERED_SENTENCE = _("Leads that entered %(stage)s in %(period)s")
@@ -183,6 +156,9 @@ class LeadFilters:
     team: str = ""
     source: str = ""
     campaign: str = ""
+    # The campaigns in use that are `campaign` in any letter case, when the caller read them
+    # once for the page and its count (None: read them here).
+    campaign_spellings: tuple[str, ...] | None = None
     persona: Persona | None = None
     created_from: date | None = None
     created_to: date | None = None
@@ -213,8 +189,9 @@ def _what(filters: LeadFilters, *, options: LeadListOptions) -> Q:
     if filters.campaign:
         # Matched against the campaigns in use so that the campaign index serves it; Django's
         # iexact would compare UPPER(campaign), which no index holds.
-        wanted = filters.campaign.strip().casefold()
-        spellings = [name for name in options.campaigns if name.casefold() == wanted]
+        spellings = filters.campaign_spellings
+        if spellings is None:
+            spellings = tuple(campaign_spellings(filters.campaign.strip()))
         condition &= Q(campaign__in=spellings)
     if filters.persona is not None:
         condition &= Q(persona=filters.persona)

@@ -1,11 +1,13 @@
 from django.urls import URLPattern, path
 
-from leads.views import capture, create, detail, mentions, moves, people, personas
+from leads.views import capture, create, detail, mentions, moves, people, personas, pickers
 from leads.views.list import lead_list
 
 # Each page of the leads app adds its routes here.
 urlpatterns: list[URLPattern] = [
     path("", lead_list, name="lead_list"),
+    path("campaigns/", pickers.campaign_choices, name="campaign_choices"),
+    path("owners/", pickers.owner_choices, name="owner_choices"),
     path("<int:pk>/", detail.lead_detail, name="lead_detail"),
     path("<int:pk>/edit/", detail.lead_edit, name="lead_edit"),
     path("<int:pk>/activities/", detail.lead_add_activity, name="lead_add_activity"),

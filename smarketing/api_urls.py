@@ -18,6 +18,7 @@ from leads.api.leads import LeadViewSet
 from leads.api.mentions import MentionSeenView, MentionsSeenView, MentionsView
 from leads.api.moves import LeadMoveViewSet
 from leads.api.personas import PersonaViewSet
+from leads.api.pickers import CampaignChoicesView, OwnerChoicesView
 from leads.api.queue import QueueView
 from smarketing.api import NotFoundView
 
@@ -38,6 +39,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,
     path("me/", MeView.as_view(), name="me"),
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
+    path("campaigns/", CampaignChoicesView.as_view(), name="campaigns"),
+    path("owners/", OwnerChoicesView.as_view(), name="owners"),
     path("queue/", QueueView.as_view(), name="queue"),
     path("board/", BoardView.as_view(), name="board"),
     path("mentions/", MentionsView.as_view(), name="mentions"),

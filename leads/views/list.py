@@ -53,7 +53,6 @@ def lead_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "form": form.as_applied(),
         "page": page,
         "problems": problems,
-        "campaigns": options.campaigns,
         "after": after,
         "now": now,
     }

@@ -97,8 +97,8 @@ def capture_forms(count: int, marketer: User, rep: User) -> str:
 
 # How many queries each list costs: what it reads, plus the caller's roles where a rule asks.
 LISTS: list[tuple[Callable[[int, User, User], str], int]] = [
-    (leads, 5),  # stages, personas, owners, campaigns, the page
-    (filtered_leads, 5),
+    (leads, 4),  # stages, personas, owners, the page
+    (filtered_leads, 4),
     (personas, 1),
     (reasons, 1),
     (stages, 1),

@@ -423,9 +423,9 @@ def test_list_query_count_does_not_grow_with_leads(
     headers = {"HX-Request": "true"} if htmx else {}
 
     # session, user, the user's roles and unread mentions for the menu (a fragment has no
-    # menu); stages, personas,
-    # owners, campaigns; one page of leads with their stage, persona and owners
-    with django_assert_num_queries(7 if htmx else 9):
+    # menu); stages, personas, owners (the campaigns are asked for only when filtered on); one
+    # page of leads with their stage, persona and owners
+    with django_assert_num_queries(6 if htmx else 8):
         response = client.get(LIST, {"needs_attention": "on", "team": "marketing"}, headers=headers)
     assert response.status_code == 200
     assert len(names_in(response)) == min(leads, 50)
@@ -479,12 +479,12 @@ def test_counting_a_long_list_takes_one_query_whatever_its_length(
 ) -> None:
     client.force_login(marketer)
     client.get(LIST)
-    # session, user, stages, personas, owners, campaigns, the page of leads, the bounded count
+    # session, user, stages, personas, owners, the page of leads, the bounded count
     # (the page of 50 does not hold them all), the menu's count of unread mentions, roles.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         client.get(LIST)
     LeadFactory.create_batch(40)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         assert count_line(client.get(LIST)) == "100 leads"
 
 
