@@ -142,15 +142,37 @@ _DIMENSION_SQL = """
            sum(moves) FILTER (WHERE previous_move_day IS NULL OR previous_move_day < %(first)s),
            sum(amount)
     FROM dashboard_dimensionflowday
-    WHERE day >= %(first)s AND day < %(end)s
+    WHERE dimension = ANY(%(dimensions)s) AND day >= %(first)s AND day < %(end)s
     GROUP BY dimension, value, kind, to_stage_id
 """
 
+# A month or a quarter reads the monthly rollup: a few rows per value and month.
+_DIMENSION_BY_MONTH_SQL = """
+    SELECT dimension, value, kind, to_stage_id,
+           sum(moves) FILTER (
+               WHERE previous_move_month IS NULL OR previous_move_month < %(first)s
+           ),
+           sum(amount)
+    FROM dashboard_dimensionflowmonth
+    WHERE dimension = ANY(%(dimensions)s) AND month >= %(first)s AND month < %(end)s
+    GROUP BY dimension, value, kind, to_stage_id
+"""
 
-def dimension_totals(period: Period) -> list[DimensionTotal]:
-    """The period's moves per source, campaign, persona, marketing owner and actor. One query."""
+DIMENSIONS = ("source", "campaign", "persona", "marketing_owner", "actor")
+
+
+def dimension_totals(
+    period: Period, *, dimensions: Iterable[str] = DIMENSIONS
+) -> list[DimensionTotal]:
+    """The period's moves per source, campaign, persona, marketing owner and actor (or only
+    the `dimensions` given). One query: over the monthly rollup when the period is whole
+    months, else over the period's days."""
+    whole_months = period.first_day.day == 1 and period.end_day.day == 1
     with connection.cursor() as cursor:
-        cursor.execute(_DIMENSION_SQL, {"first": period.first_day, "end": period.end_day})
+        cursor.execute(
+            _DIMENSION_BY_MONTH_SQL if whole_months else _DIMENSION_SQL,
+            {"first": period.first_day, "end": period.end_day, "dimensions": list(dimensions)},
+        )
         return [
             DimensionTotal(
                 dimension=dimension,
@@ -265,11 +287,14 @@ class Names:
         return (person.get_full_name() or person.username) if person else value
 
 
-def load_names(totals: Iterable[DimensionTotal]) -> Names:
-    """Reasons, personas and the people the period's tables name. Three queries."""
+def load_names(
+    totals: Iterable[DimensionTotal], *, reasons: bool = True, personas: bool = True
+) -> Names:
+    """Reasons, personas and the people the period's tables name. Three queries: one less
+    without the reasons or the personas, and none for people when the totals name nobody."""
     people = {int(t.value) for t in totals if t.dimension in PEOPLE and t.value}
     return Names(
-        reasons={reason.pk: reason for reason in Reason.objects.all()},
-        personas={persona.pk: persona for persona in Persona.objects.all()},
+        reasons={reason.pk: reason for reason in Reason.objects.all()} if reasons else {},
+        personas={persona.pk: persona for persona in Persona.objects.all()} if personas else {},
         people={user.pk: user for user in User.objects.filter(pk__in=people)},
     )
