@@ -108,8 +108,16 @@ def duration(seconds: int | None) -> Cell:
     return Cell(seconds, in_one_unit(timedelta(seconds=seconds)))
 
 
-def leads_url(period: Period, *, stage: Stage | None, kind: str = "", **filters: str | int) -> str:
-    """The lead list holding exactly the leads a number counts."""
+def leads_url(
+    period: Period,
+    *,
+    stage: Stage | None,
+    kind: str = "",
+    lead_list: str = "",
+    **filters: str | int,
+) -> str:
+    """The lead list holding exactly the leads a number counts. `lead_list`: the list's path,
+    reversed once by a table of thousands of rows rather than once per cell."""
     if stage is None:
         return ""
     params: dict[str, str | int] = {
@@ -118,7 +126,7 @@ def leads_url(period: Period, *, stage: Stage | None, kind: str = "", **filters:
         **({"moved": kind} if kind else {}),
         **filters,
     }
-    return f"{reverse('lead_list')}?{urlencode(params)}"
+    return f"{lead_list or reverse('lead_list')}?{urlencode(params)}"
 
 
 def pacing(pace: list[PacePoint]) -> Table:
@@ -256,6 +264,7 @@ def breakdown_table(
     *,
     dimension: str,
     limit: int | None = None,
+    links: bool = True,
 ) -> Table:
     param = _DIMENSION_FILTERS[dimension]
     first, mql, won, working = (
@@ -265,9 +274,13 @@ def breakdown_table(
         funnel.by_slug(WellKnownStage.WORKING),
     )
 
+    lead_list = reverse("lead_list")
+
     def url(row: Breakdown, stage: Stage | None, kind: str) -> str:
         # "No persona" / "no campaign" have no filter of the list to open.
-        return leads_url(period, stage=stage, kind=kind, **{param: row.key}) if row.key else ""
+        if not row.key or not links:
+            return ""
+        return leads_url(period, stage=stage, kind=kind, lead_list=lead_list, **{param: row.key})
 
     rows = [
         [
@@ -305,13 +318,21 @@ def breakdown_table(
 
 
 def reps_table(
-    period: Period, funnel: Funnel, rows_in: list[Breakdown], *, limit: int | None = None
+    period: Period,
+    funnel: Funnel,
+    rows_in: list[Breakdown],
+    *,
+    limit: int | None = None,
+    links: bool = True,
 ) -> Table:
-    won = funnel.won()
+    won, lead_list = funnel.won(), reverse("lead_list")
     rows = [
         [
             label(row.label),
-            count(row.won, leads_url(period, stage=won, kind=ChangeKind.WON, by=row.key)),
+            count(
+                row.won,
+                leads_url(period, stage=won, kind=ChangeKind.WON, lead_list=lead_list, by=row.key),
+            ),
             money(row.revenue),
         ]
         for row in _first(rows_in, limit)
@@ -362,9 +383,12 @@ def all_tables(d: Dashboard, *, limit: int | None = PAGE_ROWS) -> dict[str, Tabl
     return {table.key: table for table in tables}
 
 
-def one_table(key: str, *, period: Period, now: datetime) -> Table | None:
+def one_table(key: str, *, period: Period, now: datetime, links: bool = True) -> Table | None:
     """The table `key` of the dashboard for `period` with every row, computed alone: a CSV file
-    costs the queries of its own table, not the whole dashboard's. None for no such table."""
+    costs the queries of its own table, not the whole dashboard's. None for no such table.
+    Without `links` the tables per attribute and person leave out the lead lists behind their
+    counts (a CSV file has none; a table of thousands of rows spends most of its time on
+    them)."""
     if key not in TABLE_KEYS:
         return None
     if key == "pacing":
@@ -387,10 +411,10 @@ def one_table(key: str, *, period: Period, now: datetime) -> Table | None:
     dimension = TABLE_DIMENSIONS[key]
     rows = breakdown_figures(period=period, dimension=dimension, funnel=funnel)
     if key == "reps":
-        return reps_table(period, funnel, rows)
+        return reps_table(period, funnel, rows, links=links)
     if key == "marketers":
         return marketers_table(rows)
-    return breakdown_table(period, funnel, rows, dimension=dimension)
+    return breakdown_table(period, funnel, rows, dimension=dimension, links=links)
 
 
 TABLE_KEYS = (

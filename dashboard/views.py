@@ -88,7 +88,7 @@ def dashboard_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 def dashboard_csv(request: AuthenticatedHttpRequest, table: str) -> HttpResponse:
     """One table of the dashboard with every row; it reads only what that table shows."""
     period, _problem = _period(request)
-    figures = one_table(table, period=period, now=timezone.now())
+    figures = one_table(table, period=period, now=timezone.now(), links=False)
     if figures is None:
         raise Http404
     response = HttpResponse(table_csv(figures), content_type="text/csv; charset=utf-8")
