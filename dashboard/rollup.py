@@ -37,29 +37,31 @@ _CLAIMED_LATE = outstays_sql(
     waited_seconds="m.seconds_in_previous_stage", limit_hours="origin.sla_hours"
 )
 
-# The moves in [start, end), each with its local day and the local days on which its lead last
-# made the same move and last entered the same stage before it. A rebuild computes them once
-# into a temporary table named `dated` that the three daily rollups read (the window over the
-# leads' whole history is the costly part); a recomputation for the tests names the same query
-# `dated` in a WITH clause.
+# The moves in [start, end) (on the local `days` only, unless NULL), each with its local day
+# and the local days on which its lead last made the same move and last entered the same stage
+# before it: one pass of the windows over the history of the leads that moved, without joining
+# the moves back to it. A rebuild computes
+# them once into a temporary table named `dated` that the three daily rollups read (the windows
+# over the leads' whole history are the costly part); a recomputation for the tests names the
+# same query `dated` in a WITH clause.
 _DATED = """
-    WITH moves AS (
-        SELECT c.id, c.lead_id, c.kind, c.from_stage_id, c.to_stage_id, c.reason_id,
-               c.actor_id, c.value, c.seconds_in_previous_stage, c.at,
-               (c.at AT TIME ZONE %(tz)s)::date AS day
-        FROM funnel_stagechange c
-        WHERE c.at >= %(start)s AND c.at < %(end)s
-    ), earlier AS (
-        SELECT h.id,
+    SELECT * FROM (
+        SELECT h.id, h.lead_id, h.kind, h.from_stage_id, h.to_stage_id, h.reason_id,
+               h.actor_id, h.value, h.seconds_in_previous_stage, h.at,
+               (h.at AT TIME ZONE %(tz)s)::date AS day,
                (lag(h.at) OVER (PARTITION BY h.lead_id, h.kind, h.to_stage_id ORDER BY h.at, h.id)
                 AT TIME ZONE %(tz)s)::date AS previous_move_day,
                (lag(h.at) OVER (PARTITION BY h.lead_id, h.to_stage_id ORDER BY h.at, h.id)
                 AT TIME ZONE %(tz)s)::date AS previous_entry_day
         FROM funnel_stagechange h
-        WHERE h.lead_id IN (SELECT lead_id FROM moves) AND h.at < %(end)s
-    )
-    SELECT moves.*, earlier.previous_move_day, earlier.previous_entry_day
-    FROM moves JOIN earlier USING (id)
+        WHERE h.lead_id IN (
+            SELECT c.lead_id FROM funnel_stagechange c
+            WHERE c.at >= %(start)s AND c.at < %(end)s
+              AND (%(days)s::date[] IS NULL OR (c.at AT TIME ZONE %(tz)s)::date = ANY(%(days)s))
+        ) AND h.at < %(end)s
+    ) AS history
+    -- After the windows: the other moves count for the previous days, not as moves.
+    WHERE history.at >= %(start)s AND (%(days)s::date[] IS NULL OR history.day = ANY(%(days)s))
 """
 _STAGE_FLOW = f"""
     SELECT m.day, m.kind, m.from_stage_id, m.to_stage_id, m.reason_id,
@@ -201,8 +203,14 @@ MONTHLY = Rollup(
 )
 
 
-def _params(start: datetime, end: datetime) -> dict[str, Any]:
-    return {"tz": settings.TIME_ZONE, "start": start, "end": end, "touches": _TOUCHES}
+def _params(start: datetime, end: datetime, days: list[date] | None = None) -> dict[str, Any]:
+    return {
+        "tz": settings.TIME_ZONE,
+        "start": start,
+        "end": end,
+        "days": days,
+        "touches": _TOUCHES,
+    }
 
 
 # The bounds of "the whole history".
@@ -217,10 +225,14 @@ def recomputed(rollup: Rollup) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def _rebuild(start: datetime, end: datetime, *, days: list[date] | None) -> None:
-    """Rebuild the daily rollups of `days` (None: all) from the moves in [start, end)."""
+def _rebuild(days: list[date] | None) -> None:
+    """Rebuild the daily rollups of `days` (None: all), in one pass over their moves."""
+    if days is None:
+        start, end = _BEGINNING, _END
+    else:
+        start, end = local_midnight(min(days)), local_midnight(max(days) + timedelta(days=1))
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE dated AS {_DATED}", _params(start, end))
+        cursor.execute(f"CREATE TEMPORARY TABLE dated AS {_DATED}", _params(start, end, days))
         cursor.execute("ANALYZE dated")
         for rollup in ROLLUPS:
             if days is None:
@@ -233,7 +245,7 @@ def _rebuild(start: datetime, end: datetime, *, days: list[date] | None) -> None
             columns = ", ".join(rollup.columns)
             cursor.execute(
                 f"INSERT INTO {rollup.table} ({columns}) {rollup.select}",
-                _params(start, end),
+                _params(start, end, days),
             )
         cursor.execute("DROP TABLE dated")
 
@@ -292,14 +304,20 @@ def refresh_rollups() -> int:
         if len(days) > _FULL_REBUILD_FROM_DAYS:
             rebuild_all()
             return -1
-        for day in days:
-            _rebuild(local_midnight(day), local_midnight(day + timedelta(days=1)), days=[day])
+        _rebuild(days)
         _rebuild_months(sorted({day.replace(day=1) for day in days}))
         return len(days)
+
+
+# A full rebuild sorts every move twice for its windows and groups them three times: with the
+# default 4 MB each step spilled to disk.
+_REBUILD_WORK_MEM = "256MB"
 
 
 @transaction.atomic
 def rebuild_all() -> None:
     """Recompute every rollup from the whole history."""
-    _rebuild(_BEGINNING, _END, days=None)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [_REBUILD_WORK_MEM])
+    _rebuild(None)
     _rebuild_months(None)
