@@ -2,7 +2,8 @@
 
 Triggers (dashboard/sql/rollup_marks.py) append the hours whose history changed to
 RollupDirtyHour in the same transaction as the change. `refresh_rollups` takes those marks and
-recomputes the days they fall on, in the organisation's time zone. A change committed while a
+recomputes the days they fall on, in the organisation's time zone, in one pass, then sums the
+months they fall in into the monthly rollup per attribute. A change committed while a
 refresh runs leaves its mark behind for the next refresh, so nothing is missed; Celery beat
 runs it every minute.
 """
