@@ -109,7 +109,7 @@ class DashboardView(APIView):
     )
     def get(self, request: Request) -> Response:
         period = _period(request)
-        figures = dashboard(period=period, now=timezone.now())
+        figures = dashboard(period=period, now=timezone.now(), rows=PAGE_ROWS)
         body = {
             "currency": currency(),
             "period": period,

@@ -67,11 +67,18 @@ class Dashboard:
     marketers: list[Breakdown]
     # Who and what the tables name: reasons, personas, and the people of the period.
     names: Names
+    # How many rows each table per attribute or person has in all (its rollup dimension: more
+    # than the table holds when the dashboard was asked for the first few).
+    values: dict[str, int]
 
 
-def dashboard(*, period: Period, now: datetime, funnel: Funnel | None = None) -> Dashboard:
-    """Every figure of the dashboard for `period`. A fixed number of queries (twelve, eleven
-    given the funnel's stages), whatever the number of leads or moves."""
+def dashboard(
+    *, period: Period, now: datetime, funnel: Funnel | None = None, rows: int | None = None
+) -> Dashboard:
+    """Every figure of the dashboard for `period`; with `rows`, only the first so many rows of
+    each table per campaign, persona, source or person (most revenue first). A fixed number of
+    queries (twelve, eleven given the funnel's stages), whatever the number of leads or
+    moves."""
     funnel = funnel or load_funnel()
     goal = goal_for(period)
     in_period = flow(period)
@@ -84,7 +91,8 @@ def dashboard(*, period: Period, now: datetime, funnel: Funnel | None = None) ->
         trailing=flow(trailing_period),
         now=now,
     )
-    totals = dimension_totals(period)
+    per_dimension = dimension_totals(period, funnel=funnel, limit=rows)
+    totals = per_dimension.totals
     names = load_names(totals)
     table = partial(_breakdowns, totals=totals, funnel=funnel, names=names)
 
@@ -119,6 +127,7 @@ def dashboard(*, period: Period, now: datetime, funnel: Funnel | None = None) ->
         reps=table(dimension="actor"),
         marketers=table(dimension="marketing_owner"),
         names=names,
+        values=per_dimension.values,
     )
 
 
@@ -171,7 +180,7 @@ def reason_figures(*, period: Period, kind: str, funnel: Funnel) -> list[Breakdo
 def breakdown_figures(*, period: Period, dimension: str, funnel: Funnel) -> list[Breakdown]:
     """Every row of the table per source, campaign, persona or person (`dimension`). One query,
     and one more for the personas' or the people's names."""
-    totals = dimension_totals(period, dimensions=[dimension])
+    totals = dimension_totals(period, funnel=funnel, dimensions=[dimension]).totals
     names = load_names(totals, reasons=False, personas=dimension == "persona")
     return _breakdowns(totals=totals, dimension=dimension, funnel=funnel, names=names)
 
@@ -234,7 +243,7 @@ def review(period: Period, *, funnel: Funnel, names: Names) -> Review:
     one has read (the reasons, sources and personas do not depend on the period). Three
     queries."""
     this, before = flow(period), flow(period.previous())
-    totals = dimension_totals(period, dimensions=["source", "persona"])
+    totals = dimension_totals(period, funnel=funnel, dimensions=["source", "persona"]).totals
     table = partial(dimension_table, totals=totals, funnel=funnel, names=names)
 
     return Review(

@@ -253,17 +253,13 @@ PAGE_ROWS = 25
 _DIMENSION_FILTERS = {"source": "source", "campaign": "campaign", "persona": "persona"}
 
 
-def _first(rows: list[Breakdown], limit: int | None) -> list[Breakdown]:
-    return rows if limit is None else rows[:limit]
-
-
 def breakdown_table(
     period: Period,
     funnel: Funnel,
     rows_in: list[Breakdown],
     *,
     dimension: str,
-    limit: int | None = None,
+    row_count: int | None = None,
     links: bool = True,
 ) -> Table:
     param = _DIMENSION_FILTERS[dimension]
@@ -292,7 +288,7 @@ def breakdown_table(
             money(row.revenue),
             count(row.leads, url(row, working, ChangeKind.RECYCLED)),
         ]
-        for row in _first(rows_in, limit)
+        for row in rows_in
     ]
     titles = {
         "source": _("By source"),
@@ -313,7 +309,7 @@ def breakdown_table(
         ],
         rows=rows,
         money_columns=(5,),
-        row_count=len(rows_in),
+        row_count=row_count,
     )
 
 
@@ -322,7 +318,7 @@ def reps_table(
     funnel: Funnel,
     rows_in: list[Breakdown],
     *,
-    limit: int | None = None,
+    row_count: int | None = None,
     links: bool = True,
 ) -> Table:
     won, lead_list = funnel.won(), reverse("lead_list")
@@ -335,7 +331,7 @@ def reps_table(
             ),
             money(row.revenue),
         ]
-        for row in _first(rows_in, limit)
+        for row in rows_in
     ]
     return Table(
         key="reps",
@@ -343,14 +339,14 @@ def reps_table(
         columns=[_("Rep"), _("Deals won"), _("Revenue won")],
         rows=rows,
         money_columns=(2,),
-        row_count=len(rows_in),
+        row_count=row_count,
     )
 
 
-def marketers_table(rows_in: list[Breakdown], *, limit: int | None = None) -> Table:
+def marketers_table(rows_in: list[Breakdown], *, row_count: int | None = None) -> Table:
     rows = [
         [label(row.label), count(row.new), count(row.mqls), count(row.won), money(row.revenue)]
-        for row in _first(rows_in, limit)
+        for row in rows_in
     ]
     return Table(
         key="marketers",
@@ -359,14 +355,15 @@ def marketers_table(rows_in: list[Breakdown], *, limit: int | None = None) -> Ta
         rows=rows,
         note=_("Counted by each lead's marketing owner."),
         money_columns=(4,),
-        row_count=len(rows_in),
+        row_count=row_count,
     )
 
 
-def all_tables(d: Dashboard, *, limit: int | None = PAGE_ROWS) -> dict[str, Table]:
-    """Every table of the dashboard; those per campaign, persona, source or person cut to their
-    first `limit` rows (None: every row)."""
+def all_tables(d: Dashboard) -> dict[str, Table]:
+    """Every table of the dashboard, each per campaign, persona, source or person with the rows
+    `d` holds and the number it has in all."""
     period, funnel = d.period, d.funnel
+    values = d.values
     tables = [
         pacing(d.progress.pace),
         reverse_funnel_table(period, funnel, d.reverse),
@@ -374,11 +371,21 @@ def all_tables(d: Dashboard, *, limit: int | None = PAGE_ROWS) -> dict[str, Tabl
         stages_table(period, d.stages),
         reasons_table(period, funnel, d.recycled_by_reason, kind=ChangeKind.RECYCLED),
         reasons_table(period, funnel, d.lost_by_reason, kind=ChangeKind.LOST),
-        breakdown_table(period, funnel, d.by_source, dimension="source", limit=limit),
-        breakdown_table(period, funnel, d.by_campaign, dimension="campaign", limit=limit),
-        breakdown_table(period, funnel, d.by_persona, dimension="persona", limit=limit),
-        reps_table(period, funnel, d.reps, limit=limit),
-        marketers_table(d.marketers, limit=limit),
+        breakdown_table(
+            period, funnel, d.by_source, dimension="source", row_count=values.get("source", 0)
+        ),
+        breakdown_table(
+            period,
+            funnel,
+            d.by_campaign,
+            dimension="campaign",
+            row_count=values.get("campaign", 0),
+        ),
+        breakdown_table(
+            period, funnel, d.by_persona, dimension="persona", row_count=values.get("persona", 0)
+        ),
+        reps_table(period, funnel, d.reps, row_count=values.get("actor", 0)),
+        marketers_table(d.marketers, row_count=values.get("marketing_owner", 0)),
     ]
     return {table.key: table for table in tables}
 
@@ -411,10 +418,12 @@ def one_table(key: str, *, period: Period, now: datetime, links: bool = True) ->
     dimension = TABLE_DIMENSIONS[key]
     rows = breakdown_figures(period=period, dimension=dimension, funnel=funnel)
     if key == "reps":
-        return reps_table(period, funnel, rows, links=links)
+        return reps_table(period, funnel, rows, row_count=len(rows), links=links)
     if key == "marketers":
-        return marketers_table(rows)
-    return breakdown_table(period, funnel, rows, dimension=dimension, links=links)
+        return marketers_table(rows, row_count=len(rows))
+    return breakdown_table(
+        period, funnel, rows, dimension=dimension, row_count=len(rows), links=links
+    )
 
 
 TABLE_KEYS = (

@@ -15,6 +15,7 @@ from dashboard.export import table_csv
 from dashboard.figures import MIN_SAMPLE
 from dashboard.selectors import current_goal, dashboard
 from dashboard.tables import (
+    PAGE_ROWS,
     all_tables,
     chart_data,
     goal_headlines,
@@ -65,7 +66,7 @@ def dashboard_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The figures both teams look at, for a month or a quarter. Everyone sees the same."""
     period, problem = _period(request)
     now = timezone.now()
-    figures = dashboard(period=period, now=now)
+    figures = dashboard(period=period, now=now, rows=PAGE_ROWS)
     tables = all_tables(figures)
     context = {
         "d": figures,
