@@ -7,13 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard.selectors import dashboard
-from dashboard.tables import Headlines, all_tables, headlines
+from dashboard.tables import PAGE_ROWS, TABLE_KEYS, Headlines, all_tables, headlines, one_table
 from funnel.models import PeriodKind
 from funnel.periods import Period, parse_period, period_containing
 from smarketing.money import currency
@@ -38,6 +38,11 @@ class TableSerializer(serializers.Serializer[Any]):
     title = serializers.CharField()
     columns = serializers.ListField(child=serializers.CharField())
     rows = serializers.ListField(child=CellSerializer(many=True))
+    total_rows = serializers.IntegerField(
+        help_text="How many rows the whole table has. The dashboard gives the first "
+        f"{PAGE_ROWS} of a table per campaign, persona, source or person (most revenue first); "
+        "the table's own endpoint gives them all."
+    )
     note = serializers.CharField()
 
 
@@ -104,7 +109,7 @@ class DashboardView(APIView):
     )
     def get(self, request: Request) -> Response:
         period = _period(request)
-        figures = dashboard(period=period, now=timezone.now())
+        figures = dashboard(period=period, now=timezone.now(), rows=PAGE_ROWS)
         body = {
             "currency": currency(),
             "period": period,
@@ -112,3 +117,27 @@ class DashboardView(APIView):
             "tables": all_tables(figures),
         }
         return Response(DashboardSerializer(body).data)
+
+
+class DashboardTableView(APIView):
+    """One table of the dashboard with every row, as its CSV file: it reads only what that
+    table shows."""
+
+    @extend_schema(
+        summary="One table of the dashboard, every row",
+        parameters=[
+            OpenApiParameter("key", str, OpenApiParameter.PATH, enum=list(TABLE_KEYS)),
+            OpenApiParameter(
+                "period",
+                str,
+                description="2026-11 (a month) or 2026-Q4; this quarter if left out.",
+                pattern=r"^(?:(?:19|2[0-9])[0-9]{2}-(?:0[1-9]|1[0-2]|Q[1-4]))?$",
+            ),
+        ],
+        responses=TableSerializer,
+    )
+    def get(self, request: Request, key: str) -> Response:
+        table = one_table(key, period=_period(request), now=timezone.now())
+        if table is None:
+            raise NotFound(_("The dashboard has no such table."))
+        return Response(TableSerializer(table).data)

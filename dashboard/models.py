@@ -62,10 +62,35 @@ class DimensionFlowDay(models.Model):
     amount = models.DecimalField(max_digits=16, decimal_places=2)
 
     class Meta:
-        indexes = [models.Index(fields=["dimension", "day"], name="dimensionflowday_dim_day")]
+        # A week reads its days; a refresh deletes and rebuilds whole days.
+        indexes = [models.Index(fields=["day", "dimension"], name="dimensionflowday_day_dim")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.dimension}={self.value} {self.kind}: {self.moves}"
+
+
+class DimensionFlowMonth(models.Model):
+    """DimensionFlowDay summed per month (`month`: its first day), for months and quarters:
+    a lead's previous same move is kept as the month it fell in, which is all that a period
+    starting on the first of a month needs to know whether the lead counts."""
+
+    month = models.DateField()
+    dimension = models.CharField(max_length=20)
+    value = models.CharField(max_length=150)
+    kind = models.CharField(max_length=10)
+    to_stage_id = models.IntegerField()
+    previous_move_month = models.DateField(null=True)
+    moves = models.IntegerField()
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["dimension", "month"], name="dimensionflowmonth_dim_month"),
+            models.Index(fields=["month"], name="dimensionflowmonth_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.dimension}={self.value} {self.kind}: {self.moves}"
 
 
 class StageTimeDay(models.Model):

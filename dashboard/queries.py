@@ -19,7 +19,7 @@ from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from funnel.models import ChangeKind, Outcome, Reason, RevenueGoal, WellKnownStage
+from funnel.models import ChangeKind, Outcome, Reason, RevenueGoal, Stage, WellKnownStage
 from funnel.periods import Period
 from funnel.selectors import StageSummary, past_limit, stage_summaries
 from funnel.stages import Funnel
@@ -137,21 +137,113 @@ class DimensionTotal:
     amount: Decimal
 
 
+# The period's totals per value, kind and stage; a month or a quarter reads the monthly rollup
+# (a few rows per value and month), other periods their days.
 _DIMENSION_SQL = """
     SELECT dimension, value, kind, to_stage_id,
            sum(moves) FILTER (WHERE previous_move_day IS NULL OR previous_move_day < %(first)s),
            sum(amount)
     FROM dashboard_dimensionflowday
-    WHERE day >= %(first)s AND day < %(end)s
+    WHERE dimension = ANY(%(dimensions)s) AND day >= %(first)s AND day < %(end)s
     GROUP BY dimension, value, kind, to_stage_id
+"""
+_DIMENSION_BY_MONTH_SQL = """
+    SELECT dimension, value, kind, to_stage_id,
+           sum(moves) FILTER (
+               WHERE previous_move_month IS NULL OR previous_move_month < %(first)s
+           ),
+           sum(amount)
+    FROM dashboard_dimensionflowmonth
+    WHERE dimension = ANY(%(dimensions)s) AND month >= %(first)s AND month < %(end)s
+    GROUP BY dimension, value, kind, to_stage_id
+"""
+# Of those, the values each table shows (dashboard.figures.dimension_table: of people, the reps
+# who won deals and the marketers whose leads came, qualified or won), ranked as it sorts them
+# (most revenue, then deals, then new leads; by value where it sorts by name), with how many
+# there are; the first `limit` of each dimension, or all.
+_RANKED_SQL = """
+    WITH totals (dimension, value, kind, to_stage_id, leads, amount) AS ({totals}),
+    per_value AS (
+        SELECT dimension, value,
+               coalesce(sum(amount) FILTER (WHERE {won}), 0) AS revenue,
+               coalesce(sum(leads) FILTER (WHERE {won}), 0) AS won,
+               coalesce(sum(leads) FILTER (WHERE {new}), 0) AS new,
+               coalesce(sum(leads) FILTER (WHERE {mql}), 0) AS mqls
+        FROM totals
+        GROUP BY dimension, value
+    ), ranked AS (
+        SELECT dimension, value,
+               count(*) OVER (PARTITION BY dimension) AS values_shown,
+               row_number() OVER (
+                   PARTITION BY dimension ORDER BY revenue DESC, won DESC, new DESC, value
+               ) AS rank
+        FROM per_value
+        WHERE (dimension <> 'actor' OR won > 0)
+          AND (dimension <> 'marketing_owner' OR new > 0 OR mqls > 0 OR won > 0)
+    )
+    SELECT t.dimension, t.value, t.kind, t.to_stage_id, t.leads, t.amount, r.values_shown
+    FROM totals t JOIN ranked r USING (dimension, value)
+    WHERE %(limit)s::integer IS NULL OR r.rank <= %(limit)s::integer
 """
 
 
-def dimension_totals(period: Period) -> list[DimensionTotal]:
-    """The period's moves per source, campaign, persona, marketing owner and actor. One query."""
+def _is(kind: str, stage_param: str) -> str:
+    return f"kind = '{kind}' AND to_stage_id = %({stage_param})s"
+
+
+_RANKED = {
+    daily: _RANKED_SQL.format(
+        totals=daily,
+        won=_is(ChangeKind.WON, "won_stage"),
+        new=_is(ChangeKind.CREATED, "first_stage"),
+        mql=_is(ChangeKind.MOVED, "mql_stage"),
+    )
+    for daily in (_DIMENSION_SQL, _DIMENSION_BY_MONTH_SQL)
+}
+
+DIMENSIONS = ("source", "campaign", "persona", "marketing_owner", "actor")
+
+
+@dataclass(frozen=True)
+class DimensionTotals:
+    """The period's totals per value of the dimensions read, and how many values each
+    dimension's table has in all (more than `totals` name when they were cut)."""
+
+    totals: list[DimensionTotal]
+    values: dict[str, int]
+
+
+def dimension_totals(
+    period: Period,
+    *,
+    funnel: Funnel,
+    dimensions: Iterable[str] = DIMENSIONS,
+    limit: int | None = None,
+) -> DimensionTotals:
+    """The period's moves per source, campaign, persona, marketing owner and actor (or only
+    the `dimensions` given), for the values their tables show: with `limit`, only the first so
+    many of each, ranked in SQL. One query: over the monthly rollup when the period is whole
+    months, else over the period's days."""
+    whole_months = period.first_day.day == 1 and period.end_day.day == 1
+    stage_ids = {
+        "first_stage": funnel.first().pk,
+        "mql_stage": _pk(funnel.by_slug(WellKnownStage.MQL)),
+        "won_stage": _pk(funnel.won()),
+    }
     with connection.cursor() as cursor:
-        cursor.execute(_DIMENSION_SQL, {"first": period.first_day, "end": period.end_day})
-        return [
+        cursor.execute(
+            _RANKED[_DIMENSION_BY_MONTH_SQL if whole_months else _DIMENSION_SQL],
+            {
+                "first": period.first_day,
+                "end": period.end_day,
+                "dimensions": list(dimensions),
+                "limit": limit,
+                **stage_ids,
+            },
+        )
+        rows = cursor.fetchall()
+    return DimensionTotals(
+        totals=[
             DimensionTotal(
                 dimension=dimension,
                 value=value,
@@ -160,8 +252,14 @@ def dimension_totals(period: Period) -> list[DimensionTotal]:
                 leads=leads or 0,
                 amount=amount,
             )
-            for dimension, value, kind, to_stage, leads, amount in cursor.fetchall()
-        ]
+            for dimension, value, kind, to_stage, leads, amount, _values in rows
+        ],
+        values={row[0]: row[6] for row in rows},
+    )
+
+
+def _pk(stage: Stage | None) -> int | None:
+    return stage.pk if stage is not None else None
 
 
 @dataclass(frozen=True)
@@ -265,11 +363,14 @@ class Names:
         return (person.get_full_name() or person.username) if person else value
 
 
-def load_names(totals: Iterable[DimensionTotal]) -> Names:
-    """Reasons, personas and the people the period's tables name. Three queries."""
+def load_names(
+    totals: Iterable[DimensionTotal], *, reasons: bool = True, personas: bool = True
+) -> Names:
+    """Reasons, personas and the people the period's tables name. Three queries: one less
+    without the reasons or the personas, and none for people when the totals name nobody."""
     people = {int(t.value) for t in totals if t.dimension in PEOPLE and t.value}
     return Names(
-        reasons={reason.pk: reason for reason in Reason.objects.all()},
-        personas={persona.pk: persona for persona in Persona.objects.all()},
+        reasons={reason.pk: reason for reason in Reason.objects.all()} if reasons else {},
+        personas={persona.pk: persona for persona in Persona.objects.all()} if personas else {},
         people={user.pk: user for user in User.objects.filter(pk__in=people)},
     )

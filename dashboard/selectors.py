@@ -16,11 +16,13 @@ from dashboard.figures import (
     Agreement,
     Breakdown,
     GoalProgress,
+    PacePoint,
     ReverseFunnel,
     StageRow,
     agreement,
     dimension_table,
     goal_progress,
+    pace,
     reasons_table,
     reverse_funnel,
     stage_rows,
@@ -28,6 +30,7 @@ from dashboard.figures import (
     weighted_pipeline,
 )
 from dashboard.queries import (
+    DimensionTotal,
     Flow,
     Names,
     dimension_totals,
@@ -64,11 +67,18 @@ class Dashboard:
     marketers: list[Breakdown]
     # Who and what the tables name: reasons, personas, and the people of the period.
     names: Names
+    # How many rows each table per attribute or person has in all (its rollup dimension: more
+    # than the table holds when the dashboard was asked for the first few).
+    values: dict[str, int]
 
 
-def dashboard(*, period: Period, now: datetime, funnel: Funnel | None = None) -> Dashboard:
-    """Every figure of the dashboard for `period`. A fixed number of queries (twelve, eleven
-    given the funnel's stages), whatever the number of leads or moves."""
+def dashboard(
+    *, period: Period, now: datetime, funnel: Funnel | None = None, rows: int | None = None
+) -> Dashboard:
+    """Every figure of the dashboard for `period`; with `rows`, only the first so many rows of
+    each table per campaign, persona, source or person (most revenue first). A fixed number of
+    queries (twelve, eleven given the funnel's stages), whatever the number of leads or
+    moves."""
     funnel = funnel or load_funnel()
     goal = goal_for(period)
     in_period = flow(period)
@@ -81,9 +91,10 @@ def dashboard(*, period: Period, now: datetime, funnel: Funnel | None = None) ->
         trailing=flow(trailing_period),
         now=now,
     )
-    totals = dimension_totals(period)
+    per_dimension = dimension_totals(period, funnel=funnel, limit=rows)
+    totals = per_dimension.totals
     names = load_names(totals)
-    table = partial(dimension_table, totals=totals, funnel=funnel, names=names)
+    table = partial(_breakdowns, totals=totals, funnel=funnel, names=names)
 
     return Dashboard(
         period=period,
@@ -113,12 +124,65 @@ def dashboard(*, period: Period, now: datetime, funnel: Funnel | None = None) ->
         by_source=table(dimension="source"),
         by_campaign=table(dimension="campaign"),
         by_persona=table(dimension="persona"),
-        reps=[row for row in table(dimension="actor") if row.won],
-        marketers=[
-            row for row in table(dimension="marketing_owner") if row.new or row.mqls or row.won
-        ],
+        reps=table(dimension="actor"),
+        marketers=table(dimension="marketing_owner"),
         names=names,
+        values=per_dimension.values,
     )
+
+
+def _breakdowns(
+    *, totals: list[DimensionTotal], dimension: str, funnel: Funnel, names: Names
+) -> list[Breakdown]:
+    """The rows of the table per `dimension`: of people, only the reps who won deals and the
+    marketers whose leads came, qualified or won."""
+    rows = dimension_table(totals=totals, dimension=dimension, funnel=funnel, names=names)
+    if dimension == "actor":
+        return [row for row in rows if row.won]
+    if dimension == "marketing_owner":
+        return [row for row in rows if row.new or row.mqls or row.won]
+    return rows
+
+
+# The figures of one table of the dashboard, alone, for its CSV file: each reads only what its
+# table shows.
+
+
+def pacing_figures(*, period: Period, now: datetime) -> list[PacePoint]:
+    """Revenue won day by day against the goal's pace. Two queries."""
+    return pace(period=period, goal=goal_for(period), daily=won_by_day(period), now=now)
+
+
+def reverse_figures(*, period: Period, now: datetime, funnel: Funnel) -> ReverseFunnel:
+    """What the goal needs and the conversion rates it is derived with. Three queries."""
+    return reverse_funnel(
+        period=period,
+        goal=goal_for(period),
+        funnel=funnel,
+        flow_in_period=flow(period),
+        trailing=flow(trailing_window(now=now)),
+        now=now,
+    )
+
+
+def stage_figures(*, period: Period, funnel: Funnel) -> list[StageRow]:
+    """The funnel per stage in the period, with the time spent in each. Two queries."""
+    return stage_rows(funnel=funnel, flow_in_period=flow(period), times=time_in_stage(period))
+
+
+def reason_figures(*, period: Period, kind: str, funnel: Funnel) -> list[Breakdown]:
+    """Leads recycled or lost in the period, per reason. Two queries."""
+    return reasons_table(
+        flow_in_period=flow(period), kind=kind, names=load_names([], personas=False)
+    )
+
+
+def breakdown_figures(*, period: Period, dimension: str, funnel: Funnel) -> list[Breakdown]:
+    """Every row of the table per source, campaign, persona or person (`dimension`). One query,
+    and one more for the personas' or the people's names."""
+    totals = dimension_totals(period, funnel=funnel, dimensions=[dimension]).totals
+    names = load_names(totals, reasons=False, personas=dimension == "persona")
+    return _breakdowns(totals=totals, dimension=dimension, funnel=funnel, names=names)
 
 
 @dataclass(frozen=True)
@@ -179,7 +243,8 @@ def review(period: Period, *, funnel: Funnel, names: Names) -> Review:
     one has read (the reasons, sources and personas do not depend on the period). Three
     queries."""
     this, before = flow(period), flow(period.previous())
-    table = partial(dimension_table, totals=dimension_totals(period), funnel=funnel, names=names)
+    totals = dimension_totals(period, funnel=funnel, dimensions=["source", "persona"]).totals
+    table = partial(dimension_table, totals=totals, funnel=funnel, names=names)
 
     return Review(
         this=this,

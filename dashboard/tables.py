@@ -3,7 +3,7 @@ as CSV. A cell keeps its raw value (for CSV and charts) and, where the number st
 the lead list that shows exactly those leads."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -11,10 +11,27 @@ from django.urls import reverse
 from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 
-from dashboard.figures import Breakdown, GoalProgress, Rate, Target
-from dashboard.selectors import Dashboard
+from dashboard.figures import (
+    Breakdown,
+    GoalProgress,
+    PacePoint,
+    Rate,
+    ReverseFunnel,
+    StageRow,
+    Target,
+)
+from dashboard.selectors import (
+    Dashboard,
+    breakdown_figures,
+    pacing_figures,
+    reason_figures,
+    reverse_figures,
+    stage_figures,
+)
 from funnel.models import ChangeKind, Stage, WellKnownStage
+from funnel.periods import Period
 from funnel.selectors import in_one_unit
+from funnel.stages import Funnel, load_funnel
 from smarketing.money import currency, format_money, format_percent, money_affixes
 
 Raw = int | float | Decimal | str | None
@@ -39,6 +56,21 @@ class Table:
     note: str = ""
     # The columns of amounts: a CSV file's header names their currency, its cells stay numbers.
     money_columns: tuple[int, ...] = ()
+    # How many rows the whole table has where the page shows only its first (a table per
+    # campaign, persona, source or person); its CSV has them all. None: `rows` are all.
+    row_count: int | None = None
+
+    @property
+    def total_rows(self) -> int:
+        return len(self.rows) if self.row_count is None else self.row_count
+
+    @property
+    def cut(self) -> bool:
+        return self.total_rows > len(self.rows)
+
+    @property
+    def total_rows_text(self) -> str:
+        return number_format(self.total_rows, force_grouping=True)
 
     def csv_columns(self) -> list[str]:
         code = currency()
@@ -77,25 +109,28 @@ def duration(seconds: int | None) -> Cell:
 
 
 def leads_url(
-    dashboard: Dashboard, *, stage: Stage | None, kind: str = "", **filters: str | int
+    period: Period,
+    *,
+    stage: Stage | None,
+    kind: str = "",
+    lead_list: str = "",
+    **filters: str | int,
 ) -> str:
-    """The lead list holding exactly the leads a number counts."""
+    """The lead list holding exactly the leads a number counts. `lead_list`: the list's path,
+    reversed once by a table of thousands of rows rather than once per cell."""
     if stage is None:
         return ""
     params: dict[str, str | int] = {
         "into": stage.slug,
-        "period": dashboard.period.key,
+        "period": period.key,
         **({"moved": kind} if kind else {}),
         **filters,
     }
-    return f"{reverse('lead_list')}?{urlencode(params)}"
+    return f"{lead_list or reverse('lead_list')}?{urlencode(params)}"
 
 
-def pacing(d: Dashboard) -> Table:
-    progress = d.progress
-    rows = [
-        [label(str(point.day)), money(point.won), money(point.expected)] for point in progress.pace
-    ]
+def pacing(pace: list[PacePoint]) -> Table:
+    rows = [[label(str(point.day)), money(point.won), money(point.expected)] for point in pace]
     return Table(
         key="pacing",
         title=_("Revenue won, day by day"),
@@ -105,26 +140,26 @@ def pacing(d: Dashboard) -> Table:
     )
 
 
-def _target_url(d: Dashboard, target: Target) -> str:
+def _target_url(period: Period, funnel: Funnel, target: Target) -> str:
     """New leads, MQLs and SQLs by their entry into the stage; customers by their win."""
     stage, kind = {
-        "leads": (d.funnel.first(), ChangeKind.CREATED),
-        "mqls": (d.funnel.by_slug(WellKnownStage.MQL), ""),
-        "sqls": (d.funnel.by_slug(WellKnownStage.SQL), ""),
-        "customers": (d.funnel.won(), ChangeKind.WON),
+        "leads": (funnel.first(), ChangeKind.CREATED),
+        "mqls": (funnel.by_slug(WellKnownStage.MQL), ""),
+        "sqls": (funnel.by_slug(WellKnownStage.SQL), ""),
+        "customers": (funnel.won(), ChangeKind.WON),
     }[target.key]
-    return leads_url(d, stage=stage, kind=kind)
+    return leads_url(period, stage=stage, kind=kind)
 
 
-def reverse_funnel_table(d: Dashboard) -> Table:
+def reverse_funnel_table(period: Period, funnel: Funnel, reverse: ReverseFunnel) -> Table:
     rows = [
         [
             label(target.label),
             count(target.needed),
             count(target.expected_by_now),
-            count(target.delivered, _target_url(d, target)),
+            count(target.delivered, _target_url(period, funnel, target)),
         ]
-        for target in reversed(d.reverse.targets)
+        for target in reversed(reverse.targets)
     ]
     return Table(
         key="reverse_funnel",
@@ -142,7 +177,7 @@ def _rate_basis(rate: Rate) -> str:
     return _("History")
 
 
-def rates_table(d: Dashboard) -> Table:
+def rates_table(reverse: ReverseFunnel) -> Table:
     rows = [
         [
             label(rate.name),
@@ -151,7 +186,7 @@ def rates_table(d: Dashboard) -> Table:
             count(rate.sample),
             label(_rate_basis(rate)),
         ]
-        for rate in d.reverse.rates
+        for rate in reverse.rates
     ]
     return Table(
         key="rates",
@@ -162,18 +197,18 @@ def rates_table(d: Dashboard) -> Table:
     )
 
 
-def stages_table(d: Dashboard) -> Table:
+def stages_table(period: Period, stages: list[StageRow]) -> Table:
     rows = [
         [
             label(row.stage.shown_name),
-            count(row.entered, leads_url(d, stage=row.stage)),
+            count(row.entered, leads_url(period, stage=row.stage)),
             count(row.exits),
             count(row.forward),
             share(row.conversion),
             duration(row.time.median_seconds if row.time else None),
             duration(row.time.p90_seconds if row.time else None),
         ]
-        for row in d.stages
+        for row in stages
     ]
     return Table(
         key="stages",
@@ -191,12 +226,16 @@ def stages_table(d: Dashboard) -> Table:
     )
 
 
-def reasons_table(d: Dashboard, *, kind: ChangeKind) -> Table:
+def reasons_table(
+    period: Period, funnel: Funnel, rows_in: list[Breakdown], *, kind: ChangeKind
+) -> Table:
     recycled = kind == ChangeKind.RECYCLED
-    rows_in = d.recycled_by_reason if recycled else d.lost_by_reason
-    stage = d.funnel.by_slug(WellKnownStage.WORKING if recycled else WellKnownStage.LOST)
+    stage = funnel.by_slug(WellKnownStage.WORKING if recycled else WellKnownStage.LOST)
     rows = [
-        [label(row.label), count(row.leads, leads_url(d, stage=stage, kind=kind, reason=row.key))]
+        [
+            label(row.label),
+            count(row.leads, leads_url(period, stage=stage, kind=kind, reason=row.key)),
+        ]
         for row in rows_in
     ]
     return Table(
@@ -207,26 +246,37 @@ def reasons_table(d: Dashboard, *, kind: ChangeKind) -> Table:
     )
 
 
+# The rows the page (and the API's dashboard) shows of a table per campaign, persona, source or
+# person, most revenue first: a team may have thousands of campaigns. Its CSV has every row.
+PAGE_ROWS = 25
+
 _DIMENSION_FILTERS = {"source": "source", "campaign": "campaign", "persona": "persona"}
 
 
-def breakdown_table(d: Dashboard, *, dimension: str) -> Table:
-    rows_in: list[Breakdown] = {
-        "source": d.by_source,
-        "campaign": d.by_campaign,
-        "persona": d.by_persona,
-    }[dimension]
+def breakdown_table(
+    period: Period,
+    funnel: Funnel,
+    rows_in: list[Breakdown],
+    *,
+    dimension: str,
+    row_count: int | None = None,
+    links: bool = True,
+) -> Table:
     param = _DIMENSION_FILTERS[dimension]
     first, mql, won, working = (
-        d.funnel.first(),
-        d.funnel.by_slug(WellKnownStage.MQL),
-        d.funnel.won(),
-        d.funnel.by_slug(WellKnownStage.WORKING),
+        funnel.first(),
+        funnel.by_slug(WellKnownStage.MQL),
+        funnel.won(),
+        funnel.by_slug(WellKnownStage.WORKING),
     )
+
+    lead_list = reverse("lead_list")
 
     def url(row: Breakdown, stage: Stage | None, kind: str) -> str:
         # "No persona" / "no campaign" have no filter of the list to open.
-        return leads_url(d, stage=stage, kind=kind, **{param: row.key}) if row.key else ""
+        if not row.key or not links:
+            return ""
+        return leads_url(period, stage=stage, kind=kind, lead_list=lead_list, **{param: row.key})
 
     rows = [
         [
@@ -259,18 +309,29 @@ def breakdown_table(d: Dashboard, *, dimension: str) -> Table:
         ],
         rows=rows,
         money_columns=(5,),
+        row_count=row_count,
     )
 
 
-def reps_table(d: Dashboard) -> Table:
-    won = d.funnel.won()
+def reps_table(
+    period: Period,
+    funnel: Funnel,
+    rows_in: list[Breakdown],
+    *,
+    row_count: int | None = None,
+    links: bool = True,
+) -> Table:
+    won, lead_list = funnel.won(), reverse("lead_list")
     rows = [
         [
             label(row.label),
-            count(row.won, leads_url(d, stage=won, kind=ChangeKind.WON, by=row.key)),
+            count(
+                row.won,
+                leads_url(period, stage=won, kind=ChangeKind.WON, lead_list=lead_list, by=row.key),
+            ),
             money(row.revenue),
         ]
-        for row in d.reps
+        for row in rows_in
     ]
     return Table(
         key="reps",
@@ -278,13 +339,14 @@ def reps_table(d: Dashboard) -> Table:
         columns=[_("Rep"), _("Deals won"), _("Revenue won")],
         rows=rows,
         money_columns=(2,),
+        row_count=row_count,
     )
 
 
-def marketers_table(d: Dashboard) -> Table:
+def marketers_table(rows_in: list[Breakdown], *, row_count: int | None = None) -> Table:
     rows = [
         [label(row.label), count(row.new), count(row.mqls), count(row.won), money(row.revenue)]
-        for row in d.marketers
+        for row in rows_in
     ]
     return Table(
         key="marketers",
@@ -293,24 +355,98 @@ def marketers_table(d: Dashboard) -> Table:
         rows=rows,
         note=_("Counted by each lead's marketing owner."),
         money_columns=(4,),
+        row_count=row_count,
     )
 
 
 def all_tables(d: Dashboard) -> dict[str, Table]:
+    """Every table of the dashboard, each per campaign, persona, source or person with the rows
+    `d` holds and the number it has in all."""
+    period, funnel = d.period, d.funnel
+    values = d.values
     tables = [
-        pacing(d),
-        reverse_funnel_table(d),
-        rates_table(d),
-        stages_table(d),
-        reasons_table(d, kind=ChangeKind.RECYCLED),
-        reasons_table(d, kind=ChangeKind.LOST),
-        breakdown_table(d, dimension="source"),
-        breakdown_table(d, dimension="campaign"),
-        breakdown_table(d, dimension="persona"),
-        reps_table(d),
-        marketers_table(d),
+        pacing(d.progress.pace),
+        reverse_funnel_table(period, funnel, d.reverse),
+        rates_table(d.reverse),
+        stages_table(period, d.stages),
+        reasons_table(period, funnel, d.recycled_by_reason, kind=ChangeKind.RECYCLED),
+        reasons_table(period, funnel, d.lost_by_reason, kind=ChangeKind.LOST),
+        breakdown_table(
+            period, funnel, d.by_source, dimension="source", row_count=values.get("source", 0)
+        ),
+        breakdown_table(
+            period,
+            funnel,
+            d.by_campaign,
+            dimension="campaign",
+            row_count=values.get("campaign", 0),
+        ),
+        breakdown_table(
+            period, funnel, d.by_persona, dimension="persona", row_count=values.get("persona", 0)
+        ),
+        reps_table(period, funnel, d.reps, row_count=values.get("actor", 0)),
+        marketers_table(d.marketers, row_count=values.get("marketing_owner", 0)),
     ]
     return {table.key: table for table in tables}
+
+
+def one_table(key: str, *, period: Period, now: datetime, links: bool = True) -> Table | None:
+    """The table `key` of the dashboard for `period` with every row, computed alone: a CSV file
+    costs the queries of its own table, not the whole dashboard's. None for no such table.
+    Without `links` the tables per attribute and person leave out the lead lists behind their
+    counts (a CSV file has none; a table of thousands of rows spends most of its time on
+    them)."""
+    if key not in TABLE_KEYS:
+        return None
+    if key == "pacing":
+        return pacing(pacing_figures(period=period, now=now))
+    funnel = load_funnel()
+    if key in ("reverse_funnel", "rates"):
+        reverse = reverse_figures(period=period, now=now, funnel=funnel)
+        return (
+            reverse_funnel_table(period, funnel, reverse)
+            if key == "reverse_funnel"
+            else rates_table(reverse)
+        )
+    if key == "stages":
+        return stages_table(period, stage_figures(period=period, funnel=funnel))
+    if key in ("recycled_reasons", "lost_reasons"):
+        kind = ChangeKind.RECYCLED if key == "recycled_reasons" else ChangeKind.LOST
+        return reasons_table(
+            period, funnel, reason_figures(period=period, kind=kind, funnel=funnel), kind=kind
+        )
+    dimension = TABLE_DIMENSIONS[key]
+    rows = breakdown_figures(period=period, dimension=dimension, funnel=funnel)
+    if key == "reps":
+        return reps_table(period, funnel, rows, row_count=len(rows), links=links)
+    if key == "marketers":
+        return marketers_table(rows, row_count=len(rows))
+    return breakdown_table(
+        period, funnel, rows, dimension=dimension, row_count=len(rows), links=links
+    )
+
+
+TABLE_KEYS = (
+    "pacing",
+    "reverse_funnel",
+    "rates",
+    "stages",
+    "recycled_reasons",
+    "lost_reasons",
+    "by_source",
+    "by_campaign",
+    "by_persona",
+    "reps",
+    "marketers",
+)
+# The rollup's dimension behind each table per attribute or person.
+TABLE_DIMENSIONS = {
+    "by_source": "source",
+    "by_campaign": "campaign",
+    "by_persona": "persona",
+    "reps": "actor",
+    "marketers": "marketing_owner",
+}
 
 
 def number_style() -> dict[str, str]:
@@ -398,7 +534,7 @@ def headlines(d: Dashboard) -> Headlines:
     return Headlines(
         **vars(goal_headlines(progress)),
         open_weighted=money(progress.open_weighted),
-        mqls_delivered=count(agreement.mqls_delivered, _target_url(d, mqls)),
+        mqls_delivered=count(agreement.mqls_delivered, _target_url(d.period, d.funnel, mqls)),
         mqls_needed=count(agreement.mqls_needed),
         mqls_due=count(agreement.mqls_expected_by_now),
         mqls_on_pace=agreement.mqls_expected_by_now is None

@@ -14,7 +14,15 @@ from dashboard.access import (
 from dashboard.export import table_csv
 from dashboard.figures import MIN_SAMPLE
 from dashboard.selectors import current_goal, dashboard
-from dashboard.tables import all_tables, chart_data, goal_headlines, headlines, number_style
+from dashboard.tables import (
+    PAGE_ROWS,
+    all_tables,
+    chart_data,
+    goal_headlines,
+    headlines,
+    number_style,
+    one_table,
+)
 from funnel.access import can_set_goals
 from funnel.forms import goal_periods
 from funnel.models import PeriodKind, Team
@@ -58,7 +66,7 @@ def dashboard_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The figures both teams look at, for a month or a quarter. Everyone sees the same."""
     period, problem = _period(request)
     now = timezone.now()
-    figures = dashboard(period=period, now=now)
+    figures = dashboard(period=period, now=now, rows=PAGE_ROWS)
     tables = all_tables(figures)
     context = {
         "d": figures,
@@ -79,11 +87,12 @@ def dashboard_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_GET
 def dashboard_csv(request: AuthenticatedHttpRequest, table: str) -> HttpResponse:
+    """One table of the dashboard with every row; it reads only what that table shows."""
     period, _problem = _period(request)
-    tables = all_tables(dashboard(period=period, now=timezone.now()))
-    if table not in tables:
+    figures = one_table(table, period=period, now=timezone.now(), links=False)
+    if figures is None:
         raise Http404
-    response = HttpResponse(table_csv(tables[table]), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(table_csv(figures), content_type="text/csv; charset=utf-8")
     filename = f"smarketing-{table}-{period.key}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

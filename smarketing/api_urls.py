@@ -8,7 +8,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api import ApiTokenViewSet, MeView
 from audit.api import AuditView
-from dashboard.api import DashboardView
+from dashboard.api import DashboardTableView, DashboardView
 from digests.api import DigestViewSet
 from funnel.api.configuration import ReasonViewSet, StageViewSet
 from funnel.api.goals import RevenueGoalViewSet
@@ -39,6 +39,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,
     path("me/", MeView.as_view(), name="me"),
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
+    path("dashboard/tables/<slug:key>/", DashboardTableView.as_view(), name="dashboard_table"),
     path("campaigns/", CampaignChoicesView.as_view(), name="campaigns"),
     path("owners/", OwnerChoicesView.as_view(), name="owners"),
     path("queue/", QueueView.as_view(), name="queue"),

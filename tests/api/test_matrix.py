@@ -228,6 +228,13 @@ MATRIX: list[tuple[str, str, Path, Body, dict[str, int]]] = [
         {**MANAGERS_ONLY, "manager": 201},
     ),
     ("dashboard figures", "get", fixed("/api/v1/dashboard/"), nothing, EVERYONE),
+    (
+        "a dashboard table",
+        "get",
+        fixed("/api/v1/dashboard/tables/by_campaign/"),
+        nothing,
+        EVERYONE,
+    ),
     ("own digests", "get", fixed("/api/v1/digests/"), nothing, EVERYONE),
     ("own digest email", "get", fixed("/api/v1/digests/preference/"), nothing, EVERYONE),
     (

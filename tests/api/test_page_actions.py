@@ -9,7 +9,7 @@ from drf_spectacular.generators import SchemaGenerator
 PAGE_TO_API: dict[str, list[str]] = {
     "home": ["GET /api/v1/board/", "GET /api/v1/queue/", "GET /api/v1/leads/"],
     "dashboard": ["GET /api/v1/dashboard/", "GET /api/v1/goals/"],
-    "dashboard_csv": ["GET /api/v1/dashboard/"],
+    "dashboard_csv": ["GET /api/v1/dashboard/tables/{key}/"],
     "preferences": ["GET /api/v1/me/", "GET /api/v1/tokens/"],
     "api_token_create": ["POST /api/v1/tokens/"],
     "api_token_revoke": ["DELETE /api/v1/tokens/{id}/"],

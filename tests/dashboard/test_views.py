@@ -11,7 +11,15 @@ from django.urls import reverse
 
 from dashboard.rollup import refresh_rollups
 from dashboard.selectors import dashboard
-from dashboard.tables import Cell, Headlines, all_tables, headlines
+from dashboard.tables import (
+    PAGE_ROWS,
+    TABLE_KEYS,
+    Cell,
+    Headlines,
+    all_tables,
+    headlines,
+    one_table,
+)
 from funnel.periods import quarter
 from leads.models import Lead
 from tests.dashboard.scenario import NOW, Clock, Story, at, build_story, log
@@ -83,6 +91,92 @@ def test_each_table_downloads_as_csv(client: Client, story, maria) -> None:
     for key in all_tables(dashboard(period=quarter(2026, 4), now=NOW)):
         assert client.get(reverse("dashboard_csv", args=[key])).status_code == 200
     assert client.get(reverse("dashboard_csv", args=["nothing"])).status_code == 404
+
+
+# What each CSV file reads beyond what every request costs here (the session and the user, and
+# the session saved in a savepoint): only its own table's figures, never the whole dashboard's
+# twelve queries.
+CSV_QUERIES = {
+    "pacing": 2,  # the goal, wins per day
+    "reverse_funnel": 4,  # stages, the goal, the period's and the trailing window's moves
+    "rates": 4,
+    "stages": 3,  # stages, the period's moves, time in stage
+    "recycled_reasons": 3,  # stages, the period's moves, reasons
+    "lost_reasons": 3,
+    "by_source": 2,  # stages, moves per source
+    "by_campaign": 2,
+    "by_persona": 3,  # and the personas' names
+    "reps": 3,  # and the people's names
+    "marketers": 3,
+}
+EVERY_PAGE = 5
+
+
+@pytest.mark.parametrize("key", TABLE_KEYS)
+def test_each_csv_reads_only_its_own_table(
+    client: Client, story, maria, key, django_assert_num_queries
+) -> None:
+    client.force_login(maria)
+    assert CSV_QUERIES[key] < 12
+    with django_assert_num_queries(EVERY_PAGE + CSV_QUERIES[key]):
+        response = client.get(reverse("dashboard_csv", args=[key]), {"period": "2026-Q4"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("key", TABLE_KEYS)
+def test_each_table_alone_is_the_dashboards_table_with_every_row(story, key) -> None:
+    whole = all_tables(dashboard(period=quarter(2026, 4), now=NOW))[key]
+    alone = one_table(key, period=quarter(2026, 4), now=NOW)
+    assert alone == whole
+    assert alone is not None
+    assert alone.rows
+
+
+def _campaign_table(page: str) -> str:
+    table = re.search(r'id="table-by_campaign">(.*?)</table>', page, re.S)
+    assert table
+    return table[1]
+
+
+def _campaign_rows(page: str) -> int:
+    return _campaign_table(page).count("<tr>") - 1  # the header's
+
+
+@pytest.mark.parametrize("campaigns", [PAGE_ROWS + 5, PAGE_ROWS + 40])
+def test_the_page_shows_the_first_rows_of_a_long_table_and_its_csv_all(
+    client: Client, clock: Clock, story, maria, campaigns
+) -> None:
+    for number in range(campaigns):
+        log(clock, at(11, 2, 9), maria, email=f"c{number}@example.com", campaign=f"C{number:03}")
+    refresh_rollups()
+    client.force_login(maria)
+
+    page = client.get(reverse("dashboard"), {"period": "2026-Q4"}).content.decode()
+    download = client.get(reverse("dashboard_csv", args=["by_campaign"]), {"period": "2026-Q4"})
+
+    names = [row[0] for row in csv.reader(io.StringIO(download.content.decode()))][1:]
+    assert {f"C{number:03}" for number in range(campaigns)} < set(names)
+    assert _campaign_rows(page) == PAGE_ROWS
+    assert f"The first {PAGE_ROWS} of {len(names)} rows" in page
+    # The same first rows as the file's: ranked in SQL, ties by name.
+    shown = re.findall(r'<th scope="row">([^<]*)</th>', _campaign_table(page))
+    assert shown == names[:PAGE_ROWS]
+
+
+def test_the_page_does_not_grow_with_the_number_of_campaigns(
+    client: Client, clock: Clock, story, maria
+) -> None:
+    client.force_login(maria)
+    sizes = []
+    for batch in range(2):
+        for number in range(PAGE_ROWS * (batch + 1)):
+            email = f"b{batch}-{number}@example.com"
+            log(clock, at(11, 2, 9), maria, email=email, campaign=f"B{batch}-{number:03}")
+        refresh_rollups()
+        page = client.get(reverse("dashboard"), {"period": "2026-Q4"}).content.decode()
+        sizes.append(len(page))
+    # The same rows shown, with other names and counts: a few bytes apart, not 50 rows more.
+    assert abs(sizes[1] - sizes[0]) < 2_000
 
 
 def test_csv_cells_cannot_become_formulas(client: Client, clock: Clock, story, maria) -> None:
