@@ -5,6 +5,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import override_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import User
 from accounts.roles import Role, ensure_role_groups
@@ -12,6 +14,13 @@ from funnel.defaults import ensure_default_funnel
 from funnel.models import Reason, Stage, Transition
 from smarketing.celery import app as celery_app
 from tests.factories import UserFactory
+
+# The suite shares a 2-core machine between its workers, a browser and the fault suite's
+# servers: how long an example takes to generate or run says nothing about the code tested.
+hypothesis_settings.register_profile(
+    "shared-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("shared-machine")
 
 
 @pytest.fixture(scope="session", autouse=True)
