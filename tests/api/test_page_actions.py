@@ -10,6 +10,8 @@ PAGE_TO_API: dict[str, list[str]] = {
     "home": ["GET /api/v1/board/", "GET /api/v1/queue/", "GET /api/v1/leads/"],
     "dashboard": ["GET /api/v1/dashboard/", "GET /api/v1/goals/"],
     "dashboard_csv": ["GET /api/v1/dashboard/tables/{key}/"],
+    "campaign_choices": ["GET /api/v1/campaigns/"],
+    "owner_choices": ["GET /api/v1/owners/"],
     "preferences": ["GET /api/v1/me/", "GET /api/v1/tokens/"],
     "api_token_create": ["POST /api/v1/tokens/"],
     "api_token_revoke": ["DELETE /api/v1/tokens/{id}/"],
