@@ -9,6 +9,8 @@ import pytest
 from django.db import connection
 from django.db.models import Count, Max, Sum
 from django.db.models.functions import Coalesce, Length
+from django.test import Client
+from django.urls import reverse
 
 from accounts.models import User
 from dashboard.rollup import ROLLUPS, recomputed, refresh_rollups
@@ -17,6 +19,7 @@ from funnel.selectors import stage_summaries
 from leads.demo import DEMO_USERS, ensure_demo_cast, seed_demo
 from leads.models import Activity, Lead, Persona
 from leads.shapes import SHAPES, SKEWED, Script, Shape
+from smarketing.management.commands.bench import Picks, build_cases, csv_cases
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +162,24 @@ def test_the_demo_shape_is_the_demo() -> None:
 def test_a_shape_cannot_use_more_sources_than_a_lead_can_have() -> None:
     with pytest.raises(ValueError, match="sources"):
         Shape(name="wide", description="", sources=30)
+
+
+def test_every_benchmark_case_is_found_in_a_skewed_seed_and_answers(client: Client) -> None:
+    """The benchmark (`manage.py bench`) chooses each case from the data: on the skewed shape
+    none is skipped, and each page answers, as whoever the case fetches it as."""
+    seed_demo(lead_count=SMALL, now=datetime.now(UTC), shape=SKEWED)
+    said: list[str] = []
+    cases = build_cases(Picks(said.append))
+    manager = User.objects.get(username="morgan")
+    client.force_login(manager)
+    dashboard = client.get(reverse("dashboard"), secure=True)
+    cases += csv_cases(dashboard.content.decode())
+
+    for case in cases:
+        client.force_login(case.as_user() if case.as_user else manager)
+        response = client.get(case.url(), secure=True)
+        assert response.status_code == 200, case.name
+
+    names = {case.name for case in cases}
+    assert {"list: owner (small), value", "dashboard csv: by_campaign"} <= names
+    assert any(line.startswith("a two-character CJK name: ") for line in said)
