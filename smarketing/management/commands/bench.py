@@ -210,8 +210,9 @@ class Picks:
 
     @cached_property
     def word(self) -> str:
-        """The first word of the most common company name: a word many leads share."""
-        companies = Lead.objects.values("company").annotate(n=Count("id")).order_by("-n")[:50]
+        """The first word of the most common company name written in plain letters (the
+        commonest may be CJK): a word many leads share."""
+        companies = Lead.objects.values("company").annotate(n=Count("id")).order_by("-n")[:1000]
         for row in companies:
             word = row["company"].split(" ")[0]
             if len(word) >= 4 and word.isascii() and word.isalpha():
