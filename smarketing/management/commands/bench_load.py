@@ -174,6 +174,7 @@ class Mix:
             full_name=f"Load Test {number}",
             email=f"load.{number}@bench-load.invalid",
             source=Source.WEBSITE.value,
+            expected_value="5000",
         )
 
     def note(self) -> Request:
