@@ -54,8 +54,10 @@ RECYCLE_NOTES: dict[str, tuple[str, ...]] = {
 }
 FALLBACK_RECYCLE_NOTE = "Sent back to Marketing for more nurturing before Sales tries again."
 
-# How many times Sales may send one lead back before Marketing closes it.
+# How many times Sales may send one lead back before Marketing closes it, and the chance that a
+# lead sent back qualifies again: a benchmark shape with years of history raises both.
 MAX_RECYCLES = 2
+REQUALIFY = 0.3
 # The spread of the team's delays (see _hours): a team that keeps its agreement works most
 # leads well within the stages' time limits, and only a few run late.
 _STEADY = 0.35
@@ -309,6 +311,8 @@ def simulate_journey(
     marketer_id: int,
     reps: Sequence[SalesRep],
     propensity: Propensity,
+    max_recycles: int = MAX_RECYCLES,
+    requalify: float = REQUALIFY,
 ) -> Journey:
     """Walk one lead down New -> Working -> MQL -> SQL -> Opportunity -> Won | Lost.
 
@@ -322,7 +326,14 @@ def simulate_journey(
     """
     walk = _Walk(funnel=funnel, created_at=created_at, now=now, actor_id=marketer_id)
     sales_owner_id = _walk_funnel(
-        rng, walk, funnel, marketer_id=marketer_id, reps=reps, propensity=propensity
+        rng,
+        walk,
+        funnel,
+        marketer_id=marketer_id,
+        reps=reps,
+        propensity=propensity,
+        max_recycles=max_recycles,
+        requalify=requalify,
     )
     if walk.moves[-1].to_stage_id == funnel.working:
         _close_nurture(rng, walk, funnel, marketer_id)
@@ -337,6 +348,8 @@ def _walk_funnel(
     marketer_id: int,
     reps: Sequence[SalesRep],
     propensity: Propensity,
+    max_recycles: int,
+    requalify: float,
 ) -> int | None:
     """The lead's way down the funnel until it closes or waits; its sales owner at the end."""
     if not walk.move(
@@ -348,9 +361,9 @@ def _walk_funnel(
         return None
 
     rep_weights = [rep.claim_weight for rep in reps]
-    for recycles in range(MAX_RECYCLES + 1):
+    for recycles in range(max_recycles + 1):
         # Working -> MQL: nurturing takes days to weeks; a recycled lead rarely qualifies again.
-        qualify_chance = (0.56 if recycles == 0 else 0.3) * propensity.qualify
+        qualify_chance = (0.56 if recycles == 0 else requalify) * propensity.qualify
         if not (
             rng.random() < qualify_chance
             and walk.move(
@@ -387,7 +400,7 @@ def _walk_funnel(
             return None
         walk.touch(rep_id=rep.id, pace=rep.pace)
 
-        may_recycle = recycles < MAX_RECYCLES
+        may_recycle = recycles < max_recycles
         outcome = _discover(rng, walk, funnel, rep, may_recycle=may_recycle)
         if outcome == "recycled" or (
             outcome == "opportunity"

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.db.models import Model
@@ -39,7 +40,8 @@ from funnel.demo import (
     simulate_journey,
 )
 from funnel.models import Reason, Stage, StageChange, Transition
-from leads.models import Activity, Lead, Persona, Source
+from leads.models import Activity, ActivityKind, Lead, Persona, Source
+from leads.shapes import DEMO, Script, Shape
 
 DEMO_PASSWORD = "smarketing-demo"  # noqa: S105 - printed for everyone trying the demo
 DEFAULT_LEAD_COUNT = 400
@@ -48,8 +50,6 @@ DEFAULT_BATCH_SIZE = 25_000
 # RFC 2606 reserves .example: demo addresses can never reach a real inbox. Leads whose email ends
 # with it are the demo leads already written.
 DEMO_EMAIL_SUFFIX = ".example"
-# Leads are spread over the last six months, more of them recently: the company is growing.
-WINDOW_DAYS = 182
 # Any fixed number: it only keeps two seed_demo runs from writing at the same time.
 _ADVISORY_LOCK_KEY = 7_301_946_002
 
@@ -378,11 +378,139 @@ COUNTRIES: tuple[tuple[str, str, int], ...] = (
 
 
 # Cumulative weights, so that `rng.choices` does not add them up for every lead.
-_SOURCE_WEIGHTS = list(itertools.accumulate(spec.share for spec in SOURCES))
 _COUNTRY_WEIGHTS = list(itertools.accumulate(share for _, _, share in COUNTRIES))
-_PERSONA_WEIGHTS = list(
-    itertools.accumulate([*(spec.share for spec in DEMO_PERSONAS), _NO_PERSONA_SHARE])
+
+
+class Weighted[T]:
+    """Items drawn with fixed weights, kept cumulative so that a draw is one bisection."""
+
+    def __init__(self, items: Sequence[T], weights: Sequence[float]) -> None:
+        self.items = tuple(items)
+        self.cum_weights = tuple(itertools.accumulate(weights))
+
+    def pick(self, rng: random.Random) -> T:
+        """One item; a single item costs no draw, so a shape with one choice where the demo
+        has one makes the demo's leads."""
+        if len(self.items) == 1:
+            return self.items[0]
+        return rng.choices(self.items, cum_weights=self.cum_weights)[0]
+
+
+def skewed_weights(count: int, *, top_share: float) -> list[float]:
+    """`count` weights adding up to 1: the first `top_share`, the others falling off as a power
+    law, so that the last few get a handful (the shapes of real teams' owners and personas)."""
+    if count == 1:
+        return [1.0]
+    tail = [1 / (rank + 1) ** 1.2 for rank in range(1, count)]
+    scale = (1 - top_share) / sum(tail)
+    return [top_share, *(weight * scale for weight in tail)]
+
+
+@dataclass(frozen=True)
+class NamePool:
+    """Names and companies written in one script, each name with the ASCII slug of its email."""
+
+    first_names: tuple[str, ...]
+    last_names: tuple[str, ...]
+    companies: tuple[tuple[str, str], ...]
+    slugs: dict[str, str]
+    # Chinese, Japanese and Korean names: the family name first, with no space.
+    family_first: bool = False
+
+    def full_name(self, first_name: str, last_name: str) -> str:
+        return f"{last_name}{first_name}" if self.family_first else f"{first_name} {last_name}"
+
+
+def _slugged(names: Sequence[str]) -> dict[str, str]:
+    return {name: slugify(name) or "lead" for name in names}
+
+
+_ACCENTED_FIRST = (
+    "Łukasz", "Zoë", "Søren", "Ångela", "Björn", "Ñuria", "Çağla", "Dóra", "Élodie", "Íñigo",
+    "Jiří", "Kateřina", "Małgorzata", "Nói", "Örjan", "Przemysław", "Rūta", "Şebnem", "Tiên",
+    "Ugnė", "Vojtěch", "Wiesław", "Ximena", "Yağmur", "Žaneta", "Ðorđe", "Ægir", "Þóra",
+    "Gökçe", "Mihăiță",
+)  # fmt: skip
+_ACCENTED_LAST = (
+    "Wójcik", "Szőke", "Dvořák", "Nguyễn", "Şahin", "Đorđević", "Øvergaard", "Gößling",
+    "Ionescu-Păun", "Ó Súilleabháin", "Núñez", "Jóhannsdóttir", "Çelik", "Brzęczyszczykiewicz",
+    "Kovačević", "Łęcki", "Mäkinen", "Pérez-Ñíguez", "Třešňák", "Ångström", "Lê", "Phạm",
+    "Özdemir", "Grünewald", "Faßbender",
+)  # fmt: skip
+_ACCENTED_COMPANIES = tuple(
+    (f"{stem} {kind}", slugify(f"{stem} {kind}"))
+    for stem in (
+        "Łódź", "Ærø", "São Paulo", "Čokoláda", "Straße", "Ústí", "Göteborg", "Besançon",
+        "Kraków", "Ñandú", "Þingvellir", "Hạ Long",
+    )
+    for kind in (
+        "Análises", "Maschinenbau GmbH", "Société d'Études", "Logistik", "Fintech Sp. z o.o.",
+        "Tecnologías", "Süßwaren", "Ingeniería",
+    )
+)  # fmt: skip
+# (name, romanisation for the email)
+_CJK_LAST = (
+    ("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen"), ("杨", "yang"),
+    ("黄", "huang"), ("赵", "zhao"), ("吴", "wu"), ("周", "zhou"), ("佐藤", "sato"),
+    ("鈴木", "suzuki"), ("高橋", "takahashi"), ("田中", "tanaka"), ("김", "kim"), ("이", "lee"),
+    ("박", "park"),
+)  # fmt: skip
+_CJK_FIRST = (
+    ("芳", "fang"), ("伟", "wei"), ("娜", "na"), ("敏", "min"), ("静", "jing"), ("强", "qiang"),
+    ("磊", "lei"), ("洋", "yang"), ("艳", "yan"), ("杰", "jie"), ("花子", "hanako"),
+    ("太郎", "taro"), ("美咲", "misaki"), ("翔", "sho"), ("민준", "minjun"), ("서연", "seoyeon"),
+    ("지우", "jiwoo"),
+)  # fmt: skip
+_CJK_COMPANIES = (
+    *(
+        (f"{stem}{kind}", f"{stem_slug}-{kind_slug}")
+        for stem, stem_slug in (
+            ("星辰", "xingchen"), ("明日", "mingri"), ("海风", "haifeng"), ("龙腾", "longteng"),
+            ("青松", "qingsong"), ("东方", "dongfang"), ("华夏", "huaxia"), ("天宇", "tianyu"),
+        )
+        for kind, kind_slug in (
+            ("科技", "keji"), ("物流", "wuliu"), ("电子", "dianzi"), ("金融", "jinrong"),
+            ("医疗", "yiliao"), ("云计算", "yunjisuan"),
+        )
+    ),
+    ("さくらソフト", "sakura-soft"), ("未来ラボ", "mirai-lab"),
+    ("青山コンサルティング", "aoyama-consulting"), ("富士データ", "fuji-data"),
+    ("서울데이터", "seoul-data"), ("한빛로보틱스", "hanbit-robotics"),
+)  # fmt: skip
+_EMOJI = ("🚀", "☕", "🌈", "🍕", "⭐", "🔥", "💙", "🌿", "🎯", "🦄")
+_EMOJI_FIRST = tuple(
+    f"{name} {_EMOJI[number % len(_EMOJI)]}" if number % 3 else f"{_EMOJI[number % 7]} {name}"
+    for number, name in enumerate(FIRST_NAMES[::2])
 )
+_EMOJI_COMPANIES = tuple(
+    (f"{stem} {emoji} {kind}", slugify(f"{stem} {kind}"))
+    for stem, emoji in zip(
+        ("Rocket", "Coffee", "Rainbow", "Pizza", "Star", "Fire", "Blue", "Leaf", "Target",
+         "Unicorn"),
+        _EMOJI,
+        strict=True,
+    )
+    for kind in ("Labs", "Media", "Studio", "Co")
+)  # fmt: skip
+NAME_POOLS: dict[Script, NamePool] = {
+    Script.LATIN: NamePool(FIRST_NAMES, LAST_NAMES, COMPANIES, {**_FIRST_SLUGS, **_LAST_SLUGS}),
+    Script.ACCENTED: NamePool(
+        _ACCENTED_FIRST,
+        _ACCENTED_LAST,
+        _ACCENTED_COMPANIES,
+        _slugged((*_ACCENTED_FIRST, *_ACCENTED_LAST)),
+    ),
+    Script.CJK: NamePool(
+        tuple(name for name, _ in _CJK_FIRST),
+        tuple(name for name, _ in _CJK_LAST),
+        _CJK_COMPANIES,
+        dict((*_CJK_FIRST, *_CJK_LAST)),
+        family_first=True,
+    ),
+    Script.EMOJI: NamePool(
+        _EMOJI_FIRST, LAST_NAMES, _EMOJI_COMPANIES, {**_slugged(_EMOJI_FIRST), **_LAST_SLUGS}
+    ),
+}
 
 # The Lead and StageChange attributes written by COPY, in the order of the generated rows.
 LEAD_FIELDS = (
@@ -418,12 +546,22 @@ class SeedResult:
 
 @dataclass(frozen=True)
 class DemoCast:
-    """Who and what the generated leads refer to, by id, read once per run."""
+    """Who and what the generated leads refer to, by id, read once per run, and the shape's
+    ways of choosing among them."""
 
     funnel: DemoFunnel
-    marketer_ids: dict[str, int]
+    shape: Shape
+    names: Weighted[NamePool]
+    sources: Weighted[SourceSpec]
+    # (spec, id) of each persona, and None for the leads without one.
+    personas: Weighted[tuple[PersonaSpec, int] | None]
     reps: tuple[SalesRep, ...]
-    persona_ids: tuple[int, ...]
+    # The demo's marketers by username, each source naming its own; a skewed shape draws from
+    # `marketers` instead.
+    marketer_ids: dict[str, int]
+    marketers: Weighted[int] | None
+    # Each source's campaigns, by source value; None: the source's own few.
+    campaigns: dict[str, Weighted[str]] | None
 
 
 def seed_demo(
@@ -432,15 +570,17 @@ def seed_demo(
     seed: int = DEFAULT_SEED,
     now: datetime | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    shape: Shape = DEMO,
     report: Callable[[str], None] = lambda message: None,
 ) -> SeedResult:
     """Make sure the demo users, funnel and personas exist and that there are `lead_count` demo
-    leads; return what this run added. Safe to run again, and to run with a larger count."""
+    leads of `shape`; return what this run added. Safe to run again, and to run with a larger
+    count (with the same shape: a database holds one shape)."""
     started = time.monotonic()
     now = (now or timezone.now()).astimezone(UTC).replace(microsecond=0)
     with _seeding_lock():
         with transaction.atomic():
-            cast = ensure_demo_cast()
+            cast = ensure_demo_cast(shape)
         existing = Lead.objects.filter(email__endswith=DEMO_EMAIL_SUFFIX).count()
         batches = [
             range(start, min(start + batch_size, lead_count))
@@ -459,22 +599,57 @@ def seed_demo(
     return SeedResult(leads=leads, stage_changes=changes, seconds=time.monotonic() - started)
 
 
-def ensure_demo_cast() -> DemoCast:
-    """Role groups, the default funnel, the demo users and the personas, as in a fresh install."""
+def ensure_demo_cast(shape: Shape = DEMO) -> DemoCast:
+    """Role groups, the default funnel, the demo users and personas, as in a fresh install, and
+    the people, personas and campaigns `shape` adds."""
     ensure_role_groups(Group)
     ensure_default_funnel(Stage, Reason, Transition)
-    users = ensure_demo_users()
-    personas = ensure_demo_personas()
+    users = {username: user.pk for username, user in ensure_demo_users().items()}
+    people = shape_people(shape)
+    users.update(ensure_people(people))
+    marketers = [_DIGITAL_MARKETER, _FIELD_MARKETER] + [
+        person.username for person in people if person.group == Role.MARKETING
+    ]
+    reps = [
+        SalesRep(id=users[username], claim_weight=weight, win_factor=win_factor, pace=pace)
+        for username, (weight, win_factor, pace) in _REP_PROFILES.items()
+    ] + [
+        # Generated reps differ as the demo's do: some close more, some take longer.
+        SalesRep(
+            id=users[person.username],
+            claim_weight=1.0,
+            win_factor=0.8 + number * 37 % 41 / 100,
+            pace=0.8 + number * 53 % 121 / 100,
+        )
+        for number, person in enumerate(p for p in people if p.group == Role.SALES)
+    ]
+    if shape.top_rep_share is not None:
+        weights = skewed_weights(len(reps), top_share=shape.top_rep_share)
+        reps = [
+            SalesRep(id=rep.id, claim_weight=weight, win_factor=rep.win_factor, pace=rep.pace)
+            for rep, weight in zip(reps, weights, strict=True)
+        ]
+    sources = SOURCES[: shape.sources]
     return DemoCast(
         funnel=load_demo_funnel(),
-        marketer_ids={
-            username: users[username].pk for username in (_DIGITAL_MARKETER, _FIELD_MARKETER)
-        },
-        reps=tuple(
-            SalesRep(id=users[username].pk, claim_weight=weight, win_factor=win_factor, pace=pace)
-            for username, (weight, win_factor, pace) in _REP_PROFILES.items()
+        shape=shape,
+        names=Weighted(
+            [NAME_POOLS[script] for script, _ in shape.scripts],
+            [weight for _, weight in shape.scripts],
         ),
-        persona_ids=tuple(persona.pk for persona in personas),
+        sources=Weighted(sources, [spec.share for spec in sources]),
+        personas=_persona_weights(shape, ensure_demo_personas(shape)),
+        reps=tuple(reps),
+        marketer_ids={username: users[username] for username in marketers},
+        marketers=(
+            None
+            if shape.top_marketer_share is None
+            else Weighted(
+                [users[username] for username in marketers],
+                skewed_weights(len(marketers), top_share=shape.top_marketer_share),
+            )
+        ),
+        campaigns=None if shape.campaigns is None else _campaigns(shape.campaigns, sources),
     )
 
 
@@ -503,22 +678,158 @@ def ensure_demo_users() -> dict[str, User]:
     return users
 
 
-def ensure_demo_personas() -> list[Persona]:
-    """The demo personas, in the order of DEMO_PERSONAS, with every field filled."""
-    return [
-        Persona.objects.update_or_create(
-            name=spec.name,
-            defaults={
-                "description": spec.description,
-                "pains": spec.pains,
-                "goals": spec.goals,
-                "channels": spec.channels,
-                "objections": spec.objections,
-                "typical_job_titles": ", ".join(spec.job_titles),
-            },
-        )[0]
-        for spec in DEMO_PERSONAS
+def shape_people(shape: Shape) -> list[DemoUser]:
+    """The people `shape` has beyond the demo's six: a few managers, then marketers and reps
+    two to three, named from the Latin and accented names."""
+    count = shape.people - len(DEMO_USERS)
+    managers = count // 20
+    marketers = (count - managers) * 2 // 5
+    first_names = (*FIRST_NAMES, *_ACCENTED_FIRST)
+    last_names = (*LAST_NAMES, *_ACCENTED_LAST)
+    people = []
+    for number in range(count):
+        if number < managers:
+            username, role, group = f"manager{number + 1:02d}", "Manager", Role.MANAGERS
+        elif number < managers + marketers:
+            username, role, group = (
+                f"marketer{number - managers + 1:03d}",
+                "Marketer",
+                Role.MARKETING,
+            )
+        else:
+            username, role, group = (
+                f"rep{number - managers - marketers + 1:03d}",
+                "Sales rep",
+                Role.SALES,
+            )
+        full_name = (
+            f"{first_names[number * 7 % len(first_names)]} "
+            f"{last_names[number * 13 % len(last_names)]}"
+        )
+        people.append(DemoUser(username, full_name, role, group))
+    return people
+
+
+def ensure_people(people: Sequence[DemoUser]) -> dict[str, int]:
+    """Create the people missing, in bulk; the ids of all of them by username. They log in with
+    the demo password (hashed once for them all: a hash each would take minutes)."""
+    usernames = [person.username for person in people]
+    existing = dict(User.objects.filter(username__in=usernames).values_list("username", "id"))
+    missing = [person for person in people if person.username not in existing]
+    if missing:
+        password = make_password(DEMO_PASSWORD)
+        created = User.objects.bulk_create(
+            User(
+                username=person.username,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                email=person.email,
+                password=password,
+            )
+            for person in missing
+        )
+        groups = dict(Group.objects.filter(name__in=list(Role)).values_list("name", "id"))
+        membership = User.groups.through
+        membership.objects.bulk_create(
+            membership(user_id=user.pk, group_id=groups[person.group.value])
+            for user, person in zip(created, missing, strict=True)
+        )
+        existing.update((user.username, user.pk) for user in created)
+    return existing
+
+
+_PERSONA_ROLES = (
+    "Procurement Lead", "Head of Customer Success", "Finance Director", "Product Owner",
+    "Operations Manager", "HR Director", "Data Analyst", "Security Officer",
+)  # fmt: skip
+_PERSONA_INDUSTRIES = ("Healthcare", "Logistics", "Retail", "Manufacturing", "Public Sector")
+
+
+def _generated_persona(number: int) -> PersonaSpec:
+    role = _PERSONA_ROLES[number % len(_PERSONA_ROLES)]
+    combinations = len(_PERSONA_ROLES) * len(_PERSONA_INDUSTRIES)
+    industry = _PERSONA_INDUSTRIES[number // len(_PERSONA_ROLES) % len(_PERSONA_INDUSTRIES)]
+    name = f"{role}, {industry}"
+    if number >= combinations:
+        name += f" {number // combinations + 1}"
+    return PersonaSpec(
+        name=name,
+        description=f"{role} at a {industry.lower()} company of 100 to 5,000 people.",
+        pains="Data in too many tools; reports that nobody trusts.",
+        goals="One view of the pipeline both teams agree on.",
+        channels="Industry events, LinkedIn, peer recommendations.",
+        objections="Another tool to learn; what does the migration cost?",
+        job_titles=(role, f"Senior {role}", f"Assistant {role}"),
+        share=10,
+        deal_size=2_000 + number * 7_919 % 28_000,
+        propensity=Propensity(
+            qualify=0.8 + number * 13 % 40 / 100, win=0.8 + number * 29 % 40 / 100
+        ),
+    )
+
+
+def ensure_demo_personas(shape: Shape = DEMO) -> list[tuple[PersonaSpec, int]]:
+    """The demo personas, then the shape's generated ones, with every field filled: each spec
+    with its persona's id."""
+    specs = [
+        *DEMO_PERSONAS,
+        *(_generated_persona(number) for number in range(shape.personas - len(DEMO_PERSONAS))),
     ]
+    return [
+        (
+            spec,
+            Persona.objects.update_or_create(
+                name=spec.name,
+                defaults={
+                    "description": spec.description,
+                    "pains": spec.pains,
+                    "goals": spec.goals,
+                    "channels": spec.channels,
+                    "objections": spec.objections,
+                    "typical_job_titles": ", ".join(spec.job_titles),
+                },
+            )[0].pk,
+        )
+        for spec in specs
+    ]
+
+
+def _persona_weights(
+    shape: Shape, personas: list[tuple[PersonaSpec, int]]
+) -> Weighted[tuple[PersonaSpec, int] | None]:
+    """Each persona's share, then that of the leads without one (as many as in the demo)."""
+    if shape.top_persona_share is None:
+        weights = [float(spec.share) for spec, _ in personas]
+    else:
+        total = sum(spec.share for spec in DEMO_PERSONAS)
+        weights = [
+            weight * total
+            for weight in skewed_weights(len(personas), top_share=shape.top_persona_share)
+        ]
+    return Weighted([*personas, None], [*weights, _NO_PERSONA_SHARE])
+
+
+_CAMPAIGN_TOPICS = (
+    "Spring launch", "Webinar series", "Pricing test", "Retargeting", "Trade fair",
+    "Partner push", "Newsletter", "E-book", "Case study", "Free trial", "Brand",
+    "Competitor terms",
+)  # fmt: skip
+
+
+def _campaigns(count: int, sources: Sequence[SourceSpec]) -> dict[str, Weighted[str]]:
+    """`count` campaigns dealt out to the sources in turn; within a source, a few carry most of
+    its leads."""
+    names: dict[str, list[str]] = {spec.source.value: [] for spec in sources}
+    for number in range(count):
+        spec = sources[number % len(sources)]
+        label = spec.source.name.replace("_", " ").capitalize()
+        topic = _CAMPAIGN_TOPICS[number // len(sources) % len(_CAMPAIGN_TOPICS)]
+        names[spec.source.value].append(f"{label} {number + 1:04d}: {topic}")
+    return {
+        source: Weighted(campaigns, [1 / rank for rank in range(1, len(campaigns) + 1)])
+        for source, campaigns in names.items()
+        if campaigns
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -565,16 +876,20 @@ class DemoLead:
 
 
 def build_demo_lead(*, index: int, seed: int, now: datetime, cast: DemoCast) -> DemoLead:
-    """Lead number `index`: the same person and history whenever it is built for this `now`."""
+    """Lead number `index`: the same person and history whenever it is built for this `now`.
+
+    The demo's shape draws nothing the demo did not: a knob a shape turns draws from the same
+    generator, so every shape is as reproducible as the demo."""
     rng = random.Random(seed * 1_000_003 + index)
-    first_name, last_name = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    company, company_slug = rng.choice(COMPANIES)
+    shape = cast.shape
+    names = cast.names.pick(rng)
+    first_name, last_name = rng.choice(names.first_names), rng.choice(names.last_names)
+    company, company_slug = rng.choice(names.companies)
     country, dialling_code, _ = rng.choices(COUNTRIES, cum_weights=_COUNTRY_WEIGHTS)[0]
-    source = rng.choices(SOURCES, cum_weights=_SOURCE_WEIGHTS)[0]
-    persona_choice = rng.choices(range(len(_PERSONA_WEIGHTS)), cum_weights=_PERSONA_WEIGHTS)[0]
-    persona = DEMO_PERSONAS[persona_choice] if persona_choice < len(DEMO_PERSONAS) else None
-    created_at = _creation_time(rng, now=now)
-    marketer_id = cast.marketer_ids[source.marketer]
+    source = cast.sources.pick(rng)
+    persona, persona_id = cast.personas.pick(rng) or (None, None)
+    created_at = _creation_time(rng, now=now, window_days=shape.history_days)
+    marketer_id = cast.marketers.pick(rng) if cast.marketers else cast.marketer_ids[source.marketer]
     journey = simulate_journey(
         rng=rng,
         funnel=cast.funnel,
@@ -583,30 +898,101 @@ def build_demo_lead(*, index: int, seed: int, now: datetime, cast: DemoCast) -> 
         marketer_id=marketer_id,
         reps=cast.reps,
         propensity=_combined(source.propensity, persona.propensity) if persona else _UNQUALIFIABLE,
+        max_recycles=shape.max_recycles,
+        requalify=shape.requalify,
     )
     deal_size = persona.deal_size if persona else _NO_PERSONA_DEAL_SIZE
     # Deal sizes are skewed like real ones: many near the persona's typical size, a few big.
     expected_value = max(1_000, int(round(deal_size * rng.lognormvariate(0, 0.5), -2)))
+    phone = f"{dialling_code} 555 {rng.randrange(1000, 10_000)}" if rng.random() < 0.6 else ""
+    job_title = rng.choice(persona.job_titles if persona else _OTHER_JOB_TITLES)
+    campaigns = cast.campaigns.get(source.source.value) if cast.campaigns is not None else None
+    campaign = (
+        campaigns.pick(rng)
+        if campaigns
+        else rng.choice(source.campaigns).replace("{month}", f"{created_at:%B %Y}")
+    )
+    authors = (marketer_id,) + (
+        (journey.sales_owner_id,) if journey.sales_owner_id is not None else ()
+    )
     return DemoLead(
-        full_name=f"{first_name} {last_name}",
+        full_name=names.full_name(first_name, last_name),
         email=(
-            f"{_FIRST_SLUGS[first_name]}.{_LAST_SLUGS[last_name]}.{index}"
+            f"{names.slugs[first_name]}.{names.slugs[last_name]}.{index}"
             f"@{company_slug}{DEMO_EMAIL_SUFFIX}"
         ),
-        phone=f"{dialling_code} 555 {rng.randrange(1000, 10_000)}" if rng.random() < 0.6 else "",
+        phone=phone,
         company=company,
-        job_title=rng.choice(persona.job_titles if persona else _OTHER_JOB_TITLES),
+        job_title=job_title,
         country=country,
         source=source.source.value,
-        campaign=rng.choice(source.campaigns).replace("{month}", f"{created_at:%B %Y}"),
-        persona_id=cast.persona_ids[persona_choice] if persona else None,
+        campaign=campaign,
+        persona_id=persona_id,
         expected_value=expected_value,
         expected_close_date=_expected_close_date(journey.moves, index=index, funnel=cast.funnel),
         marketing_owner_id=marketer_id,
         journey_moves=journey.with_deal_value(Decimal(expected_value), funnel=cast.funnel),
-        touches=journey.touches,
+        touches=[
+            *journey.touches,
+            *_long_timeline(index=index, shape=shape, since=created_at, now=now, authors=authors),
+            *_notes(rng, shape=shape, since=created_at, now=now, authors=authors),
+        ],
         sales_owner_id=journey.sales_owner_id,
     )
+
+
+_TIMELINE_ENTRIES = (
+    (ActivityKind.CALL, "Called: they are comparing two vendors, decision next month."),
+    (ActivityKind.EMAIL, "Sent the security questionnaire back with our answers."),
+    (ActivityKind.MEETING, "Demo for their team of five; questions on reporting."),
+    (ActivityKind.NOTE, "Their budget owner changed; the new one wants a call first."),
+)
+_NOTES = (
+    "Met them at the booth; keen on the shared funnel, not on the price.",
+    "Asked for a reference customer in their industry.",
+    "Prefers email to calls; writes back within a day.",
+    "Their renewal with the current vendor is in March.",
+    "Wants single sign-on before anything else.",
+    "Forwarded our deck to their head of sales.",
+)
+
+
+def _long_timeline(
+    *, index: int, shape: Shape, since: datetime, now: datetime, authors: tuple[int, ...]
+) -> list[Touch]:
+    """A lead worked for years: `long_timeline_entries` calls, emails, meetings and notes spread
+    evenly over its life, on every `long_timeline_every`-th lead."""
+    if not shape.long_timeline_every or index % shape.long_timeline_every:
+        return []
+    entries = shape.long_timeline_entries
+    step = (now - since) / (entries + 1)
+    return [
+        Touch(kind.value, authors[number % len(authors)], body, since + step * (number + 1))
+        for number, (kind, body) in enumerate(
+            itertools.islice(itertools.cycle(_TIMELINE_ENTRIES), entries)
+        )
+    ]
+
+
+def _notes(
+    rng: random.Random, *, shape: Shape, since: datetime, now: datetime, authors: tuple[int, ...]
+) -> list[Touch]:
+    """One to five notes on `notes_share` of the leads, some of them `long_note_chars` long."""
+    if not shape.notes_share or rng.random() >= shape.notes_share:
+        return []
+    seconds = max(1, int((now - since).total_seconds()))
+    notes = []
+    for _ in range(rng.randint(1, 5)):
+        if rng.random() < shape.long_note_share:
+            body = "\n\n".join(
+                itertools.islice(itertools.cycle(_NOTES), shape.long_note_chars // 40)
+            )
+            body = body[: shape.long_note_chars]
+        else:
+            body = rng.choice(_NOTES)
+        at = since + timedelta(seconds=rng.randrange(seconds))
+        notes.append(Touch(ActivityKind.NOTE.value, rng.choice(authors), body, at))
+    return notes
 
 
 def _expected_close_date(moves: list[Move], *, index: int, funnel: DemoFunnel) -> date | None:
@@ -622,9 +1008,10 @@ def _combined(source: Propensity, persona: Propensity) -> Propensity:
     return Propensity(qualify=source.qualify * persona.qualify, win=source.win * persona.win)
 
 
-def _creation_time(rng: random.Random, *, now: datetime) -> datetime:
-    """A moment in the last WINDOW_DAYS, mostly on working days and in office hours."""
-    day: date = (now - timedelta(days=WINDOW_DAYS * rng.random() ** 1.25)).date()
+def _creation_time(rng: random.Random, *, now: datetime, window_days: int) -> datetime:
+    """A moment in the last `window_days`, more of them recently (the company is growing),
+    mostly on working days and in office hours."""
+    day: date = (now - timedelta(days=window_days * rng.random() ** 1.25)).date()
     if day.weekday() >= 5 and rng.random() < 0.8:
         day -= timedelta(days=day.weekday() - 4)
     seconds_into_day = 7 * 3600 + rng.randrange(11 * 3600)

@@ -8,6 +8,7 @@ from dashboard.rollup import refresh_rollups
 from digests.services import build_recent_digests
 from funnel.demo import ensure_demo_goals
 from leads.demo import DEFAULT_BATCH_SIZE, DEFAULT_LEAD_COUNT, DEFAULT_SEED, seed_demo
+from leads.shapes import DEMO, SHAPES
 
 # The weeks of digests a demo starts with, so that the Digests pages have a history to read.
 DEMO_DIGEST_WEEKS = 4
@@ -47,6 +48,16 @@ class Command(BaseCommand):
             help="Generates other people and histories; keep it the same between runs.",
         )
         parser.add_argument(
+            "--shape",
+            choices=sorted(SHAPES),
+            default=DEMO.name,
+            help=(
+                "The shape of the data (leads/shapes.py): 'demo', or the skew, cardinalities, "
+                "scripts and history of a real team's data for the benchmark. One shape per "
+                "database."
+            ),
+        )
+        parser.add_argument(
             "--batch-size",
             type=_positive,
             default=DEFAULT_BATCH_SIZE,
@@ -58,6 +69,7 @@ class Command(BaseCommand):
             lead_count=options["leads"],
             seed=options["seed"],
             batch_size=options["batch_size"],
+            shape=SHAPES[options["shape"]],
             report=self.stdout.write,
         )
         for goal in ensure_demo_goals(now=timezone.now()):
