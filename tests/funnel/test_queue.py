@@ -1,13 +1,16 @@
 """The "MQLs waiting" queue: who waits longest, against the claim limit, in a fixed number of
 queries however long the queue."""
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -207,3 +210,20 @@ def test_the_queue_s_query_count_does_not_grow_with_the_queue(
     with django_assert_num_queries(9):
         response = client.get(reverse("mql_queue"))
     assert response.content.decode().count('<tr id="mql-') == waiting
+
+
+def test_the_queue_reads_the_mql_stage_s_leads_by_its_entry_index(marketer: User) -> None:
+    """Told the stage by a subquery run first, the planner reads only that stage's leads from
+    the (stage, entered) index; joined on the slug, it walked every lead in entry order."""
+    qualified(marketer, hours_ago=3)
+    with CaptureQueriesContext(connection) as issued:
+        mql_queue_page(after=None, now=timezone.now())
+    (query,) = issued.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {query['sql']}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Index Scan using lead_stage_entered on leads_lead" in plan, plan
+    # The subquery's value, as PostgreSQL 16 ($0) and 17 on ((InitPlan 1).col1) print it.
+    assert re.search(r"Index Cond: \(stage_id = (\$0|\(InitPlan 1\)\.col1)\)", plan), plan
