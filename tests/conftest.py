@@ -1,5 +1,7 @@
 import os
+import time
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -13,6 +15,7 @@ from accounts.models import User
 from accounts.roles import Role, ensure_role_groups
 from funnel.defaults import ensure_default_funnel
 from funnel.models import Reason, Stage, Transition
+from smarketing import ratelimit
 from smarketing.celery import app as celery_app
 from tests.factories import UserFactory
 
@@ -30,6 +33,14 @@ def _site_language() -> None:
     active in the test's thread (the middleware activates a language per request; nothing
     puts the default back), which a later test's labels would be read in."""
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def one_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rate limits count per clock minute: their clock is pinned inside one, so that requests
+    which take a while on a busy machine never straddle two windows."""
+    pinned = (time.time() // 60) * 60 + 1
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: pinned))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -304,6 +304,7 @@ def test_a_client_without_an_origin_header_may_post() -> None:
     assert Lead.objects.count() == 1
 
 
+@pytest.mark.usefixtures("one_minute")
 def test_one_address_above_its_limit_gets_429_with_retry_after() -> None:
     form = CaptureFormFactory.create(per_address_per_minute=2)
     emails = [f"visitor{n}@example.com" for n in range(3)]
@@ -327,6 +328,7 @@ def test_one_address_above_its_limit_gets_429_with_retry_after() -> None:
     }
 
 
+@pytest.mark.usefixtures("one_minute")
 def test_one_address_refused_by_its_limit_does_not_close_the_form_to_others() -> None:
     form = CaptureFormFactory.create(per_address_per_minute=2, per_minute=5)
 
@@ -345,6 +347,7 @@ def test_one_address_refused_by_its_limit_does_not_close_the_form_to_others() ->
     assert Lead.objects.count() == 5
 
 
+@pytest.mark.usefixtures("one_minute")
 def test_the_address_behind_a_trusted_proxy_is_the_one_counted(settings) -> None:
     settings.TRUSTED_PROXY_COUNT = 1
     form = CaptureFormFactory.create(per_address_per_minute=1)

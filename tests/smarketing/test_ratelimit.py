@@ -28,6 +28,7 @@ def backend(request: pytest.FixtureRequest, settings) -> str:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("one_minute")
 def test_a_limit_allows_its_requests_then_refuses_until_the_window_ends(backend: str) -> None:
     limit = _limit(requests=3)
 
@@ -39,6 +40,7 @@ def test_a_limit_allows_its_requests_then_refuses_until_the_window_ends(backend:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("one_minute")
 def test_one_exceeded_limit_refuses_and_the_others_keep_counting(backend: str) -> None:
     loose, strict = _limit(requests=100), _limit(requests=1)
 
@@ -48,6 +50,7 @@ def test_one_exceeded_limit_refuses_and_the_others_keep_counting(backend: str) -
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("one_minute")
 def test_what_an_earlier_limit_refuses_is_not_counted_by_the_later_ones(backend: str) -> None:
     narrow, wide = _limit(requests=1), _limit(requests=2)
 
