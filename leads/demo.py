@@ -530,6 +530,7 @@ LEAD_FIELDS = (
     "sales_owner_id",
     "stage_id",
     "stage_entered_at",
+    "stages_entered",
     "created_at",
     "updated_at",
 )
@@ -851,7 +852,8 @@ class DemoLead:
     touches: list[Touch]
 
     def row(self, lead_id: int) -> tuple[object, ...]:
-        """The values of LEAD_FIELDS; the lead's stage and dates are its last and first moves."""
+        """The values of LEAD_FIELDS; the lead's stage and dates are its last and first moves,
+        the stages it has been in those its moves went to."""
         first, last = self.journey_moves[0], self.journey_moves[-1]
         return (
             lead_id,
@@ -870,6 +872,9 @@ class DemoLead:
             self.sales_owner_id,
             last.to_stage_id,
             last.at,
+            # Written with the lead, so that its history's trigger finds nothing to add (it
+            # would otherwise update every lead of the batch a second time).
+            sorted({move.to_stage_id for move in self.journey_moves}),
             first.at,
             last.at,
         )

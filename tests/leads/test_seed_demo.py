@@ -365,3 +365,23 @@ def test_every_demo_opportunity_has_the_close_date_its_move_required() -> None:
         .filter(expected_close_date__isnull=False)
         .exists()
     )
+
+
+def test_each_seeded_lead_holds_the_stages_its_history_went_to() -> None:
+    """The seeding writes a lead's stages entered with the lead, so that the trigger on its
+    history has nothing left to add (it would update every lead of a batch again)."""
+    run_seed_demo("--leads", "80")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT lead.id FROM leads_lead lead
+            WHERE lead.stages_entered IS DISTINCT FROM (
+                SELECT array_agg(DISTINCT change.to_stage_id ORDER BY change.to_stage_id)
+                FROM funnel_stagechange change WHERE change.lead_id = lead.id
+            )
+            """
+        )
+        differing = cursor.fetchall()
+
+    assert Lead.objects.count() == 80
+    assert differing == []
