@@ -46,7 +46,9 @@ from accounts.roles import Role
 from accounts.selectors import active_members
 from accounts.tokens import LIFETIMES, create_token, revoke_token
 from funnel.models import Stage, WellKnownStage
+from funnel.selectors import waiting_mqls
 from leads.models import Lead, Source
+from smarketing.management.commands.bench import p95
 from smarketing.management.serving import (
     served_environment,
     start_gunicorn,
@@ -203,12 +205,6 @@ class Tally:
                 self.errors[kind][error] += 1
 
 
-def p95(samples: list[float]) -> float:
-    if len(samples) < 2:
-        return samples[0] if samples else 0.0
-    return statistics.quantiles(samples, n=20, method="inclusive")[18]
-
-
 class Command(BaseCommand):
     help = "Find the arrival rate the product serves with a team's mix, every kind under its p95."
 
@@ -335,11 +331,7 @@ def _cast(*, people: int, run: str, rng: random.Random) -> Cast:
         lead_ids=[lead_id for lead_id, *_ in leads],
         search_terms=rng.sample(terms, min(len(terms), 500)),
         owner_ids=list(owners) or [signed_in[Role.SALES][0].user_id],
-        waiting_mqls=list(
-            Lead.objects.filter(stage__slug=WellKnownStage.MQL, sales_owner=None).values_list(
-                "id", flat=True
-            )[:5_000]
-        ),
+        waiting_mqls=list(waiting_mqls().values_list("id", flat=True)[:5_000]),
         new_leads=list(
             Lead.objects.filter(stage__slug=WellKnownStage.NEW).values_list("id", flat=True)[:5_000]
         ),
