@@ -14,6 +14,7 @@ from funnel.periods import parse_period
 from leads.forms import TextField
 from leads.models import Source
 from leads.pickers import LONGEST_TERM, campaign_spellings, owner_label
+from leads.search import read_search
 from leads.selectors import LeadFilters, LeadListOptions, LeadSort, MovedFilter
 
 # The attributes of a picker's text field (static/js/picker.js adds the list it controls).
@@ -189,8 +190,11 @@ class LeadFilterForm(forms.Form):
         """The filters from the fields that were understood (call after is_valid())."""
         data = self.cleaned_data
         campaign = data.get("campaign") or ""
+        query = data.get("q") or ""
         return LeadFilters(
-            query=data.get("q") or "",
+            query=query,
+            # Read once here, as the campaign's spellings below.
+            search=read_search(query),
             stage=next((s for s in self.options.stages if s.slug == data.get("stage")), None),
             owner=self._owner(data.get("owner")),
             team=data.get("team") or "",

@@ -196,6 +196,20 @@ class Lead(models.Model):
         return f"{self.full_name} <{self.email}>"
 
 
+class SearchWord(models.Model):
+    """A word some lead's search text holds, kept by the database (leads/sql/search_words.py),
+    so that a typo is looked up among the words leads are written with rather than judged
+    against every lead (leads.search)."""
+
+    word = models.TextField(primary_key=True)
+
+    class Meta:
+        indexes = [GinIndex(OpClass("word", name="gin_trgm_ops"), name="search_word_trgm")]
+
+    def __str__(self) -> str:
+        return self.word
+
+
 class ActivityKind(models.TextChoices):
     NOTE = "note", _("Note")
     CALL = "call", _("Call")

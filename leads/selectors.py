@@ -23,7 +23,7 @@ from funnel.periods import Period, local_midnight
 from funnel.selectors import LeadInStage, past_limit
 from leads.models import Lead, Persona, Source
 from leads.pickers import campaign_spellings
-from leads.search import search_condition
+from leads.search import Search, read_search, search_condition
 from smarketing.pagination import Keyset, paginate
 
 if TYPE_CHECKING:
@@ -151,6 +151,9 @@ class LeadFilters:
     """What a person narrowed the list to; the defaults filter nothing."""
 
     query: str = ""
+    # The query with its words' near misses, when the caller read them once for the page and
+    # its count (None: read them here).
+    search: Search | None = None
     stage: Stage | None = None
     owner: User | None = None
     team: str = ""
@@ -169,7 +172,7 @@ class LeadFilters:
 def _filtered(filters: LeadFilters, *, options: LeadListOptions, now: datetime) -> Q:
     """The leads `filters` select: by their words, what they are, and when they came and moved."""
     return (
-        search_condition(filters.query, owners=options.owners)
+        search_condition(filters.search or read_search(filters.query), owners=options.owners)
         & _what(filters, options=options)
         & _when(filters, options=options, now=now)
     )
