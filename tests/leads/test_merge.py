@@ -1,0 +1,290 @@
+"""A manager merges two leads of one person (issue 15, story 7): the survivor takes the chosen
+values and everything written about the other lead, the other email stays as an alias that
+captures and new leads find, refusals change nothing, and the funnel's numbers stay equal to a
+full recount."""
+
+from datetime import timedelta
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role, roles_of
+from audit.models import Action, AuditEntry
+from dashboard.rollup import MONTHLY, ROLLUPS, recomputed, refresh_rollups
+from funnel.models import ChangeKind, Stage, StageChange
+from funnel.services import HistoryAfterSurvivor, claim_lead, move_lead
+from leads.capture import capture_lead
+from leads.merge import (
+    AlreadyMerged,
+    ChangedMeanwhile,
+    MergeRefused,
+    Side,
+    merge_leads,
+    version,
+)
+from leads.models import Activity, ActivityKind, Capture, Lead, LeadEmailAlias, Mention
+from leads.services import DuplicateLead, create_lead, find_lead_by_email, update_lead
+from smarketing.errors import NotAllowed
+from tests.factories import CaptureFormFactory, LeadFactory, PersonaFactory, UserFactory
+from tests.funnel.test_owner_totals import assert_exact as assert_owner_totals_exact
+from tests.funnel.test_rollup import assert_exact as assert_stage_totals_exact
+from tests.leads.funnel_steps import walk
+from tests.threads import at_once
+
+pytestmark = pytest.mark.django_db
+
+EARLIER = timedelta(days=30)
+
+
+def old_lead(**fields: Any) -> Lead:
+    """The person's first record: logged a month ago, qualified, sent back, closed."""
+    created = timezone.now() - EARLIER
+    lead = LeadFactory.create(
+        full_name="Ana Old",
+        email="ana@old.example",
+        phone="+34 600 000 000",
+        company="",
+        created_at=created,
+        stage_entered_at=created,
+        **fields,
+    )
+    return walk(lead, "working", "mql", "working", "lost")
+
+
+def new_lead(**fields: Any) -> Lead:
+    """The same person logged again today under a new email."""
+    return LeadFactory.create(
+        full_name="Ana New", email="ana@new.example", phone="", company="Globex", **fields
+    )
+
+
+def state() -> list[Any]:
+    """Everything a merge could change, to compare before and after a refusal."""
+    return [
+        list(Lead.objects.order_by("pk").values_list()),
+        list(StageChange.objects.order_by("pk").values_list("pk", "lead")),
+        list(Activity.objects.order_by("pk").values_list("pk", "lead")),
+        list(Capture.objects.order_by("pk").values_list("pk", "lead")),
+        list(LeadEmailAlias.objects.order_by("pk").values_list()),
+        AuditEntry.objects.count(),
+    ]
+
+
+def test_the_survivor_takes_the_chosen_values_and_everything_about_the_other(
+    manager: User, marketer: User, sales_rep: User
+) -> None:
+    persona = PersonaFactory.create(name="Ops lead")
+    old = old_lead(persona=persona, marketing_owner=marketer)
+    new = new_lead(marketing_owner=marketer)
+    note = Activity.objects.create(lead=old, kind=ActivityKind.NOTE, body="Met at the fair")
+    call = Activity.objects.create(lead=old, kind=ActivityKind.CALL, body="Called @rep")
+    Mention.objects.create(activity=call, user=sales_rep)
+    form = CaptureFormFactory.create()
+    capture = capture_lead(form=form, details={"email": old.email, "full_name": "Ana"})
+    old_history = list(old.stage_changes.order_by("at").values_list("pk", flat=True))
+    new_history = list(new.stage_changes.order_by("at").values_list("pk", flat=True))
+
+    survivor = merge_leads(
+        survivor_id=new.pk,
+        other_id=old.pk,
+        actor=manager,
+        sides={"email": Side.OTHER, "full_name": Side.OTHER},
+    )
+
+    survivor.refresh_from_db()
+    assert not Lead.objects.filter(pk=old.pk).exists()
+    # Chosen: the old email and name; by default the survivor's own values, and the other's
+    # where the survivor had none (phone, persona).
+    assert (survivor.email, survivor.full_name) == ("ana@old.example", "Ana Old")
+    assert (survivor.company, survivor.phone, survivor.persona) == (
+        "Globex",
+        "+34 600 000 000",
+        persona,
+    )
+    assert survivor.stage.slug == "new"
+    # The survivor's stage is still its last move, with the old lead's moves before it.
+    history = list(survivor.stage_changes.order_by("at", "pk"))
+    assert [change.pk for change in history] == old_history + new_history
+    assert history[-1].to_stage == survivor.stage
+    assert set(survivor.stages_entered) == set(
+        Stage.objects.filter(slug__in=["new", "working", "mql", "lost"]).values_list(
+            "pk", flat=True
+        )
+    )
+    moved = set(survivor.activities.values_list("pk", flat=True))
+    assert {note.pk, call.pk} <= moved
+    assert Mention.objects.get().activity.lead == survivor
+    assert Capture.objects.get(pk=capture.pk).lead == survivor
+    assert survivor.activities.filter(kind=ActivityKind.CAPTURE).count() == 1
+    assert list(survivor.email_aliases.values_list("email", "merged_lead_id")) == [
+        ("ana@new.example", old.pk)
+    ]
+    entry = survivor.activities.filter(author=manager).get()
+    assert entry.text.splitlines()[0] == (f"Merged with Ana Old <ana@old.example> by {manager}.")
+    assert "Taken from the merged lead:" in entry.text
+    audit = AuditEntry.objects.get()
+    assert (audit.action, audit.object_id) == (Action.DELETED, old.pk)
+    assert {"field": "email", "from": "ana@old.example", "to": None} in audit.changes
+
+
+def test_the_other_email_finds_the_survivor_on_capture_and_on_creation(
+    manager: User, marketer: User
+) -> None:
+    old, new = old_lead(), new_lead()
+    merge_leads(survivor_id=new.pk, other_id=old.pk, actor=manager)
+    form = CaptureFormFactory.create()
+
+    captured = capture_lead(form=form, details={"email": "  ANA@Old.Example", "phone": "1"})
+
+    assert captured.lead_id == new.pk
+    assert not captured.created_lead
+    assert find_lead_by_email("Ana@OLD.example") == new
+    with pytest.raises(DuplicateLead) as duplicate:
+        create_lead(
+            details={"full_name": "Ana", "email": "ana@OLD.example", "source": "event"},
+            actor=marketer,
+        )
+    assert duplicate.value.existing == new
+    third = LeadFactory.create(email="someone@else.example")
+    with pytest.raises(DuplicateLead) as taken:
+        update_lead(lead=third, details={"email": "Ana@old.example"}, actor=manager)
+    assert taken.value.existing == new
+    assert Lead.objects.count() == 2
+
+
+def test_refusals_change_nothing(manager: User, marketer: User) -> None:
+    old, new = old_lead(), new_lead()
+    merged_before = LeadFactory.create(email="gone@example.org")
+    keeper = LeadFactory.create(email="keeper@example.org")
+    merge_leads(survivor_id=keeper.pk, other_id=merged_before.pk, actor=manager)
+    before = state()
+    attempts = [
+        (MergeRefused, {"survivor_id": new.pk, "other_id": new.pk, "actor": manager}),
+        (AlreadyMerged, {"survivor_id": new.pk, "other_id": merged_before.pk, "actor": manager}),
+        (NotAllowed, {"survivor_id": new.pk, "other_id": old.pk, "actor": marketer}),
+        (HistoryAfterSurvivor, {"survivor_id": old.pk, "other_id": new.pk, "actor": manager}),
+        (
+            MergeRefused,
+            {"survivor_id": new.pk, "other_id": old.pk, "actor": manager, "sides": {"stage": 1}},
+        ),
+        (
+            ChangedMeanwhile,
+            {
+                "survivor_id": new.pk,
+                "other_id": old.pk,
+                "actor": manager,
+                "seen": {new.pk: version(new), old.pk: "2020-01-01T00:00:00+00:00"},
+            },
+        ),
+    ]
+    for refusal, arguments in attempts:
+        with pytest.raises(refusal) as refused:
+            merge_leads(**arguments)
+        assert refused.value.message
+        assert state() == before, refusal
+
+
+def test_the_totals_and_the_dashboard_equal_a_full_recount_after_a_merge(
+    manager: User, marketer: User, sales_rep: User
+) -> None:
+    old = old_lead(marketing_owner=marketer, expected_value=Decimal("500.00"))
+    middle = LeadFactory.create(
+        email="ana@middle.example",
+        marketing_owner=marketer,
+        expected_value=Decimal("70.00"),
+        created_at=timezone.now() - timedelta(days=3),
+        stage_entered_at=timezone.now() - timedelta(days=3),
+    )
+    walk(middle, "working", "mql", "sql", actor=sales_rep)
+    new = new_lead(marketing_owner=marketer, expected_value=Decimal("30.00"))
+    refresh_rollups()
+
+    merge_leads(survivor_id=new.pk, other_id=old.pk, actor=manager)
+    merge_leads(
+        survivor_id=new.pk, other_id=middle.pk, actor=manager, sides={"expected_value": "other"}
+    )
+
+    assert_stage_totals_exact()
+    assert_owner_totals_exact()
+    refresh_rollups()
+    for rollup in (*ROLLUPS, MONTHLY):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(rollup.columns)} FROM {rollup.table}")  # noqa: S608
+            stored = cursor.fetchall()
+        assert sorted(stored, key=repr) == sorted(recomputed(rollup), key=repr), rollup.table
+
+
+def _merge_queries(manager: User, history: int) -> int:
+    other = LeadFactory.create(created_at=timezone.now() - timedelta(days=1))
+    survivor = LeadFactory.create()
+    Activity.objects.bulk_create(
+        Activity(lead=lead, kind=ActivityKind.NOTE, body=f"note {n}")
+        for lead in (other, survivor)
+        for n in range(history)
+    )
+    walk(other, *(["working", "new"] * (history // 2)))
+    with CaptureQueriesContext(connection) as queries:
+        merge_leads(survivor_id=survivor.pk, other_id=other.pk, actor=manager)
+    assert survivor.activities.count() == 2 * history + 1
+    return len(queries)
+
+
+def test_the_queries_of_a_merge_do_not_grow_with_the_timelines(manager: User) -> None:
+    roles_of(manager)  # read once, as a request reads it before any service
+    assert _merge_queries(manager, 4) == _merge_queries(manager, 40)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("migrated_data")
+def test_a_merge_racing_a_claim_and_a_move_leaves_every_lead_consistent() -> None:
+    manager = UserFactory.create(roles=[Role.MANAGERS])
+    marketer = UserFactory.create(roles=[Role.MARKETING])
+    rep = UserFactory.create(roles=[Role.SALES])
+    persona = PersonaFactory.create(name="Racer")
+    working = Stage.objects.get(slug="working")
+    for user in (manager, marketer, rep):
+        roles_of(user)
+    outcomes: set[str] = set()
+    claims = 0
+    for round_ in range(8):
+        past = timezone.now() - timedelta(days=2)
+        other = LeadFactory.create(
+            email=f"other{round_}@example.org",
+            persona=persona,
+            marketing_owner=marketer,
+            created_at=past,
+            stage_entered_at=past,
+        )
+        walk(other, "working", "mql")
+        survivor = LeadFactory.create(email=f"survivor{round_}@example.org")
+        results = at_once(
+            [
+                partial(merge_leads, survivor_id=survivor.pk, other_id=other.pk, actor=manager),
+                partial(claim_lead, lead_id=other.pk, rep=rep),
+                partial(move_lead, lead_id=survivor.pk, to_stage_id=working.pk, actor=marketer),
+            ]
+        )
+        merged, claimed, moved = results
+        assert isinstance(merged, Lead | HistoryAfterSurvivor), results
+        assert isinstance(claimed, Lead | Lead.DoesNotExist), results
+        outcomes.add(f"{type(merged).__name__}/{type(claimed).__name__}")
+        assert isinstance(moved, Lead), results
+        if isinstance(merged, Lead):
+            assert not Lead.objects.filter(pk=other.pk).exists()
+        else:
+            assert isinstance(claimed, Lead)
+        for lead in Lead.objects.all():
+            last = lead.stage_changes.order_by("-at", "-pk").first()
+            assert last is not None
+            assert last.to_stage_id == lead.stage_id, lead
+        assert_stage_totals_exact()
+        claims += isinstance(claimed, Lead)
+        assert StageChange.objects.filter(kind=ChangeKind.CLAIMED).count() == claims
+    # Which one won is up to the scheduler; what matters is that each way ends consistent.
+    assert outcomes
