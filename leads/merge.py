@@ -17,6 +17,7 @@ its values are kept in the history of changes (audit), with who merged it.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -54,10 +55,10 @@ class ChangedMeanwhile(Conflict):
     code = "changed_meanwhile"
 
 
-def version(lead: Lead) -> str:
-    """What a merge page remembers of a lead it showed: a later change of its record (an edit,
-    a move, a reassignment) changes it."""
-    return lead.updated_at.isoformat()
+def version(lead: Lead) -> datetime:
+    """What a merge page or a client remembers of a lead it showed: a later change of its
+    record (an edit, a move, a reassignment) changes it."""
+    return lead.updated_at
 
 
 def default_sides(survivor: Lead, other: Lead) -> dict[str, Side]:
@@ -72,29 +73,24 @@ def default_sides(survivor: Lead, other: Lead) -> dict[str, Side]:
 
 @dataclass(frozen=True)
 class FieldChoice:
-    """One row of the merge page: a field, each lead's value as people read it, and the side
-    chosen by default."""
+    """One row of the merge page: a field and each lead's value as people read it, in the
+    order of the leads given."""
 
     field: str
     label: str
-    survivor_value: str
-    other_value: str
-    side: Side
+    values: tuple[str, str]
 
     @property
     def same(self) -> bool:
-        return self.survivor_value == self.other_value
+        return self.values[0] == self.values[1]
 
 
-def field_choices(survivor: Lead, other: Lead) -> list[FieldChoice]:
-    sides = default_sides(survivor, other)
+def field_choices(first: Lead, second: Lead) -> list[FieldChoice]:
     return [
         FieldChoice(
             field=field,
             label=field_label(field),
-            survivor_value=_readable(survivor, field),
-            other_value=_readable(other, field),
-            side=sides[field],
+            values=(_readable(first, field), _readable(second, field)),
         )
         for field in MERGED_FIELDS
     ]
@@ -113,7 +109,7 @@ def merge_leads(
     other_id: int,
     actor: User,
     sides: Mapping[str, Side] | None = None,
-    seen: Mapping[int, str] | None = None,
+    seen: Mapping[int, datetime] | None = None,
 ) -> Lead:
     """Merge the lead `other_id` into `survivor_id`; returns the survivor.
 
@@ -168,12 +164,18 @@ def merge_leads(
     return survivor
 
 
-def _refuse_missing(lead_id: int) -> None:
+def merged_into(lead_id: int) -> Lead | None:
+    """The lead that a removed lead was merged into, if it was."""
     alias = LeadEmailAlias.objects.select_related("lead").filter(merged_lead_id=lead_id).first()
-    if alias is None:
+    return alias.lead if alias is not None else None
+
+
+def _refuse_missing(lead_id: int) -> None:
+    survivor = merged_into(lead_id)
+    if survivor is None:
         raise Lead.DoesNotExist(f"no lead {lead_id}")
     raise AlreadyMerged(
-        _("That lead was merged into %(name)s already.") % {"name": alias.lead.full_name}
+        _("That lead was merged into %(name)s already.") % {"name": survivor.full_name}
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -25,12 +26,14 @@ from leads.access import (
 )
 from leads.filters import LeadFilterForm
 from leads.forms import ActivityForm, LeadForm, NewLeadForm
+from leads.merge import Side, merge_leads
 from leads.models import ActivityKind
 from leads.selectors import LIST_PAGE_SIZE, lead_list_options, lead_list_page
 from leads.serializers import (
     ExistingLeadSerializer,
     LeadSerializer,
     LeadWriteSerializer,
+    MergeSerializer,
     NewLeadSerializer,
     NoteSerializer,
     TimelineEntrySerializer,
@@ -49,6 +52,7 @@ from leads.timeline import (
     lead_with_clock,
 )
 from smarketing.api import (
+    ERRORS,
     AnsweredBeforeCommit,
     ApiErrorSerializer,
     caller,
@@ -209,3 +213,34 @@ class LeadViewSet(AnsweredBeforeCommit, viewsets.ViewSet):
         )
         body = TimelineEntrySerializer(activity_entry(activity)).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Merge another lead of the same person into this one (managers)",
+        description=(
+            "This lead stays: it keeps its stage, owners and place in the funnel, and takes the"
+            " other lead's notes, activities, captures and stage history (before its own). The"
+            " other lead is removed; its email stays as an alias, which captures, forms and"
+            " imports find this lead by."
+        ),
+        request=MergeSerializer,
+        responses={200: LeadSerializer, 404: ERRORS[404], 409: ERRORS[409]},
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: int) -> Response:
+        given = MergeSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        seen = given.validated_data.get("seen")
+        try:
+            seen_by_id = None if seen is None else {int(key): at for key, at in seen.items()}
+        except ValueError:
+            raise serializers.ValidationError({"seen": [_("Name each lead by its id.")]}) from None
+        merge_leads(
+            survivor_id=pk,
+            other_id=given.validated_data["other"],
+            actor=caller(request),
+            sides={
+                field: Side(side) for field, side in given.validated_data.get("fields", {}).items()
+            },
+            seen=seen_by_id,
+        )
+        return lead_answer(pk)

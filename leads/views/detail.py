@@ -21,7 +21,13 @@ from accounts.roles import Role, roles_of
 from funnel.access import can_claim, can_reassign
 from funnel.forms import MoveForm, criteria_refusal, move_forms
 from funnel.selectors import first_touch_clock, moves_for, offered_move, waits_for_sales
-from leads.access import EDIT_LEAD_REFUSAL, can_add_activity, can_create_lead, can_edit_lead
+from leads.access import (
+    EDIT_LEAD_REFUSAL,
+    can_add_activity,
+    can_create_lead,
+    can_edit_lead,
+    can_merge_lead,
+)
 from leads.activities import add_activity
 from leads.forms import ActivityForm, LeadForm
 from leads.models import ActivityKind, Lead
@@ -200,6 +206,7 @@ def lead_page(
         "move_refusal": move_refusal,
         "open_move": object_id(open_move),
         "can_reassign": can_reassign(request.user),
+        "can_merge": can_merge_lead(request.user, lead),
         **_after_qualifying(request.user, lead),
     }
     return render(request, "leads/detail.html", context, status=status)

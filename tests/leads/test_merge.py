@@ -30,7 +30,7 @@ from leads.merge import (
 )
 from leads.models import Activity, ActivityKind, Capture, Lead, LeadEmailAlias, Mention
 from leads.services import DuplicateLead, create_lead, find_lead_by_email, update_lead
-from smarketing.errors import NotAllowed
+from smarketing.errors import DomainError, NotAllowed
 from tests.factories import CaptureFormFactory, LeadFactory, PersonaFactory, UserFactory
 from tests.funnel.test_owner_totals import assert_exact as assert_owner_totals_exact
 from tests.funnel.test_rollup import assert_exact as assert_stage_totals_exact
@@ -164,7 +164,7 @@ def test_refusals_change_nothing(manager: User, marketer: User) -> None:
     keeper = LeadFactory.create(email="keeper@example.org")
     merge_leads(survivor_id=keeper.pk, other_id=merged_before.pk, actor=manager)
     before = state()
-    attempts = [
+    attempts: list[tuple[type[DomainError], dict[str, Any]]] = [
         (MergeRefused, {"survivor_id": new.pk, "other_id": new.pk, "actor": manager}),
         (AlreadyMerged, {"survivor_id": new.pk, "other_id": merged_before.pk, "actor": manager}),
         (NotAllowed, {"survivor_id": new.pk, "other_id": old.pk, "actor": marketer}),
@@ -179,7 +179,7 @@ def test_refusals_change_nothing(manager: User, marketer: User) -> None:
                 "survivor_id": new.pk,
                 "other_id": old.pk,
                 "actor": manager,
-                "seen": {new.pk: version(new), old.pk: "2020-01-01T00:00:00+00:00"},
+                "seen": {new.pk: version(new), old.pk: version(old) - timedelta(seconds=1)},
             },
         ),
     ]
@@ -207,7 +207,7 @@ def test_the_totals_and_the_dashboard_equal_a_full_recount_after_a_merge(
 
     merge_leads(survivor_id=new.pk, other_id=old.pk, actor=manager)
     merge_leads(
-        survivor_id=new.pk, other_id=middle.pk, actor=manager, sides={"expected_value": "other"}
+        survivor_id=new.pk, other_id=middle.pk, actor=manager, sides={"expected_value": Side.OTHER}
     )
 
     assert_stage_totals_exact()
