@@ -86,19 +86,21 @@ def lead_merge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             refusal, status = _("Choose the lead that stays and a value for each field."), 400
     pair = (lead, other)
+    rows = [
+        (
+            row,
+            form[row.field],
+            list(zip(form[row.field].subwidgets, row.values, pair, strict=True)),
+        )
+        for row in field_choices(lead, other)
+    ]
     context = {
         "lead": lead,
         "other": other,
         "form": form,
         "keep": list(zip(form["keep"].subwidgets, pair, strict=True)),
-        "rows": [
-            (
-                row,
-                form[row.field],
-                list(zip(form[row.field].subwidgets, row.values, pair, strict=True)),
-            )
-            for row in field_choices(lead, other)
-        ],
+        "rows": rows,
+        "same": [row for row in rows if row[0].same],
         "refusal": refusal,
     }
     return render(request, TEMPLATE, context, status=status)
