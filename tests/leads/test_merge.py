@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -31,6 +33,8 @@ from leads.merge import (
 from leads.models import Activity, ActivityKind, Capture, Lead, LeadEmailAlias, Mention
 from leads.services import DuplicateLead, create_lead, find_lead_by_email, update_lead
 from smarketing.errors import DomainError, NotAllowed
+from tests.api import conftest as api
+from tests.api.conftest import ClientFor
 from tests.factories import CaptureFormFactory, LeadFactory, PersonaFactory, UserFactory
 from tests.funnel.test_owner_totals import assert_exact as assert_owner_totals_exact
 from tests.funnel.test_rollup import assert_exact as assert_stage_totals_exact
@@ -40,6 +44,8 @@ from tests.threads import at_once
 pytestmark = pytest.mark.django_db
 
 EARLIER = timedelta(days=30)
+# The API tests' client with a token, as this module's fixture.
+client_for = api.client_for
 
 
 def old_lead(**fields: Any) -> Lead:
@@ -288,3 +294,90 @@ def test_a_merge_racing_a_claim_and_a_move_leaves_every_lead_consistent() -> Non
         assert StageChange.objects.filter(kind=ChangeKind.CLAIMED).count() == claims
     # Which one won is up to the scheduler; what matters is that each way ends consistent.
     assert outcomes
+
+
+def test_the_page_offers_merging_to_managers_only(
+    client: Client, manager: User, marketer: User
+) -> None:
+    new = new_lead()
+    url = reverse("lead_merge", args=[new.pk])
+    client.force_login(marketer)
+    assert url not in client.get(reverse("lead_detail", args=[new.pk])).content.decode()
+    assert client.get(url).status_code == 403
+    client.force_login(manager)
+    assert url in client.get(reverse("lead_detail", args=[new.pk])).content.decode()
+
+
+def test_without_javascript_the_search_lists_the_duplicates_as_links(
+    client: Client, manager: User
+) -> None:
+    old, new = old_lead(), new_lead()
+    client.force_login(manager)
+
+    page = client.get(reverse("lead_merge", args=[new.pk]), {"q": "ana"}).content.decode()
+    picked = client.get(reverse("lead_merge_choices", args=[new.pk]), {"q": "ana"}).json()
+
+    assert f"?other={old.pk}" in page
+    assert f"?other={new.pk}" not in page
+    assert picked == {"choices": [{"value": str(old.pk), "label": "Ana Old", "hint": old.email}]}
+
+
+def test_the_page_merges_with_the_choices_made_and_refuses_a_stale_one(
+    client: Client, manager: User
+) -> None:
+    old, new = old_lead(), new_lead()
+    client.force_login(manager)
+    url = reverse("lead_merge", args=[new.pk])
+    form = client.get(url, {"other": old.pk}).context["form"]
+    # By default the lead that moved last stays, with its own values where it has them.
+    assert form["keep"].value() == str(new.pk)
+    assert (form["email"].value(), form["phone"].value()) == (str(new.pk), str(old.pk))
+    answer = {name: form[name].value() for name in form.fields} | {"other": old.pk}
+    move_lead(lead_id=old.pk, to_stage_id=Stage.objects.get(slug="working").pk, actor=manager)
+    before = state()
+
+    refused = client.post(url, answer)
+
+    assert refused.status_code == 409
+    assert "changed while you were choosing" in refused.content.decode()
+    assert state() == before
+    fresh = client.get(url, {"other": old.pk}).context["form"]
+    answer = {name: fresh[name].value() for name in fresh.fields} | {"other": old.pk}
+    answer |= {"keep": str(old.pk), "email": str(new.pk)}
+
+    merged = client.post(url, answer)
+
+    assert merged.status_code == 302
+    assert merged["Location"] == f"{reverse('lead_detail', args=[old.pk])}#timeline"
+    survivor = Lead.objects.get()
+    assert (survivor.pk, survivor.email, survivor.phone) == (
+        old.pk,
+        "ana@new.example",
+        "+34 600 000 000",
+    )
+
+
+def test_the_api_merges_and_says_why_it_refuses(
+    client_for: ClientFor, manager: User, marketer: User
+) -> None:
+    old, new = old_lead(), new_lead()
+    as_manager = client_for(manager)
+    url = f"/api/v1/leads/{new.pk}/merge/"
+
+    unknown = as_manager.post(url, {"other": old.pk, "fields": {"stage": "other"}}, format="json")
+    stale = as_manager.post(
+        url,
+        {"other": old.pk, "seen": {str(old.pk): "2020-01-01T00:00:00Z"}},
+        format="json",
+    )
+    refused = client_for(marketer).post(url, {"other": old.pk}, format="json")
+    merged = as_manager.post(url, {"other": old.pk, "fields": {"email": "other"}}, format="json")
+    again = as_manager.post(url, {"other": old.pk}, format="json")
+
+    assert (unknown.status_code, unknown.json()["code"]) == (400, "merge_refused")
+    assert (stale.status_code, stale.json()["code"]) == (409, "changed_meanwhile")
+    assert (refused.status_code, refused.json()["code"]) == (403, "not_allowed")
+    assert merged.status_code == 200
+    assert (merged.json()["id"], merged.json()["email"]) == (new.pk, "ana@old.example")
+    assert (again.status_code, again.json()["code"]) == (409, "already_merged")
+    assert "Ana New" in again.json()["message"]
