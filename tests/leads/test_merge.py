@@ -6,9 +6,11 @@ full recount."""
 from datetime import timedelta
 from decimal import Decimal
 from functools import partial
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -381,3 +383,15 @@ def test_the_api_merges_and_says_why_it_refuses(
     assert (merged.json()["id"], merged.json()["email"]) == (new.pk, "ana@old.example")
     assert (again.status_code, again.json()["code"]) == (409, "already_merged")
     assert "Ana New" in again.json()["message"]
+
+
+def test_the_benchmark_merges_and_leaves_the_data_as_it_was(manager: User) -> None:
+    before = state()
+    out = StringIO()
+
+    call_command("bench_merge", rounds=1, entries=20, stdout=out)
+
+    report = out.getvalue()
+    assert "1 pairs of leads with 20 and 20 timeline entries" in report
+    assert "merge (API, POST)" in report
+    assert state() == before
