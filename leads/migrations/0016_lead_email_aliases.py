@@ -11,8 +11,8 @@ INSTALL = """
 CREATE OR REPLACE FUNCTION leads_lead_email_not_an_alias() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (
-        SELECT 1 FROM added JOIN leads_leademailalias alias
-            ON lower(alias.email) = lower(added.email) AND alias.lead_id <> added.id
+        SELECT 1 FROM added JOIN leads_leademailalias taken
+            ON lower(taken.email) = lower(added.email) AND taken.lead_id <> added.id
     ) THEN
         RAISE unique_violation USING
             MESSAGE = 'this email is another lead''s alias',
@@ -24,8 +24,8 @@ $$;
 CREATE OR REPLACE FUNCTION leads_alias_not_a_lead_email() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (
-        SELECT 1 FROM added JOIN leads_lead lead
-            ON lower(lead.email) = lower(added.email) AND lead.id <> added.lead_id
+        SELECT 1 FROM added JOIN leads_lead taken
+            ON lower(taken.email) = lower(added.email) AND taken.id <> added.lead_id
     ) THEN
         RAISE unique_violation USING
             MESSAGE = 'this alias is another lead''s email',

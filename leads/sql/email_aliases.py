@@ -14,38 +14,43 @@ which the services turn into "this email is taken" with the lead that holds it.
 
 from smarketing.database_sql import Function, Mechanism, Trigger
 
-NEW_LEAD_EMAILS = Function(
-    name="leads_lead_email_not_an_alias",
-    body="""
-BEGIN
-    IF EXISTS (
-        SELECT 1 FROM added JOIN leads_leademailalias alias
-            ON lower(alias.email) = lower(added.email) AND alias.lead_id <> added.id
-    ) THEN
-        RAISE unique_violation USING
-            MESSAGE = 'this email is another lead''s alias',
-            CONSTRAINT = 'lead_email_alias_unique_ci';
-    END IF;
-    RETURN NULL;
-END
-""",
-)
 
-NEW_ALIASES = Function(
-    name="leads_alias_not_a_lead_email",
-    body="""
+def _refusing(
+    name: str, *, taken_in: str, same_lead: str, message: str, constraint: str
+) -> Function:
+    """A statement trigger's function refusing the new rows (`added`) whose email, in any
+    letter case, `taken_in` holds for another lead (`same_lead` compares the two leads)."""
+    return Function(
+        name=name,
+        body=f"""
 BEGIN
     IF EXISTS (
-        SELECT 1 FROM added JOIN leads_lead lead
-            ON lower(lead.email) = lower(added.email) AND lead.id <> added.lead_id
+        SELECT 1 FROM added JOIN {taken_in} taken
+            ON lower(taken.email) = lower(added.email) AND {same_lead}
     ) THEN
         RAISE unique_violation USING
-            MESSAGE = 'this alias is another lead''s email',
-            CONSTRAINT = 'lead_email_unique_ci';
+            MESSAGE = '{message}',
+            CONSTRAINT = '{constraint}';
     END IF;
     RETURN NULL;
 END
 """,
+    )
+
+
+NEW_LEAD_EMAILS = _refusing(
+    "leads_lead_email_not_an_alias",
+    taken_in="leads_leademailalias",
+    same_lead="taken.lead_id <> added.id",
+    message="this email is another lead''s alias",
+    constraint="lead_email_alias_unique_ci",
+)
+NEW_ALIASES = _refusing(
+    "leads_alias_not_a_lead_email",
+    taken_in="leads_lead",
+    same_lead="taken.id <> added.lead_id",
+    message="this alias is another lead''s email",
+    constraint="lead_email_unique_ci",
 )
 
 MECHANISM = Mechanism(

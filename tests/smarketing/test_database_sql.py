@@ -95,16 +95,17 @@ def test_the_database_has_the_functions_and_triggers_the_sources_declare() -> No
     )
 
 
-def test_the_project_declares_its_nine_functions_and_fourteen_triggers() -> None:
+def test_the_project_declares_its_eleven_functions_and_eighteen_triggers() -> None:
     declared = mechanisms()
 
     assert sorted(declared) == [
         "dashboard.sql.rollup_marks",
         "funnel.sql.stage_totals",
+        "leads.sql.email_aliases",
         "leads.sql.stages_entered",
     ]
-    assert sum(len(mechanism.functions) for mechanism in declared.values()) == 9
-    assert sum(len(mechanism.triggers) for mechanism in declared.values()) == 14
+    assert sum(len(mechanism.functions) for mechanism in declared.values()) == 11
+    assert sum(len(mechanism.triggers) for mechanism in declared.values()) == 18
 
 
 def test_the_sources_render_the_constants_they_depend_on() -> None:
