@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -181,7 +182,13 @@ def _refuse_missing(lead_id: int) -> None:
 
 def _move_records(*, survivor: Lead, other: Lead) -> None:
     """Everything written about `other` now about `survivor`: one UPDATE per kind of record
-    (mentions belong to their activities and come along)."""
+    (mentions belong to their activities and come along). An alias that is one of the two
+    leads' own emails again (a lead may take its alias back) is dropped: the merge gives each
+    of the two addresses its place."""
+    LeadEmailAlias.objects.alias(email_lower=Lower("email")).filter(
+        lead__in=[survivor, other],
+        email_lower__in=[survivor.email.lower(), other.email.lower()],
+    ).delete()
     other.activities.update(lead=survivor)
     Capture.objects.filter(lead=other).update(lead=survivor)
     other.email_aliases.update(lead=survivor)

@@ -395,3 +395,27 @@ def test_the_benchmark_merges_and_leaves_the_data_as_it_was(manager: User) -> No
     assert "1 pairs of leads with 20 and 20 timeline entries" in report
     assert "merge (API, POST)" in report
     assert state() == before
+
+
+def test_a_lead_that_took_its_alias_back_merges_too(client: Client, manager: User) -> None:
+    old, new = old_lead(), new_lead()
+    first = LeadFactory.create(
+        email="ana@first.example",
+        created_at=timezone.now() - 2 * EARLIER,
+        stage_entered_at=timezone.now() - 2 * EARLIER,
+    )
+    merge_leads(survivor_id=old.pk, other_id=first.pk, actor=manager)
+    update_lead(lead=old, details={"email": "Ana@First.example"}, actor=manager)
+
+    merge_leads(survivor_id=new.pk, other_id=old.pk, actor=manager)
+
+    # The old lead's own first address was edited away by a person: only the other stays.
+    assert list(LeadEmailAlias.objects.values_list("email", "lead", "merged_lead_id")) == [
+        ("Ana@First.example", new.pk, old.pk)
+    ]
+    assert find_lead_by_email("ANA@first.example") == new
+    client.force_login(manager)
+    # A link to a merged lead (a bookmark, a mention's email) leads to the one that stayed.
+    answer = client.get(reverse("lead_detail", args=[old.pk]))
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse("lead_detail", args=[new.pk])
