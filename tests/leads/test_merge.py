@@ -419,3 +419,30 @@ def test_a_lead_that_took_its_alias_back_merges_too(client: Client, manager: Use
     answer = client.get(reverse("lead_detail", args=[old.pk]))
     assert answer.status_code == 302
     assert answer["Location"] == reverse("lead_detail", args=[new.pk])
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("migrated_data")
+def test_a_capture_of_the_other_email_during_a_merge_lands_on_the_survivor() -> None:
+    manager = UserFactory.create(roles=[Role.MANAGERS])
+    roles_of(manager)
+    form = CaptureFormFactory.create()
+    for round_ in range(6):
+        past = timezone.now() - timedelta(days=1)
+        other = LeadFactory.create(
+            email=f"was{round_}@example.org", created_at=past, stage_entered_at=past
+        )
+        survivor = LeadFactory.create(email=f"is{round_}@example.org")
+
+        merged, captured = at_once(
+            [
+                partial(merge_leads, survivor_id=survivor.pk, other_id=other.pk, actor=manager),
+                partial(capture_lead, form=form, details={"email": other.email}),
+            ]
+        )
+
+        assert isinstance(merged, Lead), merged
+        assert isinstance(captured, Capture), captured
+        assert not Lead.objects.filter(pk=other.pk).exists()
+        assert Capture.objects.get(pk=captured.pk).lead_id == survivor.pk
+        assert survivor.activities.filter(kind=ActivityKind.CAPTURE).count() == 1
