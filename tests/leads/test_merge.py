@@ -3,6 +3,7 @@ values and everything written about the other lead, the other email stays as an 
 captures and new leads find, refusals change nothing, and the funnel's numbers stay equal to a
 full recount."""
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from functools import partial
@@ -434,12 +435,11 @@ def test_a_capture_of_the_other_email_during_a_merge_lands_on_the_survivor() -> 
         )
         survivor = LeadFactory.create(email=f"is{round_}@example.org")
 
-        merged, captured = at_once(
-            [
-                partial(merge_leads, survivor_id=survivor.pk, other_id=other.pk, actor=manager),
-                partial(capture_lead, form=form, details={"email": other.email}),
-            ]
-        )
+        work: list[Callable[[], Lead | Capture]] = [
+            partial(merge_leads, survivor_id=survivor.pk, other_id=other.pk, actor=manager),
+            partial(capture_lead, form=form, details={"email": other.email}),
+        ]
+        merged, captured = at_once(work)
 
         assert isinstance(merged, Lead), merged
         assert isinstance(captured, Capture), captured
