@@ -115,8 +115,9 @@ def merge_leads(
     """Merge the lead `other_id` into `survivor_id`; returns the survivor.
 
     `sides` names, for any field, the lead whose value the survivor keeps (the others: its own
-    if it has one, else the other's). `seen` holds, by lead id, the version (`version`) of each
-    lead the person saw: a lead changed since is refused with ChangedMeanwhile. Both rows are
+    if it has one, else the other's). `seen` holds, by lead id, the version (`version`) of the
+    leads the person saw (a page gives both): a lead changed since is refused with
+    ChangedMeanwhile. Both rows are
     locked in id order, as two merges, a merge and a move or a claim take them one after the
     other without a deadlock. Raises MergeRefused, AlreadyMerged, NotAllowed, ChangedMeanwhile
     or funnel's HistoryAfterSurvivor; nothing changes when it raises."""
@@ -140,7 +141,10 @@ def merge_leads(
     survivor, other = locked[survivor_id], locked[other_id]
     if not (can_merge_lead(actor, survivor) and can_merge_lead(actor, other)):
         raise NotAllowed(str(MERGE_LEADS_REFUSAL))
-    if seen is not None and any(seen.get(lead.pk) != version(lead) for lead in locked.values()):
+    if any(
+        lead_id not in locked or version(locked[lead_id]) != at
+        for lead_id, at in (seen or {}).items()
+    ):
         raise ChangedMeanwhile(
             _("One of the two leads changed while you were choosing: look at them again.")
         )

@@ -21,7 +21,7 @@ from funnel.serializers import ReasonRefSerializer, StageRefSerializer
 from leads.activities import NOTE_MAX_LENGTH
 from leads.capture import CaptureFormDetail, capture_endpoint
 from leads.forms import CaptureFormForm, PersonaForm
-from leads.merge import Side
+from leads.merge import MERGED_FIELDS, Side
 from leads.models import Capture, CaptureForm, Lead, Persona, Source
 from leads.personas import Conversion, ConversionStep, PersonaDetail
 from leads.services import EDITABLE_FIELDS
@@ -407,30 +407,45 @@ class ReassignSerializer(serializers.Serializer[Any]):
     )
 
 
+class MergeFieldsSerializer(serializers.Serializer[Any]):
+    """For any of the lead's fields, the lead whose value the merged lead keeps."""
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        return {
+            field: serializers.ChoiceField(choices=[side.value for side in Side], required=False)
+            for field in MERGED_FIELDS
+        }
+
+
+class MergeSeenSerializer(serializers.Serializer[Any]):
+    survivor = serializers.DateTimeField(
+        required=False, help_text="The `updated_at` of the lead that stays, as read."
+    )
+    other = serializers.DateTimeField(
+        required=False, help_text="The `updated_at` of the other lead, as read."
+    )
+
+
 class MergeSerializer(serializers.Serializer[Any]):
     other = serializers.IntegerField(
         **OBJECT_ID.limits(), help_text="The lead merged into this one, and removed."
     )
-    seen = serializers.DictField(
-        child=serializers.DateTimeField(),
+    seen = MergeSeenSerializer(
         required=False,
         help_text=(
-            "The `updated_at` of each lead, by id, as the client read them: a lead changed since"
-            " is refused (409, `changed_meanwhile`)."
+            "The `updated_at` of the leads as the client read them: one changed since is"
+            " refused (409, `changed_meanwhile`)."
         ),
     )
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         # Declared here: a class attribute named `fields` would hide the serializer's own.
         fields = super().get_fields()
-        fields["fields"] = serializers.DictField(
-            child=serializers.ChoiceField(choices=[side.value for side in Side]),
+        fields["fields"] = MergeFieldsSerializer(
             required=False,
             help_text=(
-                "For any of the lead's fields (full_name, email, phone, company, job_title,"
-                " country, source, campaign, persona, expected_value, expected_close_date), the"
-                " lead whose value this one keeps: `survivor` or `other`. A field left out keeps"
-                " this lead's value if it has one, else the other's."
+                "For any of the lead's fields, `survivor` (this lead's value) or `other`. A"
+                " field left out keeps this lead's value if it has one, else the other's."
             ),
         )
         return fields

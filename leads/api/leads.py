@@ -7,7 +7,6 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -229,18 +228,19 @@ class LeadViewSet(AnsweredBeforeCommit, viewsets.ViewSet):
     def merge(self, request: Request, pk: int) -> Response:
         given = MergeSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        seen = given.validated_data.get("seen")
-        try:
-            seen_by_id = None if seen is None else {int(key): at for key, at in seen.items()}
-        except ValueError:
-            raise serializers.ValidationError({"seen": [_("Name each lead by its id.")]}) from None
+        other_id = given.validated_data["other"]
+        seen = given.validated_data.get("seen", {})
         merge_leads(
             survivor_id=pk,
-            other_id=given.validated_data["other"],
+            other_id=other_id,
             actor=caller(request),
             sides={
                 field: Side(side) for field, side in given.validated_data.get("fields", {}).items()
             },
-            seen=seen_by_id,
+            seen={
+                lead_id: seen[side]
+                for lead_id, side in ((pk, "survivor"), (other_id, "other"))
+                if side in seen
+            },
         )
         return lead_answer(pk)

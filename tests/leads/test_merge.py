@@ -367,17 +367,17 @@ def test_the_api_merges_and_says_why_it_refuses(
     as_manager = client_for(manager)
     url = f"/api/v1/leads/{new.pk}/merge/"
 
-    unknown = as_manager.post(url, {"other": old.pk, "fields": {"stage": "other"}}, format="json")
+    unknown = as_manager.post(url, {"other": old.pk, "fields": {"email": "neither"}}, format="json")
     stale = as_manager.post(
         url,
-        {"other": old.pk, "seen": {str(old.pk): "2020-01-01T00:00:00Z"}},
+        {"other": old.pk, "seen": {"other": "2020-01-01T00:00:00Z"}},
         format="json",
     )
     refused = client_for(marketer).post(url, {"other": old.pk}, format="json")
     merged = as_manager.post(url, {"other": old.pk, "fields": {"email": "other"}}, format="json")
     again = as_manager.post(url, {"other": old.pk}, format="json")
 
-    assert (unknown.status_code, unknown.json()["code"]) == (400, "merge_refused")
+    assert (unknown.status_code, unknown.json()["code"]) == (400, "invalid")
     assert (stale.status_code, stale.json()["code"]) == (409, "changed_meanwhile")
     assert (refused.status_code, refused.json()["code"]) == (403, "not_allowed")
     assert merged.status_code == 200
