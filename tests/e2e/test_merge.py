@@ -77,6 +77,9 @@ def test_a_manager_merges_two_leads_of_one_person(
     log_in(page, manager.username, PASSWORD)
 
     page.get_by_role("link", name=words["merge"]).click()
+    page.wait_for_url(f"**/leads/{new.pk}/merge/")
+    # The picker's script runs once the page is loaded; letters typed before it are not offered.
+    page.wait_for_load_state()
     picker = page.get_by_role("combobox", name=words["other"])
     picker.press_sequentially("ana@old")
     page.get_by_role("option", name="Ana García").click()
