@@ -82,8 +82,10 @@ def test_a_manager_merges_two_leads_of_one_person(
     page.wait_for_load_state()
     picker = page.get_by_role("combobox", name=words["other"])
     picker.press_sequentially("ana@old")
-    page.get_by_role("option", name="Ana García").click()
+    option = page.get_by_role("option", name="Ana García")
+    expect(option).to_be_visible()
     screenshot(f"merge-search-{language}")
+    option.click()
     page.get_by_role("button", name=words["compare"]).click()
 
     email = page.get_by_role("group", name=words["email"])
