@@ -20,6 +20,7 @@ AUDITED = (
     "funnel.revenuegoal",
     "leads.persona",
     "leads.captureform",
+    "leads.lead",
     "accounts.apitoken",
     "accounts.user",
 )

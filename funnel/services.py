@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TypeGuard
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -376,3 +377,39 @@ def _team_member(user_id: int, role: Role) -> User:
             % {"team": Team.SALES.label if role is Role.SALES else Team.MARKETING.label}
         )
     return member
+
+
+class HistoryAfterSurvivor(Conflict):
+    code = "merge_history_after_survivor"
+
+
+def take_over_history(*, survivor: Lead, other: Lead) -> int:
+    """Make `other`'s stage changes the beginning of `survivor`'s history, for a merge of the
+    two (leads.merge); returns how many moved.
+
+    The survivor keeps its stage, so its last change must stay its last: when `other` moved
+    after the survivor's last move, nothing changes and HistoryAfterSurvivor asks to keep the
+    other lead instead. Moved changes keep their times, kinds and values, so every move the
+    person made is counted once on its own day, and the dashboard's count of leads making a
+    move in a period counts the person once; the rollups' triggers mark the days concerned.
+    The stages the other lead went through join the survivor's stages entered (persona
+    conversion). The caller holds both leads' row locks."""
+    last = dict(
+        StageChange.objects.filter(lead__in=[survivor, other])
+        .values("lead")
+        .annotate(last=Max("at"))
+        .values_list("lead", "last")
+    )
+    survivor_last, other_last = last.get(survivor.pk), last.get(other.pk)
+    if other_last is not None and survivor_last is not None and other_last >= survivor_last:
+        raise HistoryAfterSurvivor(
+            _(
+                "%(other)s moved in the funnel after %(survivor)s last did: keep %(other)s "
+                "instead, so that the lead's stage stays its latest move."
+            )
+            % {"other": other.full_name, "survivor": survivor.full_name}
+        )
+    moved = StageChange.objects.filter(lead=other).update(lead=survivor)
+    # The database joins what is written here to what the survivor's row holds.
+    Lead.objects.filter(pk=survivor.pk).update(stages_entered=other.stages_entered)
+    return moved

@@ -13,6 +13,7 @@ ADD_ACTIVITY_REFUSAL = _("Only members of Marketing, Sales or the managers write
 MANAGE_PERSONAS_REFUSAL = _("Only Marketing and managers edit buyer personas.")
 VIEW_CAPTURE_FORMS_REFUSAL = _("Only Marketing and managers see the website forms.")
 MANAGE_CAPTURE_FORMS_REFUSAL = _("Only managers set up website forms.")
+MERGE_LEADS_REFUSAL = _("Only managers merge leads, and only leads they may edit.")
 
 
 def can_create_lead(user: User) -> bool:
@@ -49,3 +50,9 @@ def can_manage_capture_forms(user: User) -> bool:
     """Managers decide where leads may come from and how fast: they create, change and
     disable website forms."""
     return Role.MANAGERS in roles_of(user)
+
+
+def can_merge_lead(user: User, lead: Lead) -> bool:
+    """A merge removes one lead and rewrites the other: managers do it, on leads they may
+    change (each of the two is asked)."""
+    return Role.MANAGERS in roles_of(user) and can_edit_lead(user, lead)

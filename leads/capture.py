@@ -138,7 +138,7 @@ def capture_lead(*, form: CaptureForm, details: dict[str, Any], message: str = "
     lines = [line("captured", form=form.name)]
     if not created:
         # The row lock makes concurrent captures and edits of this lead apply one after another.
-        lead = Lead.objects.locked(lead.pk)
+        lead = _locked(lead, visitor["email"])
         # The form's source is left alone: the lead's first source is the one reports count.
         given = visitor | {"campaign": form.campaign, "persona": form.persona}
         merged = fold_in_details(lead=lead, details=given)
@@ -152,6 +152,18 @@ def capture_lead(*, form: CaptureForm, details: dict[str, Any], message: str = "
     return Capture.objects.create(
         form=form, lead=lead, created_lead=created, at=activity.created_at
     )
+
+
+def _locked(lead: Lead, email: str) -> Lead:
+    """`lead`, locked; or, when it was merged into another lead while this waited for it, the
+    lead its email finds now (leads.merge)."""
+    try:
+        return Lead.objects.locked(lead.pk)
+    except Lead.DoesNotExist:
+        survivor = find_lead_by_email(email)
+        if survivor is None:
+            raise
+        return Lead.objects.locked(survivor.pk)
 
 
 def _tell_owner(form: CaptureForm, activity: Activity) -> None:

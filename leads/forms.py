@@ -1,4 +1,5 @@
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -11,6 +12,7 @@ from accounts.roles import Role
 from accounts.selectors import active_members
 from leads.activities import NOTE_MAX_LENGTH, unknown_mentions
 from leads.capture import CAPTURE_FORM_FIELDS, normalise_origin
+from leads.merge import MERGED_FIELDS, Side
 from leads.models import ActivityKind, CaptureForm, Lead, Persona
 from leads.normalise import is_text, normalise_email, single_line
 from leads.services import EDITABLE_FIELDS, PERSONA_FIELDS
@@ -212,3 +214,52 @@ class CaptureFormForm(forms.ModelForm[CaptureForm]):
         # Marketers, as for a lead's marketing owner (funnel's reassignment offers the same).
         owner: forms.ModelChoiceField = self.fields["owner"]  # type: ignore[assignment]
         owner.queryset = active_members(Role.MARKETING)
+
+
+class MergeForm(forms.Form):
+    """Merging `lead` (the page's) with `other`: which of the two stays, and for each field
+    the lead whose value it keeps; each choice is a lead's id. The versions of the two leads
+    as the page showed them come back, so a change made meanwhile is refused."""
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        lead: Lead,
+        other: Lead,
+        keep: Lead,
+        sides: Mapping[str, Side],
+        versions: dict[int, datetime],
+    ) -> None:
+        super().__init__(data)
+        ids = [(str(lead.pk), lead.full_name), (str(other.pk), other.full_name)]
+        self.fields["keep"] = forms.ChoiceField(
+            label=_("Lead that stays"), choices=ids, initial=str(keep.pk), widget=forms.RadioSelect
+        )
+        dropped = other if keep == lead else lead
+        for field in MERGED_FIELDS:
+            source = dropped if sides[field] == Side.OTHER else keep
+            self.fields[field] = forms.ChoiceField(
+                choices=ids, initial=str(source.pk), widget=forms.RadioSelect
+            )
+        for pk, seen in versions.items():
+            self.fields[f"seen_{pk}"] = forms.DateTimeField(
+                initial=seen.isoformat(), widget=forms.HiddenInput
+            )
+        self.lead, self.other = lead, other
+
+    def survivor_id(self) -> int:
+        return int(self.cleaned_data["keep"])
+
+    def other_id(self) -> int:
+        return self.other.pk if self.survivor_id() == self.lead.pk else self.lead.pk
+
+    def sides(self) -> dict[str, Side]:
+        survivor = str(self.survivor_id())
+        return {
+            field: Side.SURVIVOR if self.cleaned_data[field] == survivor else Side.OTHER
+            for field in MERGED_FIELDS
+        }
+
+    def seen(self) -> dict[int, datetime]:
+        return {pk: self.cleaned_data[f"seen_{pk}"] for pk in (self.lead.pk, self.other.pk)}

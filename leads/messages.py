@@ -31,6 +31,8 @@ SENTENCES = {
     "captured": gettext_lazy("Captured from the website form “%(form)s”."),
     "captured_again": gettext_lazy("Captured again from the website form “%(form)s”."),
     "visitor_message": gettext_lazy("Message:"),
+    "merged": gettext_lazy("Merged with %(name)s <%(email)s> by %(who)s."),
+    "merged_values": gettext_lazy("Taken from the merged lead: %(fields)s."),
 }
 ROLES = {
     "marketing_owner": gettext_lazy("Marketing owner"),

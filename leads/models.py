@@ -380,3 +380,34 @@ class Capture(models.Model):
 
     def __str__(self) -> str:
         return f"{self.form_id} -> {self.lead_id}"
+
+
+class LeadEmailAlias(models.Model):
+    """Another email of a lead: the address of a lead merged into it (leads.merge). A capture,
+    form or import of it finds this lead instead of creating one.
+
+    An address is a lead's email or one alias, never both: the unique index below compares
+    aliases with aliases, and the database (leads/sql/email_aliases.py) refuses an alias that a
+    lead holds as its email and a lead's email that is another lead's alias."""
+
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="email_aliases", verbose_name=_("lead")
+    )
+    email = models.EmailField(_("email"), max_length=EMAIL_MAX_LENGTH)
+    # The id the merged lead had: a later request about it is told where it went.
+    merged_lead_id = models.BigIntegerField(_("merged lead"), null=True, blank=True)
+    merged_at = models.DateTimeField(_("merged"), default=timezone.now)
+
+    class Meta:
+        ordering = ["email"]
+        verbose_name = _("email alias")
+        verbose_name_plural = _("email aliases")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="lead_email_alias_unique_ci"),
+        ]
+        indexes = [
+            models.Index(fields=["merged_lead_id"], name="lead_email_alias_merged"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email

@@ -12,6 +12,7 @@ from django.db.models.functions import Concat
 
 from accounts.models import User
 from leads.models import Lead
+from leads.search import search_condition
 
 # Choices offered for one term: as many as a picker shows without scrolling far.
 PICKER_LIMIT = 20
@@ -114,3 +115,18 @@ def owners_matching(
         Choice(value=str(user.pk), label=owner_label(user), hint=user.username)
         for user in matching[:limit]
     ]
+
+
+def leads_matching(term: str, *, besides: int, limit: int = PICKER_LIMIT) -> list[Choice]:
+    """Up to `limit` leads other than `besides` that a search for `term` finds (name, email,
+    company, phone; leads.search), newest first: the duplicates a merge page offers. Nothing
+    for a blank term: a merge names the lead it means."""
+    if not term.strip():
+        return []
+    found = (
+        Lead.objects.filter(search_condition(term))
+        .exclude(pk=besides)
+        .order_by("-created_at", "-id")
+        .values_list("pk", "full_name", "email")[:limit]
+    )
+    return [Choice(value=str(pk), label=name, hint=email) for pk, name, email in found]

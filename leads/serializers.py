@@ -21,6 +21,7 @@ from funnel.serializers import ReasonRefSerializer, StageRefSerializer
 from leads.activities import NOTE_MAX_LENGTH
 from leads.capture import CaptureFormDetail, capture_endpoint
 from leads.forms import CaptureFormForm, PersonaForm
+from leads.merge import MERGED_FIELDS, Side
 from leads.models import Capture, CaptureForm, Lead, Persona, Source
 from leads.personas import Conversion, ConversionStep, PersonaDetail
 from leads.services import EDITABLE_FIELDS
@@ -404,3 +405,47 @@ class ReassignSerializer(serializers.Serializer[Any]):
     sales_owner = serializers.IntegerField(
         **OBJECT_ID.limits(), required=False, allow_null=True, help_text="A member of Sales."
     )
+
+
+class MergeFieldsSerializer(serializers.Serializer[Any]):
+    """For any of the lead's fields, the lead whose value the merged lead keeps."""
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        return {
+            field: serializers.ChoiceField(choices=[side.value for side in Side], required=False)
+            for field in MERGED_FIELDS
+        }
+
+
+class MergeSeenSerializer(serializers.Serializer[Any]):
+    survivor = serializers.DateTimeField(
+        required=False, help_text="The `updated_at` of the lead that stays, as read."
+    )
+    other = serializers.DateTimeField(
+        required=False, help_text="The `updated_at` of the other lead, as read."
+    )
+
+
+class MergeSerializer(serializers.Serializer[Any]):
+    other = serializers.IntegerField(
+        **OBJECT_ID.limits(), help_text="The lead merged into this one, and removed."
+    )
+    seen = MergeSeenSerializer(
+        required=False,
+        help_text=(
+            "The `updated_at` of the leads as the client read them: one changed since is"
+            " refused (409, `changed_meanwhile`)."
+        ),
+    )
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        # Declared here: a class attribute named `fields` would hide the serializer's own.
+        fields = super().get_fields()
+        fields["fields"] = MergeFieldsSerializer(
+            required=False,
+            help_text=(
+                "For any of the lead's fields, `survivor` (this lead's value) or `other`. A"
+                " field left out keeps this lead's value if it has one, else the other's."
+            ),
+        )
+        return fields

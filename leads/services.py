@@ -25,7 +25,7 @@ from leads.access import (
 )
 from leads.activities import add_activity
 from leads.messages import Line, line
-from leads.models import ActivityKind, Lead, Mention, Persona
+from leads.models import ActivityKind, Lead, LeadEmailAlias, Mention, Persona
 from leads.normalise import normalise_email
 from smarketing.errors import Conflict, NotAllowed
 
@@ -66,14 +66,22 @@ class DuplicateLead(Conflict):
 
 
 def find_lead_by_email(email: str) -> Lead | None:
-    """Compared as the unique index compares (lower(email)), so the lookup uses that index;
-    `email__iexact` would compare upper() and read the whole table."""
-    return (
-        Lead.objects.alias(email_lower=Lower("email"))
-        .filter(email_lower=Lower(Value(normalise_email(email))))
-        .select_related("stage")
-        .first()
+    """The lead whose email or alias (the email of a lead merged into it) this is.
+
+    Compared as the unique indexes compare (lower(email)), so each lookup uses its index;
+    `email__iexact` would compare upper() and read the whole table. The alias is looked up
+    only when no lead has the email: one more indexed query, for new emails alone."""
+    normalised = Lower(Value(normalise_email(email)))
+    leads = Lead.objects.select_related("stage")
+    found = leads.alias(email_lower=Lower("email")).filter(email_lower=normalised).first()
+    if found is not None:
+        return found
+    merged_into = (
+        LeadEmailAlias.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=normalised)
+        .values("lead_id")
     )
+    return leads.filter(pk__in=merged_into).first()
 
 
 @transaction.atomic
@@ -127,14 +135,14 @@ def fold_in_details(*, lead: Lead, details: Mapping[str, Any]) -> list[Line]:
     person, the website capture for a form)."""
     added, differing = [], []
     for field, value in _editable(details).items():
-        if field == "email" or _is_empty(value):
+        if field == "email" or is_empty_value(value):
             continue
         current = getattr(lead, field)
-        if _is_empty(current):
+        if is_empty_value(current):
             setattr(lead, field, value)
-            added.append([field, _shown(field, value)])
+            added.append([field, shown_value(field, value)])
         elif current != value:
-            differing.append([field, _shown(field, value)])
+            differing.append([field, shown_value(field, value)])
     if added:
         lead.save()
     lines = []
@@ -219,11 +227,11 @@ def _email_taken_as_duplicate(lead: Lead) -> Iterator[None]:
         raise DuplicateLead(existing) from None
 
 
-def _is_empty(value: object) -> bool:
+def is_empty_value(value: object) -> bool:
     return value is None or value == "" or value == Decimal(0)
 
 
-def _shown(field: str, value: object) -> str:
+def shown_value(field: str, value: object) -> str:
     """A value as people read it: a choice's label rather than its stored key."""
     choices = dict(getattr(Lead._meta.get_field(field), "flatchoices", []))
     return str(choices.get(value, value))

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from leads.views import capture, create, detail, mentions, moves, people, personas, pickers
+from leads.views import capture, create, detail, mentions, merge, moves, people, personas, pickers
 from leads.views.list import lead_list
 
 # Each page of the leads app adds its routes here.
@@ -14,6 +14,8 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/timeline/", detail.lead_timeline_older, name="lead_timeline"),
     path("<int:pk>/move/", moves.lead_move, name="lead_move"),
     path("<int:pk>/reassign/", moves.lead_reassign, name="lead_reassign"),
+    path("<int:pk>/merge/", merge.lead_merge, name="lead_merge"),
+    path("<int:pk>/merge/choices/", merge.lead_merge_choices, name="lead_merge_choices"),
     path("mentions/", mentions.mentions, name="mentions"),
     path("mentions/read/", mentions.mentions_mark_seen, name="mentions_mark_seen"),
     path("mentions/<int:pk>/open/", mentions.mention_open, name="mention_open"),

@@ -439,6 +439,8 @@ SPECTACULAR_SETTINGS = {
         "ReasonKindEnum": "funnel.models.ReasonKind",
         "TouchKindEnum": ["call", "email", "meeting"],
         "TimelineSourceEnum": ["activity", "change"],
+        # A merge's choice for each field: the lead that stays, or the other (leads.merge.Side).
+        "MergeSideEnum": ["survivor", "other"],
     },
 }
 

@@ -25,12 +25,14 @@ from leads.access import (
 )
 from leads.filters import LeadFilterForm
 from leads.forms import ActivityForm, LeadForm, NewLeadForm
+from leads.merge import Side, merge_leads
 from leads.models import ActivityKind
 from leads.selectors import LIST_PAGE_SIZE, lead_list_options, lead_list_page
 from leads.serializers import (
     ExistingLeadSerializer,
     LeadSerializer,
     LeadWriteSerializer,
+    MergeSerializer,
     NewLeadSerializer,
     NoteSerializer,
     TimelineEntrySerializer,
@@ -49,6 +51,7 @@ from leads.timeline import (
     lead_with_clock,
 )
 from smarketing.api import (
+    ERRORS,
     AnsweredBeforeCommit,
     ApiErrorSerializer,
     caller,
@@ -209,3 +212,35 @@ class LeadViewSet(AnsweredBeforeCommit, viewsets.ViewSet):
         )
         body = TimelineEntrySerializer(activity_entry(activity)).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Merge another lead of the same person into this one (managers)",
+        description=(
+            "This lead stays: it keeps its stage, owners and place in the funnel, and takes the"
+            " other lead's notes, activities, captures and stage history (before its own). The"
+            " other lead is removed; its email stays as an alias, which captures, forms and"
+            " imports find this lead by."
+        ),
+        request=MergeSerializer,
+        responses={200: LeadSerializer, 404: ERRORS[404], 409: ERRORS[409]},
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: int) -> Response:
+        given = MergeSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        other_id = given.validated_data["other"]
+        seen = given.validated_data.get("seen", {})
+        merge_leads(
+            survivor_id=pk,
+            other_id=other_id,
+            actor=caller(request),
+            sides={
+                field: Side(side) for field, side in given.validated_data.get("fields", {}).items()
+            },
+            seen={
+                lead_id: seen[side]
+                for lead_id, side in ((pk, "survivor"), (other_id, "other"))
+                if side in seen
+            },
+        )
+        return lead_answer(pk)

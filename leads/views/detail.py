@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,9 +21,16 @@ from accounts.roles import Role, roles_of
 from funnel.access import can_claim, can_reassign
 from funnel.forms import MoveForm, criteria_refusal, move_forms
 from funnel.selectors import first_touch_clock, moves_for, offered_move, waits_for_sales
-from leads.access import EDIT_LEAD_REFUSAL, can_add_activity, can_create_lead, can_edit_lead
+from leads.access import (
+    EDIT_LEAD_REFUSAL,
+    can_add_activity,
+    can_create_lead,
+    can_edit_lead,
+    can_merge_lead,
+)
 from leads.activities import add_activity
 from leads.forms import ActivityForm, LeadForm
+from leads.merge import merged_into
 from leads.models import ActivityKind, Lead
 from leads.services import EDITABLE_FIELDS, DuplicateLead, update_lead
 from leads.timeline import (
@@ -56,7 +63,17 @@ MOVE_DETAILS = ("to_stage", "reason", "note", "value", "close_date")
 
 @require_GET
 def lead_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    lead = lead_for_page(pk)
+    try:
+        lead = lead_for_page(pk)
+    except Http404:
+        # A link to a lead merged since (a bookmark, a mention's email) leads to where it went.
+        survivor = merged_into(pk)
+        if survivor is None:
+            raise
+        messages.info(
+            request, _("That lead was merged into %(name)s.") % {"name": survivor.full_name}
+        )
+        return redirect("lead_detail", pk=survivor.pk)
     refused = request.session.get(MOVE_REFUSAL)
     if isinstance(refused, dict) and refused.get("lead") == lead.pk:
         del request.session[MOVE_REFUSAL]
@@ -200,6 +217,7 @@ def lead_page(
         "move_refusal": move_refusal,
         "open_move": object_id(open_move),
         "can_reassign": can_reassign(request.user),
+        "can_merge": can_merge_lead(request.user, lead),
         **_after_qualifying(request.user, lead),
     }
     return render(request, "leads/detail.html", context, status=status)

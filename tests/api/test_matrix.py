@@ -3,9 +3,11 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -77,6 +79,14 @@ def nothing(w: World) -> dict[str, Any]:
 
 def unique_name(w: World) -> dict[str, Any]:
     return {"name": "Zeta"}
+
+
+def earlier_twin() -> Lead:
+    """A record of the same person logged a day before: merged into a lead, it goes first."""
+    yesterday = timezone.now() - timedelta(days=1)
+    return LeadFactory.create(
+        email="twin@example.org", created_at=yesterday, stage_entered_at=yesterday
+    )
 
 
 def stage_body(w: World) -> dict[str, Any]:
@@ -157,6 +167,13 @@ MATRIX: list[tuple[str, str, Path, Body, dict[str, int]]] = [
         "post",
         lead("sql", "reassign"),
         lambda w: {"marketing_owner": UserFactory.create(roles=[Role.MARKETING]).pk},
+        MANAGERS_ONLY,
+    ),
+    (
+        "merge two leads",
+        "post",
+        lead("new", "merge"),
+        lambda w: {"other": earlier_twin().pk},
         MANAGERS_ONLY,
     ),
     (

@@ -41,6 +41,8 @@ PAGE_TO_API: dict[str, list[str]] = {
         "POST /api/v1/leads/{id}/recycle/",
     ],
     "lead_reassign": ["POST /api/v1/leads/{id}/reassign/"],
+    "lead_merge": ["GET /api/v1/leads/{id}/", "POST /api/v1/leads/{id}/merge/"],
+    "lead_merge_choices": ["GET /api/v1/leads/"],
     "goal_list": ["GET /api/v1/goals/"],
     "goal_create": ["POST /api/v1/goals/"],
     "goal_edit": ["GET /api/v1/goals/{id}/", "PUT /api/v1/goals/{id}/"],

@@ -7,7 +7,7 @@ from accounts.models import User
 from audit.models import AuditEntry
 from audit.services import record_change, snapshot
 from funnel.models import Stage
-from leads.models import Lead
+from leads.models import Activity, ActivityKind
 from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,10 +19,10 @@ def test_a_secret_field_is_never_recorded(marketer: User) -> None:
 
 
 def test_only_audited_kinds_are_recorded(marketer: User) -> None:
-    lead: Lead = LeadFactory.create()
+    note = Activity.objects.create(lead=LeadFactory.create(), kind=ActivityKind.NOTE, body="Hi")
 
     with pytest.raises(ValueError, match=r"not in audit\.models\.AUDITED"):
-        record_change(actor=marketer, obj=lead, before=None, after={"company": "x"})
+        record_change(actor=marketer, obj=note, before=None, after={"body": "x"})
 
     assert not AuditEntry.objects.exists()
 

@@ -47,6 +47,10 @@ def _pages(lead: Lead, persona: Persona, capture_form: CaptureForm) -> list[tupl
         (reverse("lead_add_activity", args=[lead.pk]), {"kind": "note", "body": ""}),
         (reverse("lead_move", args=[lead.pk]), {"to_stage": str(working.pk), "reason": ""}),
         (reverse("lead_reassign", args=[lead.pk]), {"marketing_owner": "999999"}),
+        (
+            reverse("lead_merge", args=[lead.pk]),
+            {"other": str(LeadFactory.create(email="twin@example.org").pk), "keep": "nope"},
+        ),
         (reverse("persona_create"), {"name": ""}),
         (reverse("persona_edit", args=[persona.pk]), {"name": ""}),
         (reverse("capture_form_create"), {"name": "", "allowed_origins": "nope"}),
