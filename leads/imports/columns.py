@@ -322,7 +322,7 @@ IMPORT_FIELDS: Final = (
     ),
     _field(
         "became_mql_at",
-        _("became MQL"),
+        _("date it became MQL"),
         Kind.DATETIME,
         "Became a Marketing Qualified Lead Date",
         "Became an MQL date",
@@ -334,7 +334,7 @@ IMPORT_FIELDS: Final = (
     ),
     _field(
         "became_sql_at",
-        _("became SQL"),
+        _("date it became SQL"),
         Kind.DATETIME,
         "Became a Sales Qualified Lead Date",
         "Became an SQL date",
@@ -346,7 +346,7 @@ IMPORT_FIELDS: Final = (
     ),
     _field(
         "became_opportunity_at",
-        _("became opportunity"),
+        _("date it became an opportunity"),
         Kind.DATETIME,
         "Became an Opportunity Date",
         "Opportunity date",
@@ -357,7 +357,7 @@ IMPORT_FIELDS: Final = (
     ),
     _field(
         "won_at",
-        _("won"),
+        _("date won"),
         Kind.DATETIME,
         "Won time",
         "Won date",
@@ -373,7 +373,7 @@ IMPORT_FIELDS: Final = (
     ),
     _field(
         "lost_at",
-        _("lost"),
+        _("date lost"),
         Kind.DATETIME,
         "Lost time",
         "Lost date",

@@ -29,10 +29,14 @@ wide as the header:
 
 import codecs
 import csv
-import datetime
+import io
+import logging
 import re
+import subprocess
+import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -42,8 +46,9 @@ import charset_normalizer
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+from django.utils.translation import ngettext
 
+from leads.imports import xlsx_rows
 from leads.imports.columns import comparable
 from smarketing.errors import DomainError
 
@@ -61,6 +66,14 @@ DELIMITERS: Final = (",", ";", "\t", "|")
 MAX_XLSX_UNCOMPRESSED_BYTES: Final = 512 * 1024 * 1024
 MAX_XLSX_RATIO: Final = 200
 MAX_XLSX_MEMBERS: Final = 10_000
+
+# The child process reading a workbook (leads/imports/xlsx_rows.py): the memory it may map and
+# the processor time it may take. A sheet costs it about 32 bytes a cell of its extent plus its
+# text: 20 columns of 250,000 rows fit.
+XLSX_READER_MEMORY_BYTES: Final = 1024 * 1024 * 1024
+XLSX_READER_CPU_SECONDS: Final = 300
+
+logger = logging.getLogger(__name__)
 
 _CHUNK_BYTES = 1024 * 1024
 _SAMPLE_BYTES = 256 * 1024
@@ -92,9 +105,9 @@ class Sheet:
     # The decimal separator of the numbers in cells when the file says so: "." for xlsx (numbers
     # are numbers there); None for csv, where parse_decimal tells each value's own.
     decimal_mark: str | None = None
-    path: Path = field(default=Path(), repr=False)
+    path: Path = field(repr=False, kw_only=True)
     # The line (csv) or row (xlsx) on which the header ends; data starts after it.
-    header_line: int = field(default=1, repr=False)
+    header_line: int = field(repr=False, kw_only=True)
 
     def numbered_rows(self) -> Iterator[tuple[int, list[str]]]:
         """Every non-empty data row with the number of the line (csv: where the row starts) or
@@ -106,7 +119,7 @@ class Sheet:
         for line, cells in source:
             if line <= self.header_line or not any(cells):
                 continue
-            yield line, _fitted(cells, width, line)
+            yield line, _fitted(cells, width, line, kind=self.kind)
 
     def rows(self) -> Iterator[list[str]]:
         """Every data row, each exactly len(header) cells ("" for empty), streamed."""
@@ -147,31 +160,22 @@ def open_sheet(path: Path, *, filename: str) -> Sheet:
     return _open_csv(path)
 
 
-def _fitted(cells: list[str], width: int, line: int) -> list[str]:
+def _fitted(cells: list[str], width: int, line: int, *, kind: str) -> list[str]:
     if len(cells) == width:
         return cells
     if len(cells) < width:
         return cells + [""] * (width - len(cells))
     if any(cells[width:]):
+        where = _("Row %(number)d") if kind == "xlsx" else _("Line %(number)d")
         raise ImportFileError(
             _(
-                "Line %(line)d has %(count)d cells but the header names %(width)d columns. "
+                "%(where)s has %(count)d cells but the header names %(width)d columns. "
                 "Give the extra cells a column name in the header, or remove them, and "
                 "upload the file again."
             )
-            % {"line": line, "count": len(cells), "width": width}
+            % {"where": where % {"number": line}, "count": len(cells), "width": width}
         )
     return cells[:width]
-
-
-def _column_name(index: int) -> str:
-    """The spreadsheet letters of the 0-based column `index`: 0 -> A, 27 -> AB."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
 
 
 def _checked_header(cells: list[str]) -> list[str]:
@@ -195,14 +199,17 @@ def _checked_header(cells: list[str]) -> list[str]:
                 "a name for each column (such as Email, Name, Company) and upload it again."
             )
         )
-    unnamed = [str(index + 1) for index, name in enumerate(names) if not name]
+    unnamed = [index + 1 for index, name in enumerate(names) if not name]
     if unnamed:
         raise ImportFileError(
-            _(
+            ngettext(
                 "The header row has no name for column %(columns)s. Give every column a name "
-                "in the first row, or delete the empty columns, and upload the file again."
+                "in the first row, or delete the empty column, and upload the file again.",
+                "The header row has no name for columns %(columns)s. Give every column a name "
+                "in the first row, or delete the empty columns, and upload the file again.",
+                len(unnamed),
             )
-            % {"columns": ", ".join(unnamed)}
+            % {"columns": ", ".join(map(str, unnamed))}
         )
     seen: dict[str, str] = {}
     repeated: list[str] = []
@@ -214,8 +221,8 @@ def _checked_header(cells: list[str]) -> list[str]:
     if repeated:
         raise ImportFileError(
             _(
-                "The header row names more than one column %(names)s. Give each column its "
-                "own name and upload the file again."
+                "The header row gives the same name to more than one column: %(names)s. Give "
+                "each column its own name and upload the file again."
             )
             % {"names": ", ".join(f"“{name}”" for name in repeated)}
         )
@@ -252,26 +259,30 @@ def _csv_rows(sheet: Sheet) -> Iterator[tuple[int, list[str]]]:
 
 
 def _csv_records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """Each record with the line it starts on, cells stripped."""
     with path.open(encoding=encoding, newline="") as stream:
-        reader = csv.reader(_bounded_lines(stream), delimiter=delimiter)
-        line = 1
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error:
-                raise ImportFileError(
-                    _(
-                        "A cell starting on line %(line)d is longer than %(limit)s characters; "
-                        "that is usually a quotation mark that is never closed. Check that "
-                        "line in your spreadsheet and upload the file again."
-                    )
-                    % {"line": line, "limit": f"{MAX_CELL_CHARS:,}"}
-                ) from None
-            yield line, [cell.strip() for cell in cells]
-            line = reader.line_num + 1
+        yield from _records(stream, delimiter=delimiter)
+
+
+def _records(stream: IO[str], *, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record in `stream` with the line it starts on, cells stripped."""
+    reader = csv.reader(_bounded_lines(stream), delimiter=delimiter)
+    line = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise ImportFileError(
+                _(
+                    "A cell starting on line %(line)d is longer than %(limit)s characters; "
+                    "that is usually a quotation mark that is never closed. Check that "
+                    "line in your spreadsheet and upload the file again."
+                )
+                % {"line": line, "limit": f"{MAX_CELL_CHARS:,}"}
+            ) from None
+        yield line, [cell.strip() for cell in cells]
+        line = reader.line_num + 1
 
 
 def _bounded_lines(stream: IO[str]) -> Iterator[str]:
@@ -387,22 +398,24 @@ def _detect_delimiter(path: Path, encoding: str) -> str:
 
 def _open_xlsx(path: Path, extension: str) -> Sheet:
     _check_workbook(path, extension)
-    for line, cells in _xlsx_rows(path):
-        if any(cells):
-            return Sheet(
-                kind="xlsx",
-                encoding=None,
-                delimiter=None,
-                header=_checked_header(cells),
-                decimal_mark=".",
-                path=path,
-                header_line=line,
+    with closing(_xlsx_rows(path)) as rows:
+        first = next(rows, None)
+    if first is None:
+        raise ImportFileError(
+            _(
+                "The workbook's first sheet is empty. Put your leads in the first sheet, with "
+                "the names of the columns in its first row, and upload it again."
             )
-    raise ImportFileError(
-        _(
-            "The workbook's first sheet is empty. Put your leads in the first sheet, with the "
-            "names of the columns in its first row, and upload it again."
         )
+    line, cells = first
+    return Sheet(
+        kind="xlsx",
+        encoding=None,
+        delimiter=None,
+        header=_checked_header(cells),
+        decimal_mark=".",
+        path=path,
+        header_line=line,
     )
 
 
@@ -452,16 +465,6 @@ def _check_workbook(path: Path, extension: str) -> None:
         )
         if declared > MAX_XLSX_UNCOMPRESSED_BYTES or swollen:
             raise _too_big_workbook()
-        unpacked = 0
-        for member in members:
-            try:
-                with archive.open(member) as part:
-                    while block := part.read(_CHUNK_BYTES):
-                        unpacked += len(block)
-                        if unpacked > MAX_XLSX_UNCOMPRESSED_BYTES:
-                            raise _too_big_workbook()
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError):
-                raise _not_a_workbook() from None
 
 
 def _too_big_workbook() -> ImportFileError:
@@ -474,41 +477,43 @@ def _too_big_workbook() -> ImportFileError:
     )
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """The first visible worksheet's rows, numbered as the spreadsheet numbers them."""
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        index = next(
-            (
-                position
-                for position, sheet in enumerate(workbook.sheets_metadata)
-                if sheet.visible == SheetVisibleEnum.Visible
-                and sheet.typ == SheetTypeEnum.WorkSheet
-            ),
-            0,
+def _xlsx_rows(path: Path) -> Generator[tuple[int, list[str]]]:
+    """The first visible worksheet's non-empty rows, numbered as the spreadsheet numbers them,
+    read by a child process under limits (leads/imports/xlsx_rows.py says why)."""
+    command = [
+        sys.executable,
+        "-I",
+        str(Path(__file__).with_name("xlsx_rows.py")),
+        str(path),
+        str(XLSX_READER_MEMORY_BYTES),
+        str(XLSX_READER_CPU_SECONDS),
+    ]
+    with subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"RUST_BACKTRACE": "0", "LANG": "C.UTF-8"},
+    ) as child:
+        finished = False
+        try:
+            stream = io.TextIOWrapper(child.stdout, encoding="utf-8", newline="")  # type: ignore[arg-type]
+            for _line, cells in _records(stream):
+                yield int(cells[0]), cells[1:]
+            finished = True
+        finally:
+            if not finished:
+                child.kill()
+        failed = child.wait() != 0
+        errors = child.stderr.read().decode(errors="replace") if child.stderr else ""
+    if failed:
+        if xlsx_rows.NOT_A_WORKBOOK in errors:
+            raise _not_a_workbook()
+        logger.warning("The XLSX reader stopped on %s: %s", path.name, errors[-500:])
+        raise ImportFileError(
+            _(
+                "This workbook is too large or too complex for us to read as XLSX (its sheet "
+                "spans more cells than we hold at once). Save the sheet as CSV, which we read "
+                "at any length, and upload that file."
+            )
         )
-        sheet = workbook.get_sheet_by_index(index)
-    except (CalamineError, ValueError, IndexError):
-        raise _not_a_workbook() from None
-    with workbook:
-        # From the sheet's first row and column, empty ones included: numbered as it is.
-        for number, values in enumerate(sheet.iter_rows(), start=1):
-            yield number, [_cell_text(value) for value in values]
-
-
-def _cell_text(value: object) -> str:
-    """A cell's value as text the parsing helpers read: numbers with a dot for decimals, dates
-    and times in ISO form."""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, datetime.datetime):
-        if value.time() == datetime.time():
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    return "" if value is None else str(value)

@@ -202,12 +202,12 @@ BAD_FILES: list[tuple[str, str, bytes | str | Callable[[], bytes], str]] = [
     ),
     ("numbers-header", "leads.csv", "1;2,5;2024-01-01\n3;4;5\n", "The first row holds data"),
     ("no-header", "leads.csv", "Ann;ann@example.com\n", "The first row holds data"),
-    ("unnamed-column", "leads.csv", "Email,,Name,,Phone\n", "no name for column 2, 4."),
+    ("unnamed-column", "leads.csv", "Email,,Name,,Phone\n", "no name for columns 2, 4."),
     (
         "duplicate-names",
         "leads.csv",
         "Email,Name,EMAIL,Teléfono, telefono ,Company\n",
-        "names more than one column “Email”, “Teléfono”.",
+        "the same name to more than one column: “Email”, “Teléfono”.",
     ),
     (
         "too-many-columns",
@@ -271,6 +271,13 @@ BAD_FILES: list[tuple[str, str, bytes | str | Callable[[], bytes], str]] = [
         # Made when the test runs: 50 MB of zeros packed into 50 KB.
         lambda: workbook_bytes(_HEADER_ONLY, extra={"xl/media/padding.bin": bytes(50 << 20)}),
         "This workbook unpacks to more than 512.0 MB",
+    ),
+    (
+        # 1 KB whose two cells, in A1 and XFD1048576, span 17 billion.
+        "sparse-sheet",
+        "leads.xlsx",
+        workbook_bytes([{1: ["Email"], 1_048_576: {16_383: "far"}}]),
+        "This workbook is too large or too complex for us to read as XLSX",
     ),
     ("empty-sheet", "leads.xlsx", workbook_bytes([[]]), "The workbook's first sheet is empty."),
     (

@@ -5,7 +5,7 @@ file carries (macros, external links, parts that unpack to far more than they we
 import datetime
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -48,12 +48,21 @@ def _cell(ref: str, value: object) -> str:
     )
 
 
-def sheet_xml(rows: Sequence[Sequence[object]], *, first_row: int = 1) -> str:
+Row = Sequence[object] | Mapping[int, object]
+
+
+def sheet_xml(rows: Sequence[Row] | Mapping[int, Row], *, first_row: int = 1) -> str:
+    """A worksheet of `rows`: a list numbered from `first_row`, or row numbers to rows; a row
+    is a list of values from column A, or column indexes (0 for A) to values."""
+    numbered = rows.items() if isinstance(rows, Mapping) else enumerate(rows, start=first_row)
     body = "".join(
         f'<row r="{number}">'
-        + "".join(_cell(f"{_column(col)}{number}", value) for col, value in enumerate(row))
+        + "".join(
+            _cell(f"{_column(col)}{number}", value)
+            for col, value in (row.items() if isinstance(row, Mapping) else enumerate(row))
+        )
         + "</row>"
-        for number, row in enumerate(rows, start=first_row)
+        for number, row in numbered
     )
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -74,7 +83,7 @@ _STYLES = (
 
 
 def workbook_bytes(
-    sheets: Sequence[Sequence[Sequence[object]]],
+    sheets: Sequence[Sequence[Row] | Mapping[int, Row]],
     *,
     hidden: tuple[int, ...] = (),
     first_row: int = 1,
