@@ -34,13 +34,14 @@ import logging
 import re
 import subprocess
 import sys
+import tempfile
 import zipfile
 from collections.abc import Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Final, cast
 
 import charset_normalizer
 from django.conf import settings
@@ -62,9 +63,10 @@ MAX_CELL_CHARS: Final = 131_072
 MAX_COLUMNS: Final = 500
 DELIMITERS: Final = (",", ";", "\t", "|")
 # XLSX: what a workbook may unpack to in all, and how much more than it weighs each part may
-# unpack to (an ordinary sheet compresses 5 to 30 times; a zip bomb thousands of times).
+# unpack to (an ordinary sheet compresses 5 to 30 times, one of empty styled cells a few
+# hundred; a zip bomb a thousand times, layer after layer).
 MAX_XLSX_UNCOMPRESSED_BYTES: Final = 512 * 1024 * 1024
-MAX_XLSX_RATIO: Final = 200
+MAX_XLSX_RATIO: Final = 500
 MAX_XLSX_MEMBERS: Final = 10_000
 
 # The child process reading a workbook (leads/imports/xlsx_rows.py): the memory it may map and
@@ -236,8 +238,7 @@ def _open_csv(path: Path) -> Sheet:
     encoding = _detect_encoding(path)
     delimiter = _detect_delimiter(path, encoding)
     for line, cells in _csv_records(path, encoding, delimiter):
-        # A line of separators alone (";;;;", as Excel writes an empty row) is no header.
-        if any(character.isalnum() for cell in cells for character in cell):
+        if _has_text(cells):
             return Sheet(
                 kind="csv",
                 encoding=encoding,
@@ -252,6 +253,12 @@ def _open_csv(path: Path) -> Sheet:
             "with the names of the columns in its first row."
         )
     )
+
+
+def _has_text(cells: list[str]) -> bool:
+    """Whether a row has a letter or digit: a line of separators alone (";;;;", as Excel writes
+    an empty row) or of dashes is no header."""
+    return any(character.isalnum() for cell in cells for character in cell)
 
 
 def _csv_rows(sheet: Sheet) -> Iterator[tuple[int, list[str]]]:
@@ -380,10 +387,10 @@ def _detect_delimiter(path: Path, encoding: str) -> str:
 
     def score(delimiter: str) -> tuple[bool, float, int]:
         try:
-            rows = [row for row in csv.reader(sample.splitlines(), delimiter=delimiter) if row]
+            rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter))
         except csv.Error:
             return (False, 0.0, 0)
-        rows = [row for row in rows if any(cell.strip() for cell in row)]
+        rows = [row for row in rows if _has_text(row)]
         if not rows:
             return (False, 0.0, 0)
         width = len(rows[0])
@@ -488,16 +495,20 @@ def _xlsx_rows(path: Path) -> Generator[tuple[int, list[str]]]:
         str(XLSX_READER_MEMORY_BYTES),
         str(XLSX_READER_CPU_SECONDS),
     ]
-    with subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={"RUST_BACKTRACE": "0", "LANG": "C.UTF-8"},
-    ) as child:
+    # Its errors go to a file: a pipe nobody reads while the rows are read could fill and stall.
+    with (
+        tempfile.TemporaryFile() as errors_file,
+        subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=errors_file,
+            env={"RUST_BACKTRACE": "0", "LANG": "C.UTF-8"},
+        ) as child,
+    ):
         finished = False
         try:
-            stream = io.TextIOWrapper(child.stdout, encoding="utf-8", newline="")  # type: ignore[arg-type]
+            stream = io.TextIOWrapper(cast(IO[bytes], child.stdout), encoding="utf-8", newline="")
             for _line, cells in _records(stream):
                 yield int(cells[0]), cells[1:]
             finished = True
@@ -505,7 +516,8 @@ def _xlsx_rows(path: Path) -> Generator[tuple[int, list[str]]]:
             if not finished:
                 child.kill()
         failed = child.wait() != 0
-        errors = child.stderr.read().decode(errors="replace") if child.stderr else ""
+        errors_file.seek(0)
+        errors = errors_file.read().decode(errors="replace")
     if failed:
         if xlsx_rows.NOT_A_WORKBOOK in errors:
             raise _not_a_workbook()
