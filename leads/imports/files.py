@@ -15,7 +15,7 @@ wide as the header:
   in Spanish writes; Latin-1 when a byte is not Windows-1252).
 - Separator: comma, semicolon (Excel in Spanish), tab or vertical bar, whichever splits the
   first lines into as many cells as the header, most consistently.
-- Header: the first row with a non-empty cell. Empty names at its end are dropped; an empty name
+- Header: the first row with a letter or a digit. Empty names at its end are dropped; an empty name
   between others, a name given twice (in any letter case or accents), a row of numbers or dates
   or one holding an email address (data, not names) are refused.
 - Rows: quoted cells may hold separators and line breaks. Empty rows are skipped. A row with fewer
@@ -70,8 +70,8 @@ MAX_XLSX_RATIO: Final = 500
 MAX_XLSX_MEMBERS: Final = 10_000
 
 # The child process reading a workbook (leads/imports/xlsx_rows.py): the memory it may map and
-# the processor time it may take. A sheet costs it about 32 bytes a cell of its extent plus its
-# text: 20 columns of 250,000 rows fit.
+# the processor time it may take. A sheet costs it about 100 bytes a cell of its extent, text
+# included: 250,000 rows of 20 columns read within the limit (bench numbers in the README).
 XLSX_READER_MEMORY_BYTES: Final = 1024 * 1024 * 1024
 XLSX_READER_CPU_SECONDS: Final = 300
 
@@ -216,7 +216,7 @@ def _checked_header(cells: list[str]) -> list[str]:
     seen: dict[str, str] = {}
     repeated: list[str] = []
     for name in names:
-        key = comparable(name)
+        key = comparable(name) or name
         if key in seen and seen[key] not in repeated:
             repeated.append(seen[key])
         seen.setdefault(key, name)
@@ -237,21 +237,23 @@ def _checked_header(cells: list[str]) -> list[str]:
 def _open_csv(path: Path) -> Sheet:
     encoding = _detect_encoding(path)
     delimiter = _detect_delimiter(path, encoding)
-    for line, cells in _csv_records(path, encoding, delimiter):
-        if _has_text(cells):
-            return Sheet(
-                kind="csv",
-                encoding=encoding,
-                delimiter=delimiter,
-                header=_checked_header(cells),
-                path=path,
-                header_line=line,
+    with closing(_csv_records(path, encoding, delimiter)) as records:
+        first = next(((line, cells) for line, cells in records if _has_text(cells)), None)
+    if first is None:
+        raise ImportFileError(
+            _(
+                "The file has no header row: it holds no text. Choose the file with your "
+                "leads, with the names of the columns in its first row."
             )
-    raise ImportFileError(
-        _(
-            "The file has no header row: it holds no text. Choose the file with your leads, "
-            "with the names of the columns in its first row."
         )
+    line, cells = first
+    return Sheet(
+        kind="csv",
+        encoding=encoding,
+        delimiter=delimiter,
+        header=_checked_header(cells),
+        path=path,
+        header_line=line,
     )
 
 
@@ -265,7 +267,7 @@ def _csv_rows(sheet: Sheet) -> Iterator[tuple[int, list[str]]]:
     return _csv_records(sheet.path, sheet.encoding or "utf-8", sheet.delimiter or ",")
 
 
-def _csv_records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def _csv_records(path: Path, encoding: str, delimiter: str) -> Generator[tuple[int, list[str]]]:
     with path.open(encoding=encoding, newline="") as stream:
         yield from _records(stream, delimiter=delimiter)
 
