@@ -38,7 +38,7 @@ import tempfile
 import zipfile
 from collections.abc import Generator, Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from typing import IO, Final, cast
@@ -61,6 +61,8 @@ MAX_UPLOAD_BYTES: Final = settings.IMPORT_MAX_UPLOAD_BYTES
 MAX_LINE_CHARS: Final = 1_048_576
 MAX_CELL_CHARS: Final = 131_072
 MAX_COLUMNS: Final = 500
+# The rows read with the header, which a preview shows without reading the file again.
+PREVIEW_ROWS: Final = 20
 DELIMITERS: Final = (",", ";", "\t", "|")
 # XLSX: what a workbook may unpack to in all, and how much more than it weighs each part may
 # unpack to (an ordinary sheet compresses 5 to 30 times, one of empty styled cells a few
@@ -110,25 +112,36 @@ class Sheet:
     path: Path = field(repr=False, kw_only=True)
     # The line (csv) or row (xlsx) on which the header ends; data starts after it.
     header_line: int = field(repr=False, kw_only=True)
+    # The first data rows, read with the header so that a preview reads the file no second time
+    # (any row of an XLSX costs parsing its whole sheet), and whether they are all the rows.
+    first_rows: tuple[tuple[int, list[str]], ...] = field(default=(), repr=False, kw_only=True)
+    first_rows_are_all: bool = field(default=False, repr=False, kw_only=True)
 
     def numbered_rows(self) -> Iterator[tuple[int, list[str]]]:
         """Every non-empty data row with the number of the line (csv: where the row starts) or
         spreadsheet row it came from, each exactly len(header) cells. Streams: the file is
         read as the rows are asked for. Raises ImportFileError at a row with more non-empty
         cells than the header."""
-        source = _csv_rows(self) if self.kind == "csv" else _xlsx_rows(self.path)
-        width = len(self.header)
-        for line, cells in source:
-            if line <= self.header_line or not any(cells):
-                continue
-            yield line, _fitted(cells, width, line, kind=self.kind)
+        records = _csv_rows(self) if self.kind == "csv" else _xlsx_rows(self.path)
+        return _data_rows(records, self)
 
     def rows(self) -> Iterator[list[str]]:
         """Every data row, each exactly len(header) cells ("" for empty), streamed."""
         return (cells for _line, cells in self.numbered_rows())
 
     def preview(self, count: int = 5) -> list[list[str]]:
+        if count <= len(self.first_rows) or self.first_rows_are_all:
+            return [cells for _line, cells in self.first_rows[:count]]
         return list(islice(self.rows(), count))
+
+
+def _data_rows(
+    records: Iterator[tuple[int, list[str]]], sheet: Sheet
+) -> Iterator[tuple[int, list[str]]]:
+    width = len(sheet.header)
+    for line, cells in records:
+        if line > sheet.header_line and any(cells):
+            yield line, _fitted(cells, width, line, kind=sheet.kind)
 
 
 def open_sheet(path: Path, *, filename: str) -> Sheet:
@@ -238,22 +251,34 @@ def _open_csv(path: Path) -> Sheet:
     encoding = _detect_encoding(path)
     delimiter = _detect_delimiter(path, encoding)
     with closing(_csv_records(path, encoding, delimiter)) as records:
-        first = next(((line, cells) for line, cells in records if _has_text(cells)), None)
-    if first is None:
-        raise ImportFileError(
-            _(
+        return _read_header(
+            Sheet(
+                kind="csv",
+                encoding=encoding,
+                delimiter=delimiter,
+                header=[],
+                path=path,
+                header_line=0,
+            ),
+            records,
+            none=_(
                 "The file has no header row: it holds no text. Choose the file with your "
                 "leads, with the names of the columns in its first row."
-            )
+            ),
         )
+
+
+def _read_header(sheet: Sheet, records: Iterator[tuple[int, list[str]]], *, none: str) -> Sheet:
+    """`sheet` with its header, the first row of `records` with a letter or a digit, and the
+    first rows after it (PREVIEW_ROWS of them). Refuses with `none` a file without one."""
+    first = next(((line, cells) for line, cells in records if _has_text(cells)), None)
+    if first is None:
+        raise ImportFileError(none)
     line, cells = first
-    return Sheet(
-        kind="csv",
-        encoding=encoding,
-        delimiter=delimiter,
-        header=_checked_header(cells),
-        path=path,
-        header_line=line,
+    sheet = replace(sheet, header=_checked_header(cells), header_line=line)
+    ahead = tuple(islice(_data_rows(records, sheet), PREVIEW_ROWS + 1))
+    return replace(
+        sheet, first_rows=ahead[:PREVIEW_ROWS], first_rows_are_all=len(ahead) <= PREVIEW_ROWS
     )
 
 
@@ -407,25 +432,23 @@ def _detect_delimiter(path: Path, encoding: str) -> str:
 
 def _open_xlsx(path: Path, extension: str) -> Sheet:
     _check_workbook(path, extension)
-    with closing(_xlsx_rows(path)) as rows:
-        first = next(rows, None)
-    if first is None:
-        raise ImportFileError(
-            _(
+    with closing(_xlsx_rows(path)) as records:
+        return _read_header(
+            Sheet(
+                kind="xlsx",
+                encoding=None,
+                delimiter=None,
+                header=[],
+                decimal_mark=".",
+                path=path,
+                header_line=0,
+            ),
+            records,
+            none=_(
                 "The workbook's first sheet is empty. Put your leads in the first sheet, with "
                 "the names of the columns in its first row, and upload it again."
-            )
+            ),
         )
-    line, cells = first
-    return Sheet(
-        kind="xlsx",
-        encoding=None,
-        delimiter=None,
-        header=_checked_header(cells),
-        decimal_mark=".",
-        path=path,
-        header_line=line,
-    )
 
 
 def _not_a_workbook() -> ImportFileError:

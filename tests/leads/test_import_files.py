@@ -10,6 +10,7 @@ import tempfile
 import tracemalloc
 import zipfile
 from collections.abc import Callable
+from itertools import islice
 from pathlib import Path
 
 import psutil
@@ -22,6 +23,7 @@ from leads.imports.files import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     MAX_LINE_CHARS,
+    PREVIEW_ROWS,
     ImportFileError,
     Sheet,
     open_sheet,
@@ -402,9 +404,26 @@ def test_a_workbook_row_wider_than_its_header_is_refused_by_its_number(
     assert message.startswith("Row 5 has 4 cells but the header names 2 columns.")
 
 
-def test_a_preview_leaves_no_reader_running(write: Callable[..., Path]) -> None:
+def test_rows_read_in_part_leave_no_reader_running(write: Callable[..., Path]) -> None:
     rows = [["Email", "Name"], *([f"lead{n}@example.com", f"Lead {n}"] for n in range(5000))]
     sheet = read(write(workbook_bytes([rows]), "leads.xlsx"), "leads.xlsx")
 
-    assert sheet.preview(2) == [["lead0@example.com", "Lead 0"], ["lead1@example.com", "Lead 1"]]
+    assert list(islice(sheet.rows(), 2)) == [
+        ["lead0@example.com", "Lead 0"],
+        ["lead1@example.com", "Lead 1"],
+    ]
     assert psutil.Process().children() == []
+
+
+@pytest.mark.parametrize("name", ["leads.csv", "leads.xlsx"])
+def test_a_preview_is_read_with_the_header(write: Callable[..., Path], name: str) -> None:
+    rows = [["Email", "Name"], *([f"lead{n}@example.com", f"Lead {n}"] for n in range(30))]
+    text = "".join(",".join(row) + "\n" for row in rows)
+    path = write(workbook_bytes([rows]) if name.endswith("xlsx") else text, name)
+    sheet = read(path, name)
+    expected = rows[1:]
+
+    assert sheet.preview(25) == expected[:25]
+    path.unlink()
+    assert sheet.preview() == expected[:5]
+    assert sheet.preview(PREVIEW_ROWS) == expected[:PREVIEW_ROWS]
