@@ -368,7 +368,7 @@ def test_reading_rows_streams_the_file(tmp_path: Path) -> None:
     assert peak < 2 * 1024 * 1024
 
 
-_CELL = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=12)
+_CELL = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)
 
 
 @settings(max_examples=60)
