@@ -302,3 +302,73 @@ def test_hubspot_contacts_export_in_spanish() -> None:
         "created_at",
         "source",
     ]
+
+
+def test_odoo_leads_export_in_english() -> None:
+    header = [
+        "Opportunity",
+        "Contact Name",
+        "Email",
+        "Phone",
+        "Customer",
+        "Salesperson",
+        "Sales Team",
+        "Stage",
+        "Expected Revenue",
+        "Expected Closing",
+        "Created on",
+        "Country",
+        "Source",
+        "Campaign",
+        "Medium",
+        "Tags",
+        "Job Position",
+        "Company Name",
+        "Probability",
+        "Lost Reason",
+        "Internal Notes",
+    ]
+
+    assert proposed(header) == {
+        "Contact Name": "full_name",
+        "Email": "email",
+        "Phone": "phone",
+        "Salesperson": "sales_owner",
+        "Stage": "stage",
+        "Expected Revenue": "expected_value",
+        "Expected Closing": "expected_close_date",
+        "Created on": "created_at",
+        "Country": "country",
+        "Source": "source",
+        "Campaign": "campaign",
+        "Job Position": "job_title",
+        "Company Name": "company",
+        "Internal Notes": "notes",
+    }
+
+
+def test_pipedrive_people_export() -> None:
+    header = [
+        "Name",
+        "First name",
+        "Last name",
+        "Email - Work",
+        "Email - Home",
+        "Phone - Work",
+        "Phone - Mobile",
+        "Organization",
+        "Owner",
+        "Person created",
+        "Labels",
+    ]
+
+    assert proposed(header) == {
+        "Name": "full_name",
+        "First name": "first_name",
+        "Last name": "last_name",
+        "Email - Work": "email",
+        "Phone - Work": "phone",
+        "Organization": "company",
+        "Owner": "marketing_owner",
+        "Person created": "created_at",
+    }
