@@ -12,7 +12,7 @@ from django.db.models.functions import Concat
 
 from accounts.models import User
 from leads.models import Lead
-from leads.search import search_condition
+from leads.search import read_search, search_condition
 
 # Choices offered for one term: as many as a picker shows without scrolling far.
 PICKER_LIMIT = 20
@@ -124,7 +124,7 @@ def leads_matching(term: str, *, besides: int, limit: int = PICKER_LIMIT) -> lis
     if not term.strip():
         return []
     found = (
-        Lead.objects.filter(search_condition(term))
+        Lead.objects.filter(search_condition(read_search(term)))
         .exclude(pk=besides)
         .order_by("-created_at", "-id")
         .values_list("pk", "full_name", "email")[:limit]
