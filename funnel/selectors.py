@@ -1,6 +1,6 @@
 """Reads of the funnel, aggregated in SQL."""
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -76,11 +76,28 @@ def past_limit(stages: Iterable[Stage], *, now: datetime) -> Q:
     Written per stage (stage = s AND stage_entered_at < s's limit, OR ...), so that the
     (stage, stage_entered_at) index answers it."""
     condition = Q()
+    for stage, late_since in _limits(stages, now=now):
+        condition |= Q(stage=stage, stage_entered_at__lt=late_since)
+    return condition
+
+
+def past_limit_parts(stages: Iterable[Stage], *, now: datetime) -> list[Q]:
+    """past_limit's condition, one part per stage with a limit: for a list that reads each
+    stage's late leads in its own order and merges them. A lead late in its stage was created
+    before its limit began (it entered the stage once created), which lets the index on the
+    stage and the creation time skip the stage's leads too new to be late."""
+    return [
+        Q(stage=stage, stage_entered_at__lt=late_since, created_at__lt=late_since)
+        for stage, late_since in _limits(stages, now=now)
+    ]
+
+
+def _limits(stages: Iterable[Stage], *, now: datetime) -> Iterator[tuple[Stage, datetime]]:
+    """Each of `stages` with a time limit, and since when a lead in it is late."""
     for stage in stages:
         late_since = stage.late_since(now)
         if late_since is not None:
-            condition |= Q(stage=stage, stage_entered_at__lt=late_since)
-    return condition
+            yield stage, late_since
 
 
 @dataclass(frozen=True)

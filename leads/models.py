@@ -2,7 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import GinIndex, GistIndex, OpClass
 from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Concat, Lower
@@ -165,6 +165,13 @@ class Lead(models.Model):
             models.CheckConstraint(
                 condition=Q(expected_value__gte=0), name="lead_expected_value_not_negative"
             ),
+            # What the lists' age filters lean on: a lead created in a range entered its stage
+            # after the range began, and one late in its stage was created before its limit
+            # began (leads.selectors).
+            models.CheckConstraint(
+                condition=Q(stage_entered_at__gte=F("created_at")),
+                name="lead_enters_stage_once_created",
+            ),
         ]
         indexes = [
             models.Index(fields=["stage", "stage_entered_at"], name="lead_stage_entered"),
@@ -173,6 +180,12 @@ class Lead(models.Model):
             models.Index(fields=["-created_at", "-id"], name="lead_created_desc"),
             models.Index(fields=["marketing_owner", "stage"], name="lead_marketing_owner_stage"),
             models.Index(fields=["sales_owner", "stage"], name="lead_sales_owner_stage"),
+            # A person's leads, newest first (leads.selectors._apart): what a marketer's list
+            # opens on, where the newest leads of the whole table may all be someone else's.
+            models.Index(
+                fields=["marketing_owner", "-created_at", "-id"], name="lead_marketer_created"
+            ),
+            models.Index(fields=["sales_owner", "-created_at", "-id"], name="lead_rep_created"),
             models.Index(fields=["full_name", "id"], name="lead_name"),
             models.Index(fields=["-expected_value", "-id"], name="lead_value_desc"),
             models.Index(fields=["source", "-created_at", "-id"], name="lead_source_created"),
@@ -204,7 +217,8 @@ class SearchWord(models.Model):
     word = models.TextField(primary_key=True)
 
     class Meta:
-        indexes = [GinIndex(OpClass("word", name="gin_trgm_ops"), name="search_word_trgm")]
+        # GiST, not GIN: it answers "the words nearest to this one" (ORDER BY <-> LIMIT).
+        indexes = [GistIndex(OpClass("word", name="gist_trgm_ops"), name="search_word_trgm")]
 
     def __str__(self) -> str:
         return self.word

@@ -4,11 +4,12 @@ phone number, in any letter case, with a typo or two; or the name of a colleague
 Matching reads `Lead.search_text` (name, email, company and phone, as written and as its
 digits, in one column) with a plain ILIKE '%...%', served by its trigram index
 (`lead_search_trgm`). Django's own `icontains` compares UPPER(...) and so cannot use that index;
-hence the small lookup below. A near miss such as "globx" for "Globex" is first looked up among
-the words leads are written with (SearchWord, by pg_trgm's word similarity), and the leads
-holding those words are then found as substrings: judging the similarity of every lead's text
-cost about 30 microseconds a lead, and the planner cannot tell how many leads a similarity
-finds, while it can tell, from the search text's statistics, how many hold a word.
+hence the small lookup below. A near miss such as "globx" for "Globex" or "Satnos" for "Santos"
+is first looked up among the words leads are written with (SearchWord: the nearest by trigrams
+that are word-similar or an edit or two away), and the leads holding those words are then found
+as substrings: judging the similarity of every lead's text cost about 30 microseconds a lead,
+and the planner cannot tell how many leads a similarity finds, while it can tell, from the
+search text's statistics, how many hold a word.
 
 A two-letter word (王伟, "li") has no trigram of its own: it is looked for in the search text
 with every letter written twice, which a second trigram index serves (see leads.models.paired).
@@ -68,14 +69,27 @@ _SEPARATORS = re.compile(r"[\W\d_]+")
 _FUZZY_WORDS = 4
 _NEAR_WORDS = 5
 
+# The words nearest to a typo by trigrams among which its near words are chosen; and the edits
+# (a letter added, dropped or changed) a word may be away from it: one, or two for a word of
+# six letters or more, where two swapped letters are already two edits.
+_CANDIDATES = 50
+_LONG_WORD = 6
+
 _NEAR = """
     SELECT wanted, near.word
-    FROM unnest(%s::text[]) AS wanted,
+    FROM unnest(%(wanted)s::text[]) AS wanted,
     LATERAL (
-        SELECT word FROM leads_searchword
+        SELECT CASE WHEN char_length(wanted) >= %(long_word)s THEN 2 ELSE 1 END AS edits
+    ) AS allowed,
+    LATERAL (
+        SELECT word
+        FROM (
+            SELECT word FROM leads_searchword ORDER BY word <-> wanted LIMIT %(candidates)s
+        ) AS candidate
         WHERE word %%> wanted
-        ORDER BY word_similarity(wanted, word) DESC, word
-        LIMIT %s
+           OR levenshtein_less_equal(wanted, word, allowed.edits) <= allowed.edits
+        ORDER BY levenshtein_less_equal(wanted, word, 3), word <-> wanted, word
+        LIMIT %(near_words)s
     ) AS near
 """
 
@@ -99,7 +113,15 @@ def read_search(query: str) -> Search:
         return Search(text=text)
     near: dict[str, list[str]] = {word: [word] for word in wanted}
     with connection.cursor() as cursor:
-        cursor.execute(_NEAR, [wanted, _NEAR_WORDS])
+        cursor.execute(
+            _NEAR,
+            {
+                "wanted": wanted,
+                "long_word": _LONG_WORD,
+                "candidates": _CANDIDATES,
+                "near_words": _NEAR_WORDS,
+            },
+        )
         for word, spelling in cursor.fetchall():
             if spelling != word:
                 near[word].append(spelling)

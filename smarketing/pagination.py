@@ -99,12 +99,29 @@ class Page[M: Model]:
 
 
 def paginate[M: Model](
-    queryset: QuerySet[M], *, keyset: Keyset, cursor: str | None, per_page: int
+    queryset: QuerySet[M],
+    *,
+    keyset: Keyset,
+    cursor: str | None,
+    per_page: int,
+    parts: Sequence[Q] = (),
 ) -> Page[M]:
     """One page of `queryset` in `keyset` order, starting after `cursor` (or at the top).
+
+    With `parts`, the rows are those of `queryset` matching any of them, read part by part: each
+    part's first rows in the keyset's order, merged (UNION ALL ... ORDER BY ... LIMIT). A list
+    whose condition is an OR of parts that an index each serves in that order (a stage and its
+    age) then reads a page per part, where PostgreSQL would filter one index's rows one by one
+    or sort every match.
 
     One query. Raises InvalidCursor for a cursor that `keyset` did not write."""
     if cursor:
         queryset = queryset.filter(keyset.after(keyset.values_of(cursor, queryset.model)))
-    rows = list(queryset.order_by(*keyset.order_by())[: per_page + 1])
+    order = keyset.order_by()
+    if len(parts) > 1:
+        pages = [queryset.filter(part).order_by(*order)[: per_page + 1] for part in parts]
+        queryset = pages[0].union(*pages[1:], all=True)
+    elif parts:
+        queryset = queryset.filter(parts[0])
+    rows = list(queryset.order_by(*order)[: per_page + 1])
     return Page(rows=rows[:per_page], keyset=keyset, more=len(rows) > per_page)

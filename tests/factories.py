@@ -72,6 +72,14 @@ class LeadFactory(factory.django.DjangoModelFactory[Lead]):
 
     history = factory.PostGeneration(_record_entry)
 
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs: Any) -> dict[str, Any]:
+        """A lead given only the time it entered its stage existed since then at the latest
+        (no lead enters a stage before it exists: Lead's lead_enters_stage_once_created)."""
+        if kwargs["stage_entered_at"] < kwargs["created_at"]:
+            kwargs["created_at"] = kwargs["stage_entered_at"]
+        return kwargs
+
 
 def complete_lead(**overrides: Any) -> Lead:
     """A lead with every detail filled in, as a careful marketer logs one."""

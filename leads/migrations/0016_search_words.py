@@ -3,6 +3,10 @@ typo of a common name is looked up among them rather than judged against every l
 text; and finer statistics of the search text, so that the planner sees how many leads a word
 finds.
 
+A typo's near words are the words nearest to it by trigrams (the GiST index finds them) that
+are word-similar to it or at most one edit away (two for words of six letters or more, so that
+two swapped letters, "Satnos" for "Santos", are still found).
+
 Judging a typo against every lead cost about 30 microseconds a row: a common surname's typo
 matched thousands of leads, read and judged before fifty were shown. With the statistics at
 their default (100 samples), any word rarer than one lead in a hundred looked like a hundred
@@ -12,6 +16,7 @@ every lead that holds it.
 The functions and triggers are a frozen copy of leads/sql/search_words.py as it was then."""
 
 import django.contrib.postgres.indexes
+from django.contrib.postgres.operations import CreateExtension
 from django.db import migrations, models
 
 INSTALL = """
@@ -77,6 +82,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Edit distances between a typo and the words it may mean (levenshtein_less_equal).
+        CreateExtension("fuzzystrmatch"),
         migrations.CreateModel(
             name="SearchWord",
             fields=[
@@ -84,8 +91,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 "indexes": [
-                    django.contrib.postgres.indexes.GinIndex(
-                        django.contrib.postgres.indexes.OpClass("word", name="gin_trgm_ops"),
+                    django.contrib.postgres.indexes.GistIndex(
+                        django.contrib.postgres.indexes.OpClass("word", name="gist_trgm_ops"),
                         name="search_word_trgm",
                     )
                 ],

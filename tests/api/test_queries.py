@@ -98,7 +98,7 @@ def capture_forms(count: int, marketer: User, rep: User) -> str:
 # How many queries each list costs: what it reads, plus the caller's roles where a rule asks.
 LISTS: list[tuple[Callable[[int, User, User], str], int]] = [
     (leads, 4),  # stages, personas, owners, the page
-    (filtered_leads, 4),
+    (filtered_leads, 5),  # and the near misses of the words searched
     (personas, 1),
     (reasons, 1),
     (stages, 1),

@@ -25,7 +25,7 @@ def claimed(marketer, sales_rep) -> Lead:
     lead = claim_lead(lead_id=lead.pk, rep=sales_rep)
     claimed_at = timezone.now() - timedelta(hours=30)
     StageChange.objects.filter(lead=lead, kind=ChangeKind.CLAIMED).update(at=claimed_at)
-    Lead.objects.filter(pk=lead.pk).update(stage_entered_at=claimed_at)
+    Lead.objects.filter(pk=lead.pk).update(stage_entered_at=claimed_at, created_at=claimed_at)
     lead.refresh_from_db()
     return lead
 

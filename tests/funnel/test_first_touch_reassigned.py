@@ -35,7 +35,7 @@ def claimed_long_ago(name: str, *, marketer: User, rep: User) -> Lead:
     claim_lead(lead_id=lead.pk, rep=rep)
     claimed_at = timezone.now() - timedelta(hours=CLAIMED_HOURS_AGO)
     StageChange.objects.filter(lead=lead, kind=ChangeKind.CLAIMED).update(at=claimed_at)
-    Lead.objects.filter(pk=lead.pk).update(stage_entered_at=claimed_at)
+    Lead.objects.filter(pk=lead.pk).update(stage_entered_at=claimed_at, created_at=claimed_at)
     return Lead.objects.get(pk=lead.pk)
 
 

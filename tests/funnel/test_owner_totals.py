@@ -433,10 +433,14 @@ def test_the_mql_queue_counts_the_unclaimed_mqls_from_the_kept_totals(
 ) -> None:
     mql = Stage.objects.get(slug="mql")
     leads = LeadFactory.create_batch(4, stage=mql, persona=persona)
-    Lead.objects.filter(pk=leads[0].pk).update(stage_entered_at=F("stage_entered_at") - EARLIER)
+    Lead.objects.filter(pk=leads[0].pk).update(
+        stage_entered_at=F("stage_entered_at") - EARLIER, created_at=F("created_at") - EARLIER
+    )
     # A rep owning a lead still in MQL (as a bulk update may leave it) does not make it wait.
     Lead.objects.filter(pk=leads[1].pk).update(
-        sales_owner=sales_rep, stage_entered_at=F("stage_entered_at") - EARLIER * 2
+        sales_owner=sales_rep,
+        stage_entered_at=F("stage_entered_at") - EARLIER * 2,
+        created_at=F("created_at") - EARLIER * 2,
     )
     claim_lead(lead_id=leads[2].pk, rep=sales_rep)
     rollup.fold()

@@ -361,6 +361,7 @@ class TotalsMachine(RuleBasedStateMachine):
             stage_id=self.stages[to],
             expected_value=F("expected_value") + 1,
             stage_entered_at=F("stage_entered_at") - timedelta(days=days),
+            created_at=F("created_at") - timedelta(days=days),
         )
 
     @rule(data=st.data())

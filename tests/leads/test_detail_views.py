@@ -38,7 +38,7 @@ def url(name: str, lead: Lead) -> str:
 def test_the_page_shows_details_people_stage_and_timeline(
     client: Client, marketer: User, lead: Lead
 ) -> None:
-    lead.stage_entered_at = timezone.now() - timedelta(days=1, hours=2)
+    lead.stage_entered_at = lead.created_at = timezone.now() - timedelta(days=1, hours=2)
     lead.save()
     client.force_login(marketer)
 
@@ -69,7 +69,7 @@ def test_the_page_shows_details_people_stage_and_timeline(
 def test_a_lead_past_its_stage_s_time_limit_says_so(
     client: Client, marketer: User, lead: Lead
 ) -> None:
-    lead.stage_entered_at = timezone.now() - timedelta(hours=49)
+    lead.stage_entered_at = lead.created_at = timezone.now() - timedelta(hours=49)
     lead.save()
     client.force_login(marketer)
 

@@ -17,6 +17,8 @@ from accounts.roles import Role
 from funnel.models import Stage
 from leads.models import Lead, Source
 from leads.selectors import (
+    LEAD_SORTS,
+    TEAM_STAGES,
     LeadFilters,
     LeadSort,
     lead_list_options,
@@ -134,6 +136,64 @@ def test_created_dates_are_whole_days_in_the_organisation_s_time_zone() -> None:
     assert listed(both) == ["last minute of the 3rd", "early on the 2nd"]
     assert listed(LeadFilters(created_to=first)) == ["late on the 1st"]
     assert len(listed(LeadFilters(created_from=second))) == 3
+
+
+def every_page(filters: LeadFilters, sort: LeadSort, now: datetime) -> list[str]:
+    """The list's rows, page after page of three, by each page's cursor."""
+    names: list[str] = []
+    after = None
+    while True:
+        page = lead_list_page(
+            filters=filters,
+            sort=sort,
+            after=after,
+            options=lead_list_options(),
+            now=now,
+            per_page=3,
+        )
+        names += [row.lead.full_name for row in page.rows]
+        if page.next_cursor is None:
+            return names
+        after = page.next_cursor
+
+
+@pytest.mark.parametrize("sort", list(LeadSort))
+def test_lists_read_by_parts_page_through_every_lead_once_in_order(sort: LeadSort) -> None:
+    """Late leads (a part per stage), a person's leads (a part per owner column) and a team's
+    (a part per stage) are read part by part and merged: page by page, each lead comes once,
+    in the order of the list as one query would give it."""
+    now = timezone.now()
+    both = UserFactory.create(roles=[Role.MARKETING, Role.SALES])
+    for n in range(14):
+        slug = ["new", "working", "mql", "sql", "won"][n % 5]
+        LeadFactory.create(
+            full_name=f"Lead {n:02}",
+            stage=stage(slug),
+            stage_entered_at=now - timedelta(days=n * 3 + 1, hours=n),
+            expected_value=Decimal(n % 4),
+            marketing_owner=both if n % 3 == 0 else None,
+            sales_owner=both if n % 2 == 0 and slug in ("sql", "won") else None,
+        )
+    in_order = list(Lead.objects.select_related("stage").order_by(*LEAD_SORTS[sort].order_by()))
+
+    def late(lead: Lead) -> bool:
+        return lead.stage.is_past_limit(entered_at=lead.stage_entered_at, now=now)
+
+    def owned(lead: Lead) -> bool:
+        return both.pk in (lead.marketing_owner_id, lead.sales_owner_id)
+
+    def sales(lead: Lead) -> bool:
+        return lead.stage.team in TEAM_STAGES["sales"]
+
+    for filters, wanted in (
+        (LeadFilters(needs_attention=True), late),
+        (LeadFilters(owner=both), owned),
+        (LeadFilters(team="sales"), sales),
+        (LeadFilters(needs_attention=True, owner=both), lambda lead: late(lead) and owned(lead)),
+    ):
+        expected = [lead.full_name for lead in in_order if wanted(lead)]
+        assert expected, filters
+        assert every_page(filters, sort, now) == expected, filters
 
 
 def test_needs_attention_lists_the_leads_past_their_stage_s_time_limit() -> None:

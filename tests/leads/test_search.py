@@ -66,6 +66,15 @@ def test_a_typo_is_looked_up_among_the_words_leads_are_written_with(
     assert read_search("li").spellings == ()
 
 
+def test_two_swapped_letters_of_a_long_word_are_a_near_miss() -> None:
+    LeadFactory.create(full_name="Ana Santos")
+    LeadFactory.create(full_name="Rui Sato")
+
+    assert found("Satnos") == {"Ana Santos", "Rui Sato"}
+    assert found("Stao") == set()
+    assert found("Satno") == {"Rui Sato"}
+
+
 def test_the_words_of_new_and_edited_leads_are_kept(leads: dict[str, Lead]) -> None:
     Lead.objects.bulk_create(
         [LeadFactory.build(full_name="Zoë Ångström", email="zoe@fjord.test", company="Fjørd")]

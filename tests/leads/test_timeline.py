@@ -46,9 +46,11 @@ def record_move(
     )
     lead.stage = to_stage
     lead.stage_entered_at = at
+    # A lead moved in the past existed then (it enters a stage once created).
+    lead.created_at = min(lead.created_at, at)
     if change.kind == ChangeKind.CLAIMED:
         lead.sales_owner = actor
-    lead.save(update_fields=["stage", "stage_entered_at", "sales_owner"])
+    lead.save(update_fields=["stage", "stage_entered_at", "created_at", "sales_owner"])
     return change
 
 
