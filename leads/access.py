@@ -13,6 +13,7 @@ ADD_ACTIVITY_REFUSAL = _("Only members of Marketing, Sales or the managers write
 MANAGE_PERSONAS_REFUSAL = _("Only Marketing and managers edit buyer personas.")
 VIEW_CAPTURE_FORMS_REFUSAL = _("Only Marketing and managers see the website forms.")
 MANAGE_CAPTURE_FORMS_REFUSAL = _("Only managers set up website forms.")
+EXPORT_ALL_REFUSAL = _("Only managers export all the data at once.")
 
 
 def can_create_lead(user: User) -> bool:
@@ -48,4 +49,10 @@ def can_view_capture_forms(user: User) -> bool:
 def can_manage_capture_forms(user: User) -> bool:
     """Managers decide where leads may come from and how fast: they create, change and
     disable website forms."""
+    return Role.MANAGERS in roles_of(user)
+
+
+def can_export_all(user: User) -> bool:
+    """The whole archive holds every person's data and the team's goals: a manager's call.
+    Everyone exports the lead list they can see."""
     return Role.MANAGERS in roles_of(user)
