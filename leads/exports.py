@@ -43,7 +43,7 @@ from smarketing.money import currency
 
 # What one chunk of a download holds, and how many rows a server-side cursor reads at a time.
 CHUNK_BYTES = 256 * 1024
-CURSOR_ROWS = 5000
+CURSOR_ROWS = 2000
 # Excel and LibreOffice read a CSV as UTF-8 (names with accents) when it begins with this.
 UTF8_BOM = "\ufeff".encode()
 
