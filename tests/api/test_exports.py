@@ -5,6 +5,7 @@ managers only with the pages' refusal."""
 import csv
 import io
 import zipfile
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,10 @@ from tests.api.conftest import ClientFor, stage
 from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def streamed(response: Any) -> bytes:
+    return b"".join(response.streaming_content)
 
 
 def test_csv_has_the_filtered_sorted_leads_whatever_the_client_accepts(
@@ -31,7 +36,7 @@ def test_csv_has_the_filtered_sorted_leads_whatever_the_client_accepts(
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="leads-')
-    content = b"".join(response.streaming_content)
+    content = streamed(response)
     assert content.startswith(UTF8_BOM)
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
     assert [row["Name"] for row in rows] == ["Abel", "Berta", "Carla"]
@@ -59,5 +64,5 @@ def test_the_archive_for_a_manager_and_the_refusal_for_others(
     assert refused.status_code == 403
     assert refused.json()["message"] == "Only managers export all the data at once."
     assert answered["Content-Type"] == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(answered.streaming_content)))
+    archive = zipfile.ZipFile(io.BytesIO(streamed(answered)))
     assert "leads.csv" in archive.namelist()

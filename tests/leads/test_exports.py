@@ -44,7 +44,7 @@ def stage(slug: str) -> Stage:
 
 def body(response: Any) -> bytes:
     assert isinstance(response, StreamingHttpResponse), "downloads stream"
-    return b"".join(response.streaming_content)
+    return b"".join(response)
 
 
 def csv_rows(response: Any) -> list[list[str]]:
