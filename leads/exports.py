@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any, cast
 
 import xlsxwriter
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django.db.models import (
@@ -141,9 +142,18 @@ def lead_columns(*, options: LeadListOptions, now: datetime) -> list[Column]:
 def _select(leads: QuerySet[Lead], columns: list[Column]) -> tuple[str, tuple[Any, ...]]:
     """The SQL reading `columns` of `leads`, in their order, and its parameters."""
     names = {f"c{index}": column.expression for index, column in enumerate(columns)}
-    query = leads.annotate(**names).values_list(*names).query
-    sql, params = query.get_compiler(connection=connection).as_sql()
-    return sql, tuple(params)
+
+    def compiled(chosen: QuerySet[Lead]) -> tuple[str, tuple[Any, ...]]:
+        query = chosen.annotate(**names).values_list(*names).query
+        sql, params = query.get_compiler(connection=connection).as_sql()
+        return sql, tuple(params)
+
+    try:
+        return compiled(leads)
+    except EmptyResultSet:
+        # Filters that match nothing before asking (a campaign nobody uses): no rows.
+        sql, params = compiled(Lead.objects.all())
+        return f"SELECT * FROM ({sql}) AS matching WHERE false", params  # noqa: S608 (our SQL)
 
 
 def csv_header(columns: list[Column]) -> bytes:

@@ -51,7 +51,7 @@ LIST_FILE = (
 class LeadExportView(FileDownloadView):
     kind: FileKind = FileKind.CSV
 
-    def get(self, request: Request) -> StreamingHttpResponse:
+    def lead_file(self, request: Request) -> StreamingHttpResponse:
         options = lead_list_options()
         form = LeadFilterForm(request.query_params, options=options)
         if not form.is_valid():
@@ -63,37 +63,43 @@ class LeadExportView(FileDownloadView):
         return lead_file(leads, kind=self.kind, options=options, now=now)
 
 
-@extend_schema(
-    summary="Download the lead list as CSV (UTF-8), filtered, searched and sorted",
-    operation_id="leads_export_csv",
-    parameters=form_parameters(LeadFilterForm),
-    responses=_file(FileKind.CSV, LIST_FILE),
-)
 class LeadCsvView(LeadExportView):
     kind = FileKind.CSV
 
+    @extend_schema(
+        summary="Download the lead list as CSV (UTF-8), filtered, searched and sorted",
+        operation_id="leads_export_csv",
+        parameters=form_parameters(LeadFilterForm),
+        responses=_file(FileKind.CSV, LIST_FILE),
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        return self.lead_file(request)
 
-@extend_schema(
-    summary="Download the lead list as XLSX, filtered, searched and sorted",
-    operation_id="leads_export_xlsx",
-    parameters=form_parameters(LeadFilterForm),
-    responses=_file(FileKind.XLSX, LIST_FILE),
-)
+
 class LeadXlsxView(LeadExportView):
     kind = FileKind.XLSX
 
+    @extend_schema(
+        summary="Download the lead list as XLSX, filtered, searched and sorted",
+        operation_id="leads_export_xlsx",
+        parameters=form_parameters(LeadFilterForm),
+        responses=_file(FileKind.XLSX, LIST_FILE),
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        return self.lead_file(request)
 
-@extend_schema(
-    summary="Download everything as one ZIP archive of CSV and JSON files (managers)",
-    operation_id="export_archive",
-    responses=_file(
-        FileKind.ZIP,
-        "leads, stage changes, activities and mentions (CSV); personas, stages, reasons, "
-        "goals and users (JSON); manifest.json describes every file and column. Read at one "
-        "moment, so the files agree.",
-    ),
-)
+
 class ArchiveView(FileDownloadView):
+    @extend_schema(
+        summary="Download everything as one ZIP archive of CSV and JSON files (managers)",
+        operation_id="export_archive",
+        responses=_file(
+            FileKind.ZIP,
+            "leads, stage changes, activities and mentions (CSV); personas, stages, reasons, "
+            "goals and users (JSON); manifest.json describes every file and column. Read at "
+            "one moment, so the files agree.",
+        ),
+    )
     def get(self, request: Request) -> StreamingHttpResponse:
         if not can_export_all(caller(request)):
             raise NotAllowed(str(EXPORT_ALL_REFUSAL))

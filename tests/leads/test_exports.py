@@ -197,6 +197,15 @@ def test_a_filter_the_list_cannot_read_is_left_out_as_the_list_leaves_it_out(
     assert [row["Name"] for row in rows] == ["Only one"]
 
 
+def test_filters_that_match_nothing_give_the_headers_only(client: Client, marketer: User) -> None:
+    LeadFactory.create(campaign="Spring")
+    client.force_login(marketer)
+
+    for url, rows in [(CSV_URL, csv_rows), (XLSX_URL, xlsx_rows)]:
+        (header,) = rows(client.get(url, {"campaign": "Nobody's campaign"}))
+        assert header[:2] == ["ID", "Name"]
+
+
 @pytest.mark.parametrize("leads", [5, 50])
 @pytest.mark.parametrize("url", [CSV_URL, XLSX_URL], ids=["csv", "xlsx"])
 def test_query_count_does_not_grow_with_leads(
