@@ -14,6 +14,7 @@ MANAGE_PERSONAS_REFUSAL = _("Only Marketing and managers edit buyer personas.")
 VIEW_CAPTURE_FORMS_REFUSAL = _("Only Marketing and managers see the website forms.")
 MANAGE_CAPTURE_FORMS_REFUSAL = _("Only managers set up website forms.")
 MERGE_LEADS_REFUSAL = _("Only managers merge leads, and only leads they may edit.")
+EXPORT_ALL_REFUSAL = _("Only managers export all the data at once.")
 
 
 def can_create_lead(user: User) -> bool:
@@ -56,3 +57,9 @@ def can_merge_lead(user: User, lead: Lead) -> bool:
     """A merge removes one lead and rewrites the other: managers do it, on leads they may
     change (each of the two is asked)."""
     return Role.MANAGERS in roles_of(user) and can_edit_lead(user, lead)
+
+
+def can_export_all(user: User) -> bool:
+    """The whole archive holds every person's data and the team's goals: a manager's call.
+    Everyone exports the lead list they can see."""
+    return Role.MANAGERS in roles_of(user)

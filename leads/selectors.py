@@ -299,3 +299,13 @@ def lead_list_page(
         for lead in page.rows
     ]
     return ListPage(rows=rows, next_cursor=page.next_cursor)
+
+
+def leads_to_export(
+    *, filters: LeadFilters, sort: LeadSort, options: LeadListOptions, now: datetime
+) -> QuerySet[Lead]:
+    """Every lead the list shows with these filters, in its order, for its download (the
+    caller picks the columns)."""
+    return Lead.objects.filter(_filtered(filters, options=options, now=now)).order_by(
+        *LEAD_SORTS[sort].order_by()
+    )

@@ -1,11 +1,27 @@
 from django.urls import URLPattern, path
 
-from leads.views import capture, create, detail, mentions, merge, moves, people, personas, pickers
+from leads.exports import FileKind
+from leads.views import (
+    capture,
+    create,
+    detail,
+    exports,
+    mentions,
+    merge,
+    moves,
+    people,
+    personas,
+    pickers,
+)
 from leads.views.list import lead_list
 
 # Each page of the leads app adds its routes here.
 urlpatterns: list[URLPattern] = [
     path("", lead_list, name="lead_list"),
+    path("export.csv", exports.lead_export, {"kind": FileKind.CSV}, name="lead_export_csv"),
+    path("export.xlsx", exports.lead_export, {"kind": FileKind.XLSX}, name="lead_export_xlsx"),
+    path("export/", exports.export_all, name="export_all"),
+    path("export/archive.zip", exports.export_archive, name="export_archive"),
     path("campaigns/", pickers.campaign_choices, name="campaign_choices"),
     path("owners/", pickers.owner_choices, name="owner_choices"),
     path("<int:pk>/", detail.lead_detail, name="lead_detail"),

@@ -14,6 +14,7 @@ from funnel.api.configuration import ReasonViewSet, StageViewSet
 from funnel.api.goals import RevenueGoalViewSet
 from leads.api.board import BoardView
 from leads.api.capture_forms import CaptureFormViewSet
+from leads.api.exports import ArchiveView, LeadCsvView, LeadXlsxView
 from leads.api.leads import LeadViewSet
 from leads.api.mentions import MentionSeenView, MentionsSeenView, MentionsView
 from leads.api.moves import LeadMoveViewSet
@@ -36,6 +37,10 @@ router.register("goals", RevenueGoalViewSet, basename="goal")
 router.register("digests", DigestViewSet, basename="digest")
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    # Files, named by their extension: before the router's leads/<id>/ routes.
+    path("leads/export.csv", LeadCsvView.as_view(), name="lead_export_csv"),
+    path("leads/export.xlsx", LeadXlsxView.as_view(), name="lead_export_xlsx"),
+    path("export/archive.zip", ArchiveView.as_view(), name="export_archive"),
     *router.urls,
     path("me/", MeView.as_view(), name="me"),
     path("dashboard/", DashboardView.as_view(), name="dashboard"),

@@ -292,6 +292,9 @@ MATRIX: list[tuple[str, str, Path, Body, dict[str, int]]] = [
     ),
     ("list own tokens", "get", fixed("/api/v1/tokens/"), nothing, EVERYONE),
     ("history of changes", "get", fixed("/api/v1/audit/"), nothing, MANAGERS_ONLY),
+    ("lead list as CSV", "get", fixed("/api/v1/leads/export.csv"), nothing, EVERYONE),
+    ("lead list as XLSX", "get", fixed("/api/v1/leads/export.xlsx"), nothing, EVERYONE),
+    ("export everything", "get", fixed("/api/v1/export/archive.zip"), nothing, MANAGERS_ONLY),
     (
         "create a token with a token",
         "post",

@@ -72,7 +72,9 @@ def _refusing_some_schema_valid_input(raw: dict[str, Any]) -> list[str]:
       any string is valid by the schema;
     - moves that take a reason: the schema can say "an id", not "an active reason of this
       move's kind", so another reason's id is schema-valid and refused ("Pick a reason from the
-      list.").
+      list.");
+    - the lead list's filters without its pages (its downloads): a persona, owner or reason id
+      that names none is schema-valid and refused, as the list refuses it.
     """
     components = raw["components"]["schemas"]
 
@@ -96,6 +98,7 @@ def _refusing_some_schema_valid_input(raw: dict[str, Any]) -> list[str]:
         for method, operation in item.items()
         if any(parameter["name"] in CURSORS for parameter in operation.get("parameters", []))
         or has_reason(operation)
+        or any(parameter["name"] == "reason" for parameter in operation.get("parameters", []))
     ]
 
 
