@@ -3,16 +3,8 @@
 import csv
 import io
 
-from dashboard.tables import Raw, Table
-
-# A cell a spreadsheet would read as a formula (OWASP's CSV injection advice).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralised(value: Raw) -> Raw:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+from dashboard.tables import Table
+from smarketing.spreadsheets import neutralised
 
 
 def table_csv(table: Table) -> str:

@@ -49,3 +49,17 @@ def can_manage_capture_forms(user: User) -> bool:
     """Managers decide where leads may come from and how fast: they create, change and
     disable website forms."""
     return Role.MANAGERS in roles_of(user)
+
+
+IMPORT_REFUSAL = _("Only Marketing and managers import leads.")
+UNDO_IMPORT_REFUSAL = _("Only managers undo an import.")
+
+
+def can_import(user: User) -> bool:
+    """Bringing leads in from a file is logging leads, many at once."""
+    return bool(roles_of(user) & {Role.MARKETING, Role.MANAGERS})
+
+
+def can_undo_import(user: User) -> bool:
+    """Undoing removes leads others may be working on: a manager's call."""
+    return Role.MANAGERS in roles_of(user)

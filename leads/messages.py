@@ -31,6 +31,8 @@ SENTENCES = {
     "captured": gettext_lazy("Captured from the website form “%(form)s”."),
     "captured_again": gettext_lazy("Captured again from the website form “%(form)s”."),
     "visitor_message": gettext_lazy("Message:"),
+    "imported": gettext_lazy("Imported from the file “%(file)s”."),
+    "import_updated": gettext_lazy("Updated by the import of “%(file)s”: %(fields)s."),
 }
 ROLES = {
     "marketing_owner": gettext_lazy("Marketing owner"),

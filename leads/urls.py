@@ -1,6 +1,16 @@
 from django.urls import URLPattern, path
 
-from leads.views import capture, create, detail, mentions, moves, people, personas, pickers
+from leads.views import (
+    capture,
+    create,
+    detail,
+    imports,
+    mentions,
+    moves,
+    people,
+    personas,
+    pickers,
+)
 from leads.views.list import lead_list
 
 # Each page of the leads app adds its routes here.
@@ -27,4 +37,12 @@ urlpatterns: list[URLPattern] = [
     path("capture-forms/new/", capture.capture_form_create, name="capture_form_create"),
     path("capture-forms/<int:pk>/", capture.capture_form_detail, name="capture_form_detail"),
     path("capture-forms/<int:pk>/edit/", capture.capture_form_edit, name="capture_form_edit"),
+    path("imports/", imports.import_list, name="import_list"),
+    path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/progress/", imports.import_progress, name="import_progress"),
+    path("imports/<int:pk>/mapping/", imports.import_mapping, name="import_mapping"),
+    path("imports/<int:pk>/confirm/", imports.import_confirm, name="import_confirm"),
+    path("imports/<int:pk>/cancel/", imports.import_cancel, name="import_cancel"),
+    path("imports/<int:pk>/undo/", imports.import_undo, name="import_undo"),
+    path("imports/<int:pk>/errors.csv", imports.import_errors, name="import_errors"),
 ]

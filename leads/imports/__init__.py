@@ -1,0 +1,1 @@
+"""Import batches: one uploaded file, its mapping, dry run, landing and undo."""
