@@ -14,6 +14,7 @@ from funnel.api.configuration import ReasonViewSet, StageViewSet
 from funnel.api.goals import RevenueGoalViewSet
 from leads.api.board import BoardView
 from leads.api.capture_forms import CaptureFormViewSet
+from leads.api.imports import ImportBatchViewSet
 from leads.api.leads import LeadViewSet
 from leads.api.mentions import MentionSeenView, MentionsSeenView, MentionsView
 from leads.api.moves import LeadMoveViewSet
@@ -34,6 +35,7 @@ router.register("reasons", ReasonViewSet, basename="reason")
 router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("goals", RevenueGoalViewSet, basename="goal")
 router.register("digests", DigestViewSet, basename="digest")
+router.register("imports", ImportBatchViewSet, basename="import")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,
