@@ -250,6 +250,9 @@ LANGUAGE_CODE = env.checked(
     f"must be one of {', '.join(dict(LANGUAGES))}",
 )
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The largest file a person may upload to import leads (CSV or XLSX), in bytes: 1 GB unless
+# IMPORT_MAX_UPLOAD_BYTES says otherwise.
+IMPORT_MAX_UPLOAD_BYTES = env.integer("IMPORT_MAX_UPLOAD_BYTES", 1024**3, minimum=1)
 # The one currency every amount is in (goals, deal values, revenue), shown with each amount.
 CURRENCY = env.checked(
     "CURRENCY",

@@ -145,7 +145,7 @@ class ImportBatchViewSet(AnsweredBeforeCommit, viewsets.ViewSet):
 
     def create(self, request: Request) -> Response:
         self._importers_only(request)
-        upload = request.data.get("file")
+        upload = request.FILES.get("file")
         if upload is None:
             raise serializers.ValidationError({"file": ["Send the file as the request's body."]})
         batch = upload_import(upload=upload, actor=caller(request))

@@ -1,1 +1,3 @@
-"""Import batches: one uploaded file, its mapping, dry run, landing and undo."""
+"""Importing leads from a file: reading the uploaded CSV or XLSX (files), proposing which lead
+field each column fills and reading its cells (columns, cells); then the batch's steps: mapping,
+dry run in a staging table, landing in chunks, undo (services, staging, landing, undo)."""

@@ -22,9 +22,10 @@ class UploadForm(forms.Form):
 
 
 def _field_choices() -> list[tuple[str, str]]:
-    labels: Any = IMPORT_FIELDS
-    items = labels.items() if hasattr(labels, "items") else ((f, f) for f in labels)
-    return [("", str(_("— not imported —"))), *((name, str(label)) for name, label in items)]
+    return [
+        ("", str(_("— not imported —"))),
+        *((field.name, str(field.label)) for field in IMPORT_FIELDS),
+    ]
 
 
 class MappingForm(forms.Form):

@@ -36,6 +36,7 @@ UPDATABLE_COLUMNS = {
     "expected_value": ("expected_value", "numeric"),
     "expected_close_date": ("expected_close_date", "date"),
     "marketing_owner": ("marketing_owner_id", "bigint"),
+    "sales_owner": ("sales_owner_id", "bigint"),
 }
 
 
@@ -137,15 +138,17 @@ _NEW_LEADS = sql.SQL(
     WITH inserted AS (
         INSERT INTO leads_lead (full_name, email, phone, company, job_title, country, source,
             campaign, persona_id, expected_value, expected_close_date, marketing_owner_id,
-            stage_id, stage_entered_at, stages_entered, created_at, updated_at, import_batch_id)
+            sales_owner_id, stage_id, stage_entered_at, stages_entered, created_at, updated_at,
+            import_batch_id)
         SELECT r.full_name, r.email, coalesce(r.phone, ''), coalesce(r.company, ''),
             coalesce(r.job_title, ''), coalesce(r.country, ''), coalesce(r.source, 'other'),
             coalesce(r.campaign, ''), r.persona_id, coalesce(r.expected_value, 0),
-            r.expected_close_date, r.owner_id, %(first)s, created.at, '{{}}', created.at,
-            %(now)s, %(batch)s
+            r.expected_close_date, r.marketing_owner_id, r.sales_owner_id, %(first)s,
+            created.at, '{{}}', created.at, %(now)s, %(batch)s
         FROM {table} r,
-            LATERAL (SELECT least(r.created_at, r.became_mql, r.became_sql, r.became_opportunity,
-                                  r.won_at, r.lost_at, %(now)s) AS at) AS created
+            LATERAL (SELECT least(r.created_at, r.became_mql_at, r.became_sql_at,
+                                  r.became_opportunity_at, r.won_at, r.lost_at, %(now)s) AS at)
+                AS created
         WHERE r.n BETWEEN %(start)s AND %(end)s AND r.outcome = 'new'
         ORDER BY r.n
         ON CONFLICT ((lower(email))) DO NOTHING
@@ -203,7 +206,8 @@ def _write_history(batch: ImportBatch, rows: dict[str, Any]) -> None:
         """
         INSERT INTO import_entries (lead_id, stage_id, at, seq)
         SELECT c.lead_id, r.stage_id, greatest(last.at, least(%(now)s,
-            greatest(r.became_mql, r.became_sql, r.became_opportunity, r.won_at, r.lost_at))),
+            greatest(r.became_mql_at, r.became_sql_at, r.became_opportunity_at, r.won_at,
+                     r.lost_at))),
             {seq}
         FROM import_created c JOIN {table} r ON r.email = c.email
             AND r.n BETWEEN %(start)s AND %(end)s AND r.outcome = 'new',
@@ -258,7 +262,7 @@ def _update_existing(batch: ImportBatch, rows: dict[str, Any]) -> int:
         WITH target AS (
             SELECT l.id, l.import_batch_id AS previous_batch, {changed},
                    {previous} AS previous, {written} AS written
-            FROM {table} r JOIN leads_lead l ON lower(l.email) = r.email
+            FROM {table} r JOIN leads_lead l ON lower(l.email) = lower(r.email)
             WHERE r.n BETWEEN %(start)s AND %(end)s
               AND (r.outcome = 'update' OR (r.outcome = 'new'
                    AND NOT EXISTS (SELECT 1 FROM import_created c WHERE c.email = r.email)))

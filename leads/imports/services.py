@@ -26,7 +26,7 @@ from leads.access import (
     can_import,
     can_undo_import,
 )
-from leads.imports.columns import IMPORT_FIELDS, propose_mapping
+from leads.imports.columns import FIELDS_BY_NAME, propose_mapping
 from leads.imports.files import ImportFileError, open_sheet
 from leads.imports.staging import VALUE_FIELDS, drop_staging
 from leads.imports.tasks import check_import, land_import
@@ -62,11 +62,11 @@ def upload_import(*, upload: UploadedFile, actor: User) -> ImportBatch:
     of its columns. Raises ImportFileError (nothing kept) for a file that cannot be read."""
     if not can_import(actor):
         raise NotAllowed(str(IMPORT_REFUSAL))
-    limit: int = getattr(settings, "IMPORT_MAX_UPLOAD_BYTES", 1_000_000_000)
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
     if upload.size is not None and upload.size > limit:
         raise ImportFileError(
             _("The file is larger than %(size)d MB: split it or ask for a higher limit.")
-            % {"size": limit // 1_000_000}
+            % {"size": limit // 1024**2}
         )
     name = pathlib.PurePath(upload.name or "import.csv").name[:255]
     batch = ImportBatch.objects.create(created_by=actor, file_name=name, kind="")
@@ -83,7 +83,8 @@ def upload_import(*, upload: UploadedFile, actor: User) -> ImportBatch:
         path.unlink(missing_ok=True)
         raise
     batch.stored_file = str(stored)
-    batch.kind, batch.encoding, batch.delimiter = sheet.kind, sheet.encoding, sheet.delimiter
+    batch.kind = sheet.kind
+    batch.encoding, batch.delimiter = sheet.encoding or "", sheet.delimiter or ""
     batch.header = list(sheet.header)
     columns = propose_mapping(batch.header)
     batch.mapping = {
@@ -170,14 +171,18 @@ def _aliases(field: str) -> dict[str, str]:
 def value_choices() -> dict[str, list[tuple[str, str]]]:
     """What each value of a mapped column may become, as (value, label) pairs; "" for none."""
     owners = list(lead_owners())
+    people = (
+        [("", _("— unknown: refuse the row —")), ("none", _("— nobody —"))]
+        + [(str(user.pk), user.get_full_name() or user.username) for user in owners]
+        + [(str(user.pk), user.username) for user in owners]
+        + [(str(user.pk), user.email) for user in owners if user.email]
+    )
     return {
         "stage": [("", _("— unknown: refuse the row —"))]
         + [(str(stage.pk), stage.shown_name) for stage in Stage.objects.order_by("position")]
         + [(str(stage.pk), stage.slug) for stage in Stage.objects.order_by("position")],
-        "owner": [("", _("— unknown: refuse the row —")), ("none", _("— nobody —"))]
-        + [(str(user.pk), user.get_full_name() or user.username) for user in owners]
-        + [(str(user.pk), user.username) for user in owners]
-        + [(str(user.pk), user.email) for user in owners if user.email],
+        "marketing_owner": people,
+        "sales_owner": people,
         "source": [("", _("Other")), *((key, str(label)) for key, label in Source.choices)]
         + [(key, key) for key in Source.values],
         "persona": [("", _("— none —")), ("new", _("New persona"))]
@@ -200,7 +205,7 @@ def set_mapping(*, batch: ImportBatch, choice: MappingChoice, actor: User) -> Im
     batch = _locked(batch.pk, actor)
     _check_state(batch, ImportStatus.UPLOADED, ImportStatus.DRY_RUN, ImportStatus.FAILED)
     fields = [field for field in choice.columns.values() if field]
-    unknown = set(fields) - set(IMPORT_FIELDS) - {"first_name", "last_name"}
+    unknown = set(fields) - set(FIELDS_BY_NAME)
     if unknown:
         raise MappingInvalid(_("Pick fields from the list."))
     doubled = sorted({field for field in fields if fields.count(field) > 1})
@@ -250,8 +255,7 @@ def saved_mapping_for(batch: ImportBatch, saved: ImportMapping) -> MappingChoice
 
 
 def _label(field: str) -> object:
-    labels: Any = IMPORT_FIELDS
-    return labels.get(field, field) if hasattr(labels, "get") else field
+    return FIELDS_BY_NAME[field].label if field in FIELDS_BY_NAME else field
 
 
 @transaction.atomic

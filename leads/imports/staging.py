@@ -13,19 +13,17 @@ import csv
 import pathlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg import sql
 
 from funnel.models import WellKnownStage
-from funnel.periods import local_midnight
-from leads.imports.columns import normalise_email, parse_date, parse_decimal
-from leads.imports.files import open_sheet
+from leads.imports.cells import CellError, parse_date, parse_datetime, parse_decimal, parse_email
+from leads.imports.columns import FIELDS_BY_NAME
+from leads.imports.files import Sheet, open_sheet
 from leads.models import DuplicatePolicy, ImportBatch, Lead
 from smarketing.bounds import LEAD_VALUE
 from smarketing.spreadsheets import neutralised
@@ -33,12 +31,12 @@ from smarketing.spreadsheets import neutralised
 # Lead fields filled with the cell's text as it is (trimmed; a blank cell is no value).
 TEXT_FIELDS = ("full_name", "phone", "company", "job_title", "country", "campaign")
 # Fields whose values the person maps to ours (a stage, a user, a source, a persona).
-VALUE_FIELDS = ("stage", "owner", "source", "persona")
+VALUE_FIELDS = ("stage", "marketing_owner", "sales_owner", "source", "persona")
 # The dates a lead entered a stage, as the other tools export them, by the stage's key.
 HISTORY_FIELDS = {
-    "became_mql": WellKnownStage.MQL,
-    "became_sql": WellKnownStage.SQL,
-    "became_opportunity": WellKnownStage.OPPORTUNITY,
+    "became_mql_at": WellKnownStage.MQL,
+    "became_sql_at": WellKnownStage.SQL,
+    "became_opportunity_at": WellKnownStage.OPPORTUNITY,
     "won_at": WellKnownStage.WON,
     "lost_at": WellKnownStage.LOST,
 }
@@ -46,6 +44,7 @@ DATE_FIELDS = ("created_at", *HISTORY_FIELDS)
 # The staging table's columns the file fills, in the order of the rows written by COPY.
 STAGED = (
     "n",
+    "line",
     "email",
     *TEXT_FIELDS,
     *(f"{field}_raw" for field in VALUE_FIELDS),
@@ -54,14 +53,16 @@ STAGED = (
     *DATE_FIELDS,
     "errors",
 )
-_TYPES = {"n": "integer PRIMARY KEY", "expected_value": "numeric", "errors": "text[]"}
+_TYPES = {"n": "integer PRIMARY KEY", "line": "integer"}
+_TYPES |= {"expected_value": "numeric", "errors": "text[]"}
 _TYPES |= {"expected_close_date": "date"} | dict.fromkeys(DATE_FIELDS, "timestamptz")
 # What SQL adds: the mapped values, the existing lead, and what the row will do.
 MAPPED = (
     "source text",
     "persona_id bigint",
     "persona_new text",
-    "owner_id bigint",
+    "marketing_owner_id bigint",
+    "sales_owner_id bigint",
     "stage_id bigint",
     "lead_id bigint",
     "outcome text",
@@ -80,7 +81,7 @@ def staging_table(batch_id: int) -> sql.Identifier:
     return sql.Identifier(table_name(batch_id))
 
 
-def sheet_of(batch: ImportBatch) -> Any:
+def sheet_of(batch: ImportBatch) -> Sheet:
     return open_sheet(settings.IMPORT_ROOT / batch.stored_file, filename=batch.file_name)
 
 
@@ -128,15 +129,16 @@ def _create_table(batch_id: int) -> None:
 
 
 def _copy_rows(batch: ImportBatch, columns: dict[int, str]) -> None:
-    read = _row_reader(columns)
+    sheet = sheet_of(batch)
+    read = _row_reader(columns, decimal_mark=sheet.decimal_mark)
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
         staging_table(batch.pk), sql.SQL(", ").join(map(sql.Identifier, STAGED))
     )
     total = 0
     with _pg().cursor() as cursor, cursor.copy(statement) as copy:
         copy.set_types([_BINARY.get(name, "text") for name in STAGED])
-        for number, cells in enumerate(sheet_of(batch).rows(), start=1):
-            copy.write_row(read(number, cells))
+        for number, (line, cells) in enumerate(sheet.numbered_rows(), start=1):
+            copy.write_row(read(number, line, cells))
             total = number
     batch.rows_total = total
 
@@ -147,7 +149,7 @@ def _pg() -> Any:
     return connection.connection
 
 
-_BINARY = {"n": "int4", "expected_value": "numeric", "errors": "text[]"}
+_BINARY = {"n": "int4", "line": "int4", "expected_value": "numeric", "errors": "text[]"}
 _BINARY |= {"expected_close_date": "date"} | dict.fromkeys(DATE_FIELDS, "timestamptz")
 
 
@@ -159,24 +161,27 @@ _LENGTHS = {
 _VALUE_LIMIT = LEAD_VALUE.maximum
 
 
-def _row_reader(columns: dict[int, str]) -> Callable[[int, list[str]], tuple[Any, ...]]:
+def _row_reader(
+    columns: dict[int, str], *, decimal_mark: str | None
+) -> Callable[[int, int, list[str]], tuple[Any, ...]]:
     """A function reading one row's cells into the staging table's columns, with the reasons
     the cells it could not read were refused. A blank cell is no value (NULL), never an empty
     one: no import ever erases a value with a blank."""
     positions = {field: index for index, field in columns.items()}
     names = [positions.get(field) for field in ("first_name", "last_name")]
 
-    def read(number: int, cells: list[str]) -> tuple[Any, ...]:
-        values: dict[str, Any] = {"n": number}
+    def read(number: int, line: int, cells: list[str]) -> tuple[Any, ...]:
+        values: dict[str, Any] = {"n": number, "line": line}
         errors: list[str] = []
         for field, index in positions.items():
             cell = cells[index].strip()
             if not cell:
                 continue
             try:
-                values[f"{field}_raw" if field in VALUE_FIELDS else field] = _parsed(field, cell)
-            except ValueError as error:
-                errors.append(f"{_label(field)}: {error} ({cell[:60]})")
+                key = f"{field}_raw" if field in VALUE_FIELDS else field
+                values[key] = _parsed(field, cell, decimal_mark)
+            except CellError as error:
+                errors.append(f"{_label(field)}: {error.message}")
                 if field == "email":
                     # Kept as written for the error file; a row with errors lands nowhere.
                     values["email"] = cell[:200]
@@ -198,44 +203,29 @@ def _row_reader(columns: dict[int, str]) -> Callable[[int, list[str]], tuple[Any
     return read
 
 
-def _parsed(field: str, cell: str) -> Any:
+def _parsed(field: str, cell: str, decimal_mark: str | None) -> Any:
+    """The cell read as its field holds it; CellError says why it cannot be."""
     if field == "email":
-        return normalise_email(cell)
+        return parse_email(cell)
     if field == "expected_value":
-        amount = parse_decimal(cell)
-        if amount is not None and not (0 <= amount <= _VALUE_LIMIT):
-            raise ValueError(_("out of range"))
+        amount = parse_decimal(cell, decimal_mark=decimal_mark)
+        if not (0 <= amount <= _VALUE_LIMIT):
+            raise CellError(_("“%(value)s” is not an amount a lead can hold.") % {"value": cell})
         return amount
     if field == "expected_close_date":
-        return _as_date(parse_date(cell))
+        return parse_date(cell)
     if field in DATE_FIELDS:
-        return _as_moment(parse_date(cell))
-    if field in VALUE_FIELDS:
+        return parse_datetime(cell)
+    if field in VALUE_FIELDS or field in TEXT_FIELDS:
         return cell
-    if field in TEXT_FIELDS:
-        return cell
-    # A column mapped to a field this step does not write (first and last names are joined).
+    # A column mapped to a field this step does not write (first and last names are joined;
+    # notes are not imported).
     return None
 
 
-def _as_date(value: date | datetime | None) -> date | None:
-    return value.date() if isinstance(value, datetime) else value
-
-
-def _as_moment(value: date | datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value if timezone.is_aware(value) else timezone.make_aware(value)
-    return local_midnight(value)
-
-
 def _label(field: str) -> str:
-    from leads.imports.columns import IMPORT_FIELDS
-
-    labels: Any = IMPORT_FIELDS
-    label = labels.get(field) if hasattr(labels, "get") else None
-    return str(label or field.replace("_", " "))
+    known = FIELDS_BY_NAME.get(field)
+    return str(known.label if known else field.replace("_", " "))
 
 
 def _map_and_check(batch: ImportBatch, columns: dict[int, str]) -> None:
@@ -246,7 +236,8 @@ def _map_and_check(batch: ImportBatch, columns: dict[int, str]) -> None:
     table = staging_table(batch.pk)
     params: dict[str, Any] = {
         "stages": _json(values.get("stage", {})),
-        "owners": _json(values.get("owner", {})),
+        "owners": _json(values.get("marketing_owner", {})),
+        "reps": _json(values.get("sales_owner", {})),
         "sources": _json(values.get("source", {})),
         "personas": _json(values.get("persona", {})),
         "policy_skip": batch.policy == DuplicatePolicy.SKIP,
@@ -254,12 +245,13 @@ def _map_and_check(batch: ImportBatch, columns: dict[int, str]) -> None:
         or bool({"first_name", "last_name"} & set(columns.values())),
         "unknown_stage": _("unknown stage") + ": ",
         "unknown_owner": _("unknown owner") + ": ",
+        "unknown_rep": _("unknown sales owner") + ": ",
         "unknown_persona": _("unknown persona") + ": ",
         "no_email": _("no email address"),
         "no_name": _("a new lead needs a name"),
     }
     with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("CREATE INDEX ON {} (email)").format(table))
+        cursor.execute(sql.SQL("CREATE INDEX ON {} (lower(email))").format(table))
         cursor.execute(sql.SQL("ANALYZE {}").format(table))
         cursor.execute(_MAP.format(table=table), params)
         cursor.execute(_OUTCOME.format(table=table), params)
@@ -281,10 +273,18 @@ _MAP = sql.SQL(
             ELSE (SELECT s.id FROM funnel_stage s WHERE lower(r.stage_raw) IN
                   (lower(s.slug), lower(s.name), lower(s.name_es)) ORDER BY s.position LIMIT 1)
             END,
-        owner_id = CASE WHEN %(owners)s::jsonb ? lower(r.owner_raw)
-            THEN nullif(%(owners)s::jsonb ->> lower(r.owner_raw), 'none')::bigint
-            ELSE (SELECT u.id FROM accounts_user u WHERE u.is_active AND lower(r.owner_raw) IN
-                  (lower(u.email), lower(u.username), lower(u.first_name || ' ' || u.last_name))
+        marketing_owner_id = CASE WHEN %(owners)s::jsonb ? lower(r.marketing_owner_raw)
+            THEN nullif(%(owners)s::jsonb ->> lower(r.marketing_owner_raw), 'none')::bigint
+            ELSE (SELECT u.id FROM accounts_user u WHERE u.is_active
+                  AND lower(r.marketing_owner_raw) IN (lower(u.email), lower(u.username),
+                                                      lower(u.first_name || ' ' || u.last_name))
+                  ORDER BY u.id LIMIT 1)
+            END,
+        sales_owner_id = CASE WHEN %(reps)s::jsonb ? lower(r.sales_owner_raw)
+            THEN nullif(%(reps)s::jsonb ->> lower(r.sales_owner_raw), 'none')::bigint
+            ELSE (SELECT u.id FROM accounts_user u WHERE u.is_active
+                  AND lower(r.sales_owner_raw) IN (lower(u.email), lower(u.username),
+                                                  lower(u.first_name || ' ' || u.last_name))
                   ORDER BY u.id LIMIT 1)
             END,
         source = CASE WHEN %(sources)s::jsonb ? lower(r.source_raw)
@@ -297,7 +297,7 @@ _MAP = sql.SQL(
             END,
         persona_new = CASE WHEN %(personas)s::jsonb ->> lower(r.persona_raw) = 'new'
             THEN r.persona_raw END,
-        lead_id = (SELECT l.id FROM leads_lead l WHERE lower(l.email) = r.email)
+        lead_id = (SELECT l.id FROM leads_lead l WHERE lower(l.email) = lower(r.email))
     """
 )
 # Rows with an email seen in an earlier row repeat it: the first row of an email counts.
@@ -317,9 +317,12 @@ _OUTCOME = sql.SQL(
             CASE WHEN r2.stage_raw IS NOT NULL AND r2.stage_id IS NULL
                  AND NOT %(stages)s::jsonb ? lower(r2.stage_raw)
                  THEN %(unknown_stage)s || r2.stage_raw END,
-            CASE WHEN r2.owner_raw IS NOT NULL AND r2.owner_id IS NULL
-                 AND NOT %(owners)s::jsonb ? lower(r2.owner_raw)
-                 THEN %(unknown_owner)s || r2.owner_raw END,
+            CASE WHEN r2.marketing_owner_raw IS NOT NULL AND r2.marketing_owner_id IS NULL
+                 AND NOT %(owners)s::jsonb ? lower(r2.marketing_owner_raw)
+                 THEN %(unknown_owner)s || r2.marketing_owner_raw END,
+            CASE WHEN r2.sales_owner_raw IS NOT NULL AND r2.sales_owner_id IS NULL
+                 AND NOT %(reps)s::jsonb ? lower(r2.sales_owner_raw)
+                 THEN %(unknown_rep)s || r2.sales_owner_raw END,
             CASE WHEN r2.persona_raw IS NOT NULL AND r2.persona_id IS NULL
                  AND r2.persona_new IS NULL AND NOT %(personas)s::jsonb ? lower(r2.persona_raw)
                  THEN %(unknown_persona)s || r2.persona_raw END,
@@ -327,7 +330,7 @@ _OUTCOME = sql.SQL(
                  THEN %(no_name)s END
         ], NULL) AS errors,
         r2.email IS NOT NULL AND EXISTS (
-            SELECT 1 FROM {table} e WHERE e.email = r2.email AND e.n < r2.n
+            SELECT 1 FROM {table} e WHERE lower(e.email) = lower(r2.email) AND e.n < r2.n
         ) AS earlier
         FROM {table} r2
     ) AS checked
@@ -358,7 +361,8 @@ UPDATABLE = {
     "persona": "persona_id",
     "expected_value": "expected_value",
     "expected_close_date": "expected_close_date",
-    "marketing_owner": "owner_id",
+    "marketing_owner": "marketing_owner_id",
+    "sales_owner": "sales_owner_id",
 }
 SAMPLE = 10
 
@@ -371,7 +375,8 @@ def _sample_changes(batch: ImportBatch) -> list[dict[str, Any]]:
     with connection.cursor() as cursor:
         cursor.execute(
             sql.SQL(
-                "SELECT n, lead_id, email, {} FROM {} WHERE outcome = 'update' ORDER BY n LIMIT %s"
+                "SELECT line, lead_id, email, {} FROM {} WHERE outcome = 'update'"
+                " ORDER BY n LIMIT %s"
             ).format(sql.SQL(", ").join(columns), staging_table(batch.pk)),
             [SAMPLE],
         )
@@ -389,7 +394,7 @@ def _sample_changes(batch: ImportBatch) -> list[dict[str, Any]]:
                 continue
             changes.append({"field": field, "old": _shown(current), "new": _shown(value)})
         if changes:
-            sample.append({"row": n + 1, "email": email, "lead": lead_id, "changes": changes})
+            sample.append({"row": n, "email": email, "lead": lead_id, "changes": changes})
     return sample
 
 
@@ -401,14 +406,14 @@ def _sample_errors(batch_id: int, limit: int = 50) -> list[dict[str, Any]]:
     with connection.cursor() as cursor:
         cursor.execute(
             sql.SQL(
-                "SELECT n, email, errors, outcome FROM {} WHERE outcome IN ('error', 'repeat')"
-                " ORDER BY n LIMIT %s"
+                "SELECT line, email, errors, outcome FROM {}"
+                " WHERE outcome IN ('error', 'repeat') ORDER BY n LIMIT %s"
             ).format(staging_table(batch_id)),
             [limit],
         )
         return [
-            {"row": n + 1, "email": email or "", "reasons": _reasons(errors, outcome)}
-            for n, email, errors, outcome in cursor.fetchall()
+            {"row": line, "email": email or "", "reasons": _reasons(errors, outcome)}
+            for line, email, errors, outcome in cursor.fetchall()
         ]
 
 
@@ -426,7 +431,7 @@ def _write_error_file(batch: ImportBatch) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow([_("row"), _("email"), _("reasons")])
+        writer.writerow([_("line"), _("email"), _("reasons")])
         for row in _error_rows(batch.pk):
             writer.writerow([neutralised(cell) for cell in row])
     return str(relative)
@@ -434,8 +439,8 @@ def _write_error_file(batch: ImportBatch) -> str:
 
 def _error_rows(batch_id: int) -> Iterator[list[Any]]:
     statement = sql.SQL(
-        "COPY (SELECT n, email, errors, outcome FROM {} WHERE outcome IN ('error', 'repeat')"
-        " ORDER BY n) TO STDOUT"
+        "COPY (SELECT line, email, errors, outcome FROM {}"
+        " WHERE outcome IN ('error', 'repeat') ORDER BY n) TO STDOUT"
     ).format(staging_table(batch_id))
     with _pg().cursor() as cursor, cursor.copy(statement) as copy:
         copy.set_types(["int4", "text", "text[]", "text"])

@@ -19,7 +19,10 @@ from leads.imports.services import (
 )
 from leads.models import DuplicatePolicy, ImportBatch, Lead
 
-HEADER = "Email,Name,Company,Phone,Stage,Value,Became MQL,Became SQL,Won"
+HEADER = (
+    "Email,Name,Company,Phone,Stage,Value,Became a Marketing Qualified Lead Date,"
+    "Became a Sales Qualified Lead Date,Won date"
+)
 
 
 def csv_file(*rows: str, header: str = HEADER) -> bytes:

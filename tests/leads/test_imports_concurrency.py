@@ -6,6 +6,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 
 import pytest
 from django.conf import settings
@@ -66,7 +68,8 @@ def test_captures_during_an_import_make_no_duplicate(marketer: User) -> None:
     def land() -> None:
         runs.land(batch.pk, chunk_rows=25)
 
-    outcomes = at_once([land, *(lambda part=part: capture(part) for part in range(3))])
+    work: list[Callable[[], object]] = [land, *(partial(capture, part) for part in range(3))]
+    outcomes = at_once(work)
 
     assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
     batch.refresh_from_db()
