@@ -107,5 +107,7 @@ def _unique(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 class SavedMappingForm(forms.Form):
     saved = forms.ModelChoiceField(
-        label=_("Use a saved mapping"), queryset=ImportMapping.objects.order_by("name")
+        label=_("Use a saved mapping"),
+        queryset=ImportMapping.objects.order_by("name"),
+        empty_label=_("— pick one —"),
     )
