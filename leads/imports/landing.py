@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
-from funnel.imported import first_stage, record_entries
+from funnel.imported import first_stage, place_entries, record_entries
 from funnel.models import Stage
 from leads.imports.staging import HISTORY_FIELDS, UPDATABLE, staging_table
 from leads.models import DuplicatePolicy, ImportBatch, ImportStatus, Persona
@@ -106,8 +106,13 @@ def land_chunk(batch_id: int, *, size: int) -> Chunk:
             "now": timezone.now(),
         }
         _temporary_tables()
+        _plan_history(batch, rows)
         created = _insert_new(batch, rows)
-        _write_history(batch, rows)
+        record_entries(
+            entries_table="import_entries",
+            created_table="import_created",
+            actor_id=batch.created_by_id,
+        )
         updated = _update_existing(batch, rows)
         ImportBatch.objects.filter(pk=batch.pk).update(
             rows_done=end,
@@ -120,19 +125,21 @@ def land_chunk(batch_id: int, *, size: int) -> Chunk:
 def _temporary_tables() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS import_created (lead_id bigint, email text)"
-            " ON COMMIT DELETE ROWS"
+            "CREATE TEMPORARY TABLE IF NOT EXISTS import_created"
+            " (lead_id bigint, email text, n integer) ON COMMIT DELETE ROWS"
         )
         cursor.execute(
             "CREATE TEMPORARY TABLE IF NOT EXISTS import_entries"
-            " (lead_id bigint, stage_id bigint, at timestamptz, seq integer) ON COMMIT DELETE ROWS"
+            " (n integer, stage_id bigint, at timestamptz, seq integer) ON COMMIT DELETE ROWS"
+        )
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS import_updates (n integer) ON COMMIT DELETE ROWS"
         )
         # Empty also when the chunk's transaction is nested in a longer one.
-        cursor.execute("TRUNCATE import_created, import_entries")
+        cursor.execute("TRUNCATE import_created, import_entries, import_updates")
 
 
-# The new leads' columns, from the staged row `r`; a lead enters the funnel's first stage at
-# its creation, which is the earliest date the file gives it (or now).
+# The new leads' columns, from the staged row `r`, in the stage the funnel placed it in (`p`).
 _NEW_LEADS = sql.SQL(
     """
     WITH inserted AS (
@@ -143,18 +150,18 @@ _NEW_LEADS = sql.SQL(
         SELECT r.full_name, r.email, coalesce(r.phone, ''), coalesce(r.company, ''),
             coalesce(r.job_title, ''), coalesce(r.country, ''), coalesce(r.source, 'other'),
             coalesce(r.campaign, ''), r.persona_id, coalesce(r.expected_value, 0),
-            r.expected_close_date, r.marketing_owner_id, r.sales_owner_id, %(first)s,
-            created.at, '{{}}', created.at, %(now)s, %(batch)s
-        FROM {table} r,
-            LATERAL (SELECT least(r.created_at, r.became_mql_at, r.became_sql_at,
-                                  r.became_opportunity_at, r.won_at, r.lost_at, %(now)s) AS at)
-                AS created
+            r.expected_close_date, r.marketing_owner_id, r.sales_owner_id, p.stage_id,
+            p.at, p.stages, p.created_at, %(now)s, %(batch)s
+        FROM {table} r JOIN import_placed p ON p.n = r.n
         WHERE r.n BETWEEN %(start)s AND %(end)s AND r.outcome = 'new'
         ORDER BY r.n
         ON CONFLICT ((lower(email))) DO NOTHING
         RETURNING id, email
     )
-    INSERT INTO import_created (lead_id, email) SELECT id, email FROM inserted
+    INSERT INTO import_created (lead_id, email, n)
+    SELECT i.id, i.email, r.n FROM inserted i
+    JOIN {table} r ON lower(r.email) = lower(i.email) AND r.n BETWEEN %(start)s AND %(end)s
+        AND r.outcome = 'new'
     """
 )
 _CREATED_RECORDS = """
@@ -168,20 +175,24 @@ _CREATED_TIMELINE = """
 
 
 def _insert_new(batch: ImportBatch, rows: dict[str, Any]) -> int:
-    params = {**rows, "first": first_stage().pk, "actor": batch.created_by_id}
+    params = {**rows, "actor": batch.created_by_id}
     params["message"] = json.dumps([{"key": "imported", "params": {"file": batch.file_name}}])
     with connection.cursor() as cursor:
         cursor.execute(_NEW_LEADS.format(table=staging_table(batch.pk)), params)
         created = cursor.rowcount
+        # Temporary tables have no statistics until asked: without them, the joins below guess
+        # a handful of rows and loop over every pair.
+        cursor.execute("ANALYZE import_created")
         cursor.execute(_CREATED_RECORDS, params)
         cursor.execute(_CREATED_TIMELINE, params)
     return created
 
 
-def _write_history(batch: ImportBatch, rows: dict[str, Any]) -> None:
-    """The stages each new lead of the chunk went through: its creation, the dated history
-    columns in order, then the stage column's stage (when not already the last) at the latest
-    date the row gives."""
+def _plan_history(batch: ImportBatch, rows: dict[str, Any]) -> None:
+    """The stages each new row of the chunk went through, by row: its creation (at the
+    earliest date the row gives, or now), the dated history columns in order, then the stage
+    column's stage (when not already the last) at the latest date the row gives; then the
+    funnel places each row's lead in its stage."""
     stages = dict(Stage.objects.filter(slug__in=HISTORY_FIELDS.values()).values_list("slug", "id"))
     dated = [
         sql.SQL("({stage}, r.{column}, {seq})").format(
@@ -191,35 +202,36 @@ def _write_history(batch: ImportBatch, rows: dict[str, Any]) -> None:
     ]
     statement = sql.SQL(
         """
-        INSERT INTO import_entries (lead_id, stage_id, at, seq)
-        SELECT c.lead_id, l.stage_id, l.created_at, 0
-        FROM import_created c JOIN leads_lead l ON l.id = c.lead_id
+        INSERT INTO import_entries (n, stage_id, at, seq)
+        SELECT r.n, %(first)s, least(r.created_at, r.became_mql_at, r.became_sql_at,
+                                     r.became_opportunity_at, r.won_at, r.lost_at, %(now)s), 0
+        FROM {table} r WHERE r.n BETWEEN %(start)s AND %(end)s AND r.outcome = 'new'
         UNION ALL
-        SELECT c.lead_id, entry.stage_id, entry.at, entry.seq
-        FROM import_created c JOIN {table} r ON r.email = c.email
-            AND r.n BETWEEN %(start)s AND %(end)s AND r.outcome = 'new',
-            LATERAL (VALUES {dated}) AS entry (stage_id, at, seq)
-        WHERE entry.at IS NOT NULL AND entry.stage_id IS NOT NULL
+        SELECT r.n, entry.stage_id, entry.at, entry.seq
+        FROM {table} r, LATERAL (VALUES {dated}) AS entry (stage_id, at, seq)
+        WHERE r.n BETWEEN %(start)s AND %(end)s AND r.outcome = 'new'
+          AND entry.at IS NOT NULL AND entry.stage_id IS NOT NULL
         """
     ).format(table=staging_table(batch.pk), dated=sql.SQL(", ").join(dated))
     last_stage = sql.SQL(
         """
-        INSERT INTO import_entries (lead_id, stage_id, at, seq)
-        SELECT c.lead_id, r.stage_id, greatest(last.at, least(%(now)s,
+        INSERT INTO import_entries (n, stage_id, at, seq)
+        SELECT r.n, r.stage_id, greatest(last.at, least(%(now)s,
             greatest(r.became_mql_at, r.became_sql_at, r.became_opportunity_at, r.won_at,
                      r.lost_at))),
             {seq}
-        FROM import_created c JOIN {table} r ON r.email = c.email
-            AND r.n BETWEEN %(start)s AND %(end)s AND r.outcome = 'new',
-            LATERAL (SELECT e.stage_id, e.at FROM import_entries e WHERE e.lead_id = c.lead_id
-                     ORDER BY e.at DESC, e.seq DESC LIMIT 1) AS last
-        WHERE r.stage_id IS NOT NULL AND r.stage_id <> last.stage_id
+        FROM {table} r
+        JOIN (SELECT DISTINCT ON (n) n, stage_id, at FROM import_entries
+              ORDER BY n, at DESC, seq DESC) AS last ON last.n = r.n
+        WHERE r.n BETWEEN %(start)s AND %(end)s AND r.outcome = 'new'
+          AND r.stage_id IS NOT NULL AND r.stage_id <> last.stage_id
         """
     ).format(table=staging_table(batch.pk), seq=sql.Literal(len(dated) + 1))
     with connection.cursor() as cursor:
-        cursor.execute(statement, rows)
+        cursor.execute(statement, {**rows, "first": first_stage().pk})
+        cursor.execute("ANALYZE import_entries")
         cursor.execute(last_stage, rows)
-    record_entries(entries_table="import_entries", actor_id=batch.created_by_id)
+    place_entries(entries_table="import_entries", placed_table="import_placed")
 
 
 def _update_existing(batch: ImportBatch, rows: dict[str, Any]) -> int:
@@ -262,10 +274,8 @@ def _update_existing(batch: ImportBatch, rows: dict[str, Any]) -> int:
         WITH target AS (
             SELECT l.id, l.import_batch_id AS previous_batch, {changed},
                    {previous} AS previous, {written} AS written
-            FROM {table} r JOIN leads_lead l ON lower(l.email) = lower(r.email)
-            WHERE r.n BETWEEN %(start)s AND %(end)s
-              AND (r.outcome = 'update' OR (r.outcome = 'new'
-                   AND NOT EXISTS (SELECT 1 FROM import_created c WHERE c.email = r.email)))
+            FROM import_updates u JOIN {table} r ON r.n = u.n
+            JOIN leads_lead l ON lower(l.email) = lower(r.email)
             ORDER BY l.id
             FOR UPDATE OF l
         ), updated AS (
@@ -297,5 +307,19 @@ def _update_existing(batch: ImportBatch, rows: dict[str, Any]) -> int:
     )
     params = {**rows, "actor": batch.created_by_id, "file": batch.file_name}
     with connection.cursor() as cursor:
+        # The rows to update first (few, mostly): then each finds its lead by the email index
+        # rather than a join reading every lead.
+        cursor.execute(
+            sql.SQL(
+                "INSERT INTO import_updates (n) SELECT r.n FROM {table} r"
+                " WHERE r.n BETWEEN %(start)s AND %(end)s AND (r.outcome = 'update'"
+                " OR (r.outcome = 'new' AND NOT EXISTS"
+                " (SELECT 1 FROM import_created c WHERE c.email = r.email)))"
+            ).format(table=staging_table(batch.pk)),
+            rows,
+        )
+        if not cursor.rowcount:
+            return 0
+        cursor.execute("ANALYZE import_updates")
         cursor.execute(statement, params)
         return cursor.rowcount

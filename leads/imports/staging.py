@@ -10,6 +10,7 @@ file (see landing.staged_rows), which nothing else could have saved anyway.
 """
 
 import csv
+import json
 import pathlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -235,11 +236,11 @@ def _map_and_check(batch: ImportBatch, columns: dict[int, str]) -> None:
     values = batch.mapping.get("values", {})
     table = staging_table(batch.pk)
     params: dict[str, Any] = {
-        "stages": _json(values.get("stage", {})),
-        "owners": _json(values.get("marketing_owner", {})),
-        "reps": _json(values.get("sales_owner", {})),
+        "stages": _known_values(table, "stage", values.get("stage", {})),
+        "owners": _known_values(table, "marketing_owner", values.get("marketing_owner", {})),
+        "reps": _known_values(table, "sales_owner", values.get("sales_owner", {})),
         "sources": _json(values.get("source", {})),
-        "personas": _json(values.get("persona", {})),
+        "personas": _known_values(table, "persona", values.get("persona", {})),
         "policy_skip": batch.policy == DuplicatePolicy.SKIP,
         "needs_name": "full_name" in columns.values()
         or bool({"first_name", "last_name"} & set(columns.values())),
@@ -258,8 +259,6 @@ def _map_and_check(batch: ImportBatch, columns: dict[int, str]) -> None:
 
 
 def _json(mapping: dict[str, Any]) -> str:
-    import json
-
     return json.dumps({str(key).strip().casefold(): value for key, value in mapping.items()})
 
 
@@ -268,38 +267,68 @@ def _json(mapping: dict[str, Any]) -> str:
 _MAP = sql.SQL(
     """
     UPDATE {table} r SET
-        stage_id = CASE WHEN %(stages)s::jsonb ? lower(r.stage_raw)
-            THEN nullif(%(stages)s::jsonb ->> lower(r.stage_raw), '')::bigint
-            ELSE (SELECT s.id FROM funnel_stage s WHERE lower(r.stage_raw) IN
-                  (lower(s.slug), lower(s.name), lower(s.name_es)) ORDER BY s.position LIMIT 1)
-            END,
-        marketing_owner_id = CASE WHEN %(owners)s::jsonb ? lower(r.marketing_owner_raw)
-            THEN nullif(%(owners)s::jsonb ->> lower(r.marketing_owner_raw), 'none')::bigint
-            ELSE (SELECT u.id FROM accounts_user u WHERE u.is_active
-                  AND lower(r.marketing_owner_raw) IN (lower(u.email), lower(u.username),
-                                                      lower(u.first_name || ' ' || u.last_name))
-                  ORDER BY u.id LIMIT 1)
-            END,
-        sales_owner_id = CASE WHEN %(reps)s::jsonb ? lower(r.sales_owner_raw)
-            THEN nullif(%(reps)s::jsonb ->> lower(r.sales_owner_raw), 'none')::bigint
-            ELSE (SELECT u.id FROM accounts_user u WHERE u.is_active
-                  AND lower(r.sales_owner_raw) IN (lower(u.email), lower(u.username),
-                                                  lower(u.first_name || ' ' || u.last_name))
-                  ORDER BY u.id LIMIT 1)
-            END,
+        stage_id = nullif(%(stages)s::jsonb ->> lower(r.stage_raw), '')::bigint,
+        marketing_owner_id =
+            nullif(%(owners)s::jsonb ->> lower(r.marketing_owner_raw), 'none')::bigint,
+        sales_owner_id = nullif(%(reps)s::jsonb ->> lower(r.sales_owner_raw), 'none')::bigint,
         source = CASE WHEN %(sources)s::jsonb ? lower(r.source_raw)
             THEN nullif(%(sources)s::jsonb ->> lower(r.source_raw), '')
             WHEN r.source_raw IS NOT NULL THEN 'other'
             END,
-        persona_id = CASE WHEN %(personas)s::jsonb ? lower(r.persona_raw)
-            THEN nullif(nullif(%(personas)s::jsonb ->> lower(r.persona_raw), ''), 'new')::bigint
-            ELSE (SELECT p.id FROM leads_persona p WHERE lower(p.name) = lower(r.persona_raw))
-            END,
+        persona_id =
+            nullif(nullif(%(personas)s::jsonb ->> lower(r.persona_raw), ''), 'new')::bigint,
         persona_new = CASE WHEN %(personas)s::jsonb ->> lower(r.persona_raw) = 'new'
             THEN r.persona_raw END,
-        lead_id = (SELECT l.id FROM leads_lead l WHERE lower(l.email) = lower(r.email))
+        lead_id = found.lead_id
+    FROM (
+        SELECT r2.n, l.id AS lead_id FROM {table} r2
+        LEFT JOIN leads_lead l ON lower(l.email) = lower(r2.email)
+    ) AS found
+    WHERE found.n = r.n
     """
 )
+# Each distinct value of a column, read as one of ours by its key or name: a few lookups per
+# value rather than one per row.
+_AUTOMATIC = {
+    "stage": (
+        "stage_raw",
+        "SELECT s.id::text FROM funnel_stage s WHERE v.raw IN"
+        " (lower(s.slug), lower(s.name), lower(s.name_es)) ORDER BY s.position LIMIT 1",
+    ),
+    "marketing_owner": ("marketing_owner_raw", None),
+    "sales_owner": ("sales_owner_raw", None),
+    "persona": (
+        "persona_raw",
+        "SELECT p.id::text FROM leads_persona p WHERE lower(p.name) = v.raw",
+    ),
+}
+_PERSON = (
+    "SELECT u.id::text FROM accounts_user u WHERE u.is_active AND v.raw IN"
+    " (lower(u.email), lower(u.username), lower(u.first_name || ' ' || u.last_name))"
+    " ORDER BY u.id LIMIT 1"
+)
+
+
+def _known_values(table: sql.Identifier, field: str, chosen: dict[str, Any]) -> str:
+    """The field's map of values (lower case) to ours: the person's choices over the values
+    recognised by name. A value in neither is unknown (its rows are refused)."""
+    column, lookup = _AUTOMATIC[field]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL(
+                "SELECT v.raw, ({lookup}) FROM"
+                " (SELECT DISTINCT lower({column}) AS raw FROM {table}"
+                "  WHERE {column} IS NOT NULL) AS v"
+            ).format(
+                lookup=sql.SQL(lookup or _PERSON),
+                column=sql.Identifier(column),
+                table=table,
+            )
+        )
+        known = {raw: found for raw, found in cursor.fetchall() if found is not None}
+    return json.dumps(known | json.loads(_json(chosen)))
+
+
 # Rows with an email seen in an earlier row repeat it: the first row of an email counts.
 _OUTCOME = sql.SQL(
     """
@@ -329,9 +358,9 @@ _OUTCOME = sql.SQL(
             CASE WHEN r2.lead_id IS NULL AND r2.email IS NOT NULL AND r2.full_name IS NULL
                  THEN %(no_name)s END
         ], NULL) AS errors,
-        r2.email IS NOT NULL AND EXISTS (
-            SELECT 1 FROM {table} e WHERE lower(e.email) = lower(r2.email) AND e.n < r2.n
-        ) AS earlier
+        r2.email IS NOT NULL AND row_number() OVER (
+            PARTITION BY lower(r2.email) ORDER BY r2.n
+        ) > 1 AS earlier
         FROM {table} r2
     ) AS checked
     WHERE r.n = checked.n
