@@ -99,6 +99,12 @@ def land_chunk(batch_id: int, *, size: int) -> Chunk:
         start, end = batch.rows_done + 1, min(batch.rows_done + size, batch.rows_total)
         if start > end:
             return Chunk(created=0, updated=0, last=True)
+        with connection.cursor() as cursor:
+            # The chunk's commit need not wait for its WAL to reach the disk: the chunk and the
+            # batch's progress commit together, so a crash that loses it loses both, and the
+            # retry lands it again. The batch is marked done by a synchronous commit, which
+            # makes every chunk before it durable first.
+            cursor.execute("SET LOCAL synchronous_commit = off")
         rows: dict[str, Any] = {
             "start": start,
             "end": end,
