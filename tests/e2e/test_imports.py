@@ -55,7 +55,7 @@ def test_a_marketer_maps_checks_and_imports_a_hubspot_export(
 ) -> None:
     page.set_viewport_size(LAPTOP)
     LeadFactory.create(email="lead2@example.com", company="", marketing_owner=maria)
-    rows = 2000
+    rows = 1000
     open_as(page, live_server, maria, "/leads/imports/")
 
     page.get_by_label("File").set_input_files(_hubspot_export(tmp_path, rows))
