@@ -11,6 +11,10 @@ or raises CellError, whose message is the reason the dry run's error report give
   time without a time zone is in the product's (settings.TIME_ZONE).
 - Emails: leads.normalise's form (no invisible characters, NFKC), checked as the lead forms check
   them.
+- Text: one line, as the lead forms store names and companies (leads.normalise.single_line),
+  within the lead's column.
+
+Blank cells are the caller's to skip: a blank never erases a value, so none of these reads one.
 """
 
 import datetime
@@ -21,8 +25,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from leads.normalise import normalise_email, validate_email_lengths
+from leads.normalise import normalise_email, single_line, validate_email_lengths
 
 
 class CellError(ValueError):
@@ -166,3 +171,18 @@ def parse_email(text: str) -> str:
             _("“%(value)s” is not an email address.") % {"value": text.strip()}
         ) from None
     return email
+
+
+def parse_text(text: str, *, max_length: int | None = None) -> str:
+    """The text on one line, refused beyond `max_length` characters (ImportField.max_length)."""
+    line = single_line(text)
+    if max_length is not None and len(line) > max_length:
+        raise CellError(
+            ngettext(
+                "“%(start)s…” is longer than %(limit)d character.",
+                "“%(start)s…” is longer than %(limit)d characters.",
+                max_length,
+            )
+            % {"start": line[:30], "limit": max_length}
+        )
+    return line

@@ -24,8 +24,11 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Final
 
+from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from leads.models import Lead
 
 
 class Kind:
@@ -48,6 +51,8 @@ class ImportField:
     kind: str
     # Header names that mean this field, as `comparable` writes them.
     names: frozenset[str]
+    # The longest text the lead's column holds (for parse_text), for text kept on the lead.
+    max_length: int | None = None
 
 
 def comparable(name: str) -> str:
@@ -58,8 +63,19 @@ def comparable(name: str) -> str:
     return " ".join(re.split(r"[\W_]+", plain)).strip()
 
 
+# Parts of the name are held to the whole name's length; notes become a note on the timeline.
+_STORED_AS = {"first_name": "full_name", "last_name": "full_name"}
+
+
 def _field(name: str, label: str | Promise, kind: str, *names: str) -> ImportField:
-    return ImportField(name, label, kind, frozenset(comparable(n) for n in (name, *names)))
+    max_length = None
+    if kind == Kind.TEXT and name != "notes":
+        column = Lead._meta.get_field(_STORED_AS.get(name, name))
+        assert isinstance(column, models.CharField)  # noqa: S101 (the lead's text columns)
+        max_length = column.max_length
+    return ImportField(
+        name, label, kind, frozenset(comparable(n) for n in (name, *names)), max_length
+    )
 
 
 IMPORT_FIELDS: Final = (

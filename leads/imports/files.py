@@ -15,7 +15,7 @@ wide as the header:
   in Spanish writes; Latin-1 when a byte is not Windows-1252).
 - Separator: comma, semicolon (Excel in Spanish), tab or vertical bar, whichever splits the
   first lines into as many cells as the header, most consistently.
-- Header: the first row with a non-empty cell. Empty names at its end are dropped; an empty name
+- Header: the first row with a letter or a digit. Empty names at its end are dropped; an empty name
   between others, a name given twice (in any letter case or accents), a row of numbers or dates
   or one holding an email address (data, not names) are refused.
 - Rows: quoted cells may hold separators and line breaks. Empty rows are skipped. A row with fewer
@@ -34,10 +34,11 @@ import logging
 import re
 import subprocess
 import sys
+import tempfile
 import zipfile
 from collections.abc import Generator, Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from typing import IO, Final, cast
@@ -60,16 +61,19 @@ MAX_UPLOAD_BYTES: Final = settings.IMPORT_MAX_UPLOAD_BYTES
 MAX_LINE_CHARS: Final = 1_048_576
 MAX_CELL_CHARS: Final = 131_072
 MAX_COLUMNS: Final = 500
+# The rows read with the header, which a preview shows without reading the file again.
+PREVIEW_ROWS: Final = 20
 DELIMITERS: Final = (",", ";", "\t", "|")
 # XLSX: what a workbook may unpack to in all, and how much more than it weighs each part may
-# unpack to (an ordinary sheet compresses 5 to 30 times; a zip bomb thousands of times).
+# unpack to (an ordinary sheet compresses 5 to 30 times, one of empty styled cells a few
+# hundred; a zip bomb a thousand times, layer after layer).
 MAX_XLSX_UNCOMPRESSED_BYTES: Final = 512 * 1024 * 1024
-MAX_XLSX_RATIO: Final = 200
+MAX_XLSX_RATIO: Final = 500
 MAX_XLSX_MEMBERS: Final = 10_000
 
 # The child process reading a workbook (leads/imports/xlsx_rows.py): the memory it may map and
-# the processor time it may take. A sheet costs it about 32 bytes a cell of its extent plus its
-# text: 20 columns of 250,000 rows fit.
+# the processor time it may take. A sheet costs it about 100 bytes a cell of its extent, text
+# included: 250,000 rows of 20 columns read within the limit (bench numbers in the README).
 XLSX_READER_MEMORY_BYTES: Final = 1024 * 1024 * 1024
 XLSX_READER_CPU_SECONDS: Final = 300
 
@@ -108,25 +112,36 @@ class Sheet:
     path: Path = field(repr=False, kw_only=True)
     # The line (csv) or row (xlsx) on which the header ends; data starts after it.
     header_line: int = field(repr=False, kw_only=True)
+    # The first data rows, read with the header so that a preview reads the file no second time
+    # (any row of an XLSX costs parsing its whole sheet), and whether they are all the rows.
+    first_rows: tuple[tuple[int, list[str]], ...] = field(default=(), repr=False, kw_only=True)
+    first_rows_are_all: bool = field(default=False, repr=False, kw_only=True)
 
     def numbered_rows(self) -> Iterator[tuple[int, list[str]]]:
         """Every non-empty data row with the number of the line (csv: where the row starts) or
         spreadsheet row it came from, each exactly len(header) cells. Streams: the file is
         read as the rows are asked for. Raises ImportFileError at a row with more non-empty
         cells than the header."""
-        source = _csv_rows(self) if self.kind == "csv" else _xlsx_rows(self.path)
-        width = len(self.header)
-        for line, cells in source:
-            if line <= self.header_line or not any(cells):
-                continue
-            yield line, _fitted(cells, width, line, kind=self.kind)
+        records = _csv_rows(self) if self.kind == "csv" else _xlsx_rows(self.path)
+        return _data_rows(records, self)
 
     def rows(self) -> Iterator[list[str]]:
         """Every data row, each exactly len(header) cells ("" for empty), streamed."""
         return (cells for _line, cells in self.numbered_rows())
 
     def preview(self, count: int = 5) -> list[list[str]]:
+        if count <= len(self.first_rows) or self.first_rows_are_all:
+            return [cells for _line, cells in self.first_rows[:count]]
         return list(islice(self.rows(), count))
+
+
+def _data_rows(
+    records: Iterator[tuple[int, list[str]]], sheet: Sheet
+) -> Iterator[tuple[int, list[str]]]:
+    width = len(sheet.header)
+    for line, cells in records:
+        if line > sheet.header_line and any(cells):
+            yield line, _fitted(cells, width, line, kind=sheet.kind)
 
 
 def open_sheet(path: Path, *, filename: str) -> Sheet:
@@ -214,7 +229,7 @@ def _checked_header(cells: list[str]) -> list[str]:
     seen: dict[str, str] = {}
     repeated: list[str] = []
     for name in names:
-        key = comparable(name)
+        key = comparable(name) or name
         if key in seen and seen[key] not in repeated:
             repeated.append(seen[key])
         seen.setdefault(key, name)
@@ -235,30 +250,49 @@ def _checked_header(cells: list[str]) -> list[str]:
 def _open_csv(path: Path) -> Sheet:
     encoding = _detect_encoding(path)
     delimiter = _detect_delimiter(path, encoding)
-    for line, cells in _csv_records(path, encoding, delimiter):
-        # A line of separators alone (";;;;", as Excel writes an empty row) is no header.
-        if any(character.isalnum() for cell in cells for character in cell):
-            return Sheet(
+    with closing(_csv_records(path, encoding, delimiter)) as records:
+        return _read_header(
+            Sheet(
                 kind="csv",
                 encoding=encoding,
                 delimiter=delimiter,
-                header=_checked_header(cells),
+                header=[],
                 path=path,
-                header_line=line,
-            )
-    raise ImportFileError(
-        _(
-            "The file has no header row: it holds no text. Choose the file with your leads, "
-            "with the names of the columns in its first row."
+                header_line=0,
+            ),
+            records,
+            none=_(
+                "The file has no header row: it holds no text. Choose the file with your "
+                "leads, with the names of the columns in its first row."
+            ),
         )
+
+
+def _read_header(sheet: Sheet, records: Iterator[tuple[int, list[str]]], *, none: str) -> Sheet:
+    """`sheet` with its header, the first row of `records` with a letter or a digit, and the
+    first rows after it (PREVIEW_ROWS of them). Refuses with `none` a file without one."""
+    first = next(((line, cells) for line, cells in records if _has_text(cells)), None)
+    if first is None:
+        raise ImportFileError(none)
+    line, cells = first
+    sheet = replace(sheet, header=_checked_header(cells), header_line=line)
+    ahead = tuple(islice(_data_rows(records, sheet), PREVIEW_ROWS + 1))
+    return replace(
+        sheet, first_rows=ahead[:PREVIEW_ROWS], first_rows_are_all=len(ahead) <= PREVIEW_ROWS
     )
+
+
+def _has_text(cells: list[str]) -> bool:
+    """Whether a row has a letter or digit: a line of separators alone (";;;;", as Excel writes
+    an empty row) or of dashes is no header."""
+    return any(character.isalnum() for cell in cells for character in cell)
 
 
 def _csv_rows(sheet: Sheet) -> Iterator[tuple[int, list[str]]]:
     return _csv_records(sheet.path, sheet.encoding or "utf-8", sheet.delimiter or ",")
 
 
-def _csv_records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def _csv_records(path: Path, encoding: str, delimiter: str) -> Generator[tuple[int, list[str]]]:
     with path.open(encoding=encoding, newline="") as stream:
         yield from _records(stream, delimiter=delimiter)
 
@@ -380,10 +414,10 @@ def _detect_delimiter(path: Path, encoding: str) -> str:
 
     def score(delimiter: str) -> tuple[bool, float, int]:
         try:
-            rows = [row for row in csv.reader(sample.splitlines(), delimiter=delimiter) if row]
+            rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter))
         except csv.Error:
             return (False, 0.0, 0)
-        rows = [row for row in rows if any(cell.strip() for cell in row)]
+        rows = [row for row in rows if _has_text(row)]
         if not rows:
             return (False, 0.0, 0)
         width = len(rows[0])
@@ -398,25 +432,23 @@ def _detect_delimiter(path: Path, encoding: str) -> str:
 
 def _open_xlsx(path: Path, extension: str) -> Sheet:
     _check_workbook(path, extension)
-    with closing(_xlsx_rows(path)) as rows:
-        first = next(rows, None)
-    if first is None:
-        raise ImportFileError(
-            _(
+    with closing(_xlsx_rows(path)) as records:
+        return _read_header(
+            Sheet(
+                kind="xlsx",
+                encoding=None,
+                delimiter=None,
+                header=[],
+                decimal_mark=".",
+                path=path,
+                header_line=0,
+            ),
+            records,
+            none=_(
                 "The workbook's first sheet is empty. Put your leads in the first sheet, with "
                 "the names of the columns in its first row, and upload it again."
-            )
+            ),
         )
-    line, cells = first
-    return Sheet(
-        kind="xlsx",
-        encoding=None,
-        delimiter=None,
-        header=_checked_header(cells),
-        decimal_mark=".",
-        path=path,
-        header_line=line,
-    )
 
 
 def _not_a_workbook() -> ImportFileError:
@@ -488,16 +520,20 @@ def _xlsx_rows(path: Path) -> Generator[tuple[int, list[str]]]:
         str(XLSX_READER_MEMORY_BYTES),
         str(XLSX_READER_CPU_SECONDS),
     ]
-    with subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={"RUST_BACKTRACE": "0", "LANG": "C.UTF-8"},
-    ) as child:
+    # Its errors go to a file: a pipe nobody reads while the rows are read could fill and stall.
+    with (
+        tempfile.TemporaryFile() as errors_file,
+        subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=errors_file,
+            env={"RUST_BACKTRACE": "0", "LANG": "C.UTF-8"},
+        ) as child,
+    ):
         finished = False
         try:
-            stream = io.TextIOWrapper(cast("IO[bytes]", child.stdout), encoding="utf-8", newline="")
+            stream = io.TextIOWrapper(cast(IO[bytes], child.stdout), encoding="utf-8", newline="")
             for _line, cells in _records(stream):
                 yield int(cells[0]), cells[1:]
             finished = True
@@ -505,7 +541,8 @@ def _xlsx_rows(path: Path) -> Generator[tuple[int, list[str]]]:
             if not finished:
                 child.kill()
         failed = child.wait() != 0
-        errors = child.stderr.read().decode(errors="replace") if child.stderr else ""
+        errors_file.seek(0)
+        errors = errors_file.read().decode(errors="replace")
     if failed:
         if xlsx_rows.NOT_A_WORKBOOK in errors:
             raise _not_a_workbook()

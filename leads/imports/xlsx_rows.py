@@ -37,9 +37,17 @@ def cell_text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def _limit(kind: int, value: int) -> None:
+    """Lowers the limit of `kind` to `value` (never above a hard limit already set)."""
+    _soft, hard = resource.getrlimit(kind)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    resource.setrlimit(kind, (value, value))
+
+
 def main(path: str, memory: int, seconds: int) -> int:
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+    _limit(resource.RLIMIT_AS, memory)
+    _limit(resource.RLIMIT_CPU, seconds)
     from python_calamine import (
         CalamineError,
         CalamineWorkbook,

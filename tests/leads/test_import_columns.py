@@ -9,8 +9,15 @@ from django.test import override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leads.imports.cells import CellError, parse_date, parse_datetime, parse_decimal, parse_email
-from leads.imports.columns import IMPORT_FIELDS, comparable, propose_mapping
+from leads.imports.cells import (
+    CellError,
+    parse_date,
+    parse_datetime,
+    parse_decimal,
+    parse_email,
+    parse_text,
+)
+from leads.imports.columns import FIELDS_BY_NAME, IMPORT_FIELDS, comparable, propose_mapping
 from leads.imports.files import open_sheet
 from tests.leads.test_import_files import CORPUS
 
@@ -252,3 +259,116 @@ def test_emails() -> None:
         with pytest.raises(CellError) as refused:
             parse_email(text)
         assert refused.value.message == f"“{text}” is not an email address."
+
+
+def test_text_is_one_line_within_the_leads_column() -> None:
+    limit = FIELDS_BY_NAME["company"].max_length
+
+    assert limit == 150
+    assert FIELDS_BY_NAME["last_name"].max_length == 150
+    assert FIELDS_BY_NAME["notes"].max_length is None
+    assert parse_text("  Cañas\r\ny  Compañía\t S.L. ", max_length=limit) == "Cañas y Compañía S.L."
+    with pytest.raises(CellError) as refused:
+        parse_text("x" * 151, max_length=limit)
+    assert refused.value.message == f"“{'x' * 30}…” is longer than 150 characters."
+
+
+def test_hubspot_contacts_export_in_spanish() -> None:
+    header = [
+        "ID de registro",
+        "Nombre",
+        "Apellidos",
+        "Correo",
+        "Número de teléfono",
+        "Nombre de la empresa",
+        "Cargo",
+        "País/región",
+        "Etapa del ciclo de vida",
+        "Propietario del contacto",
+        "Fecha de creación",
+        "Fuente original",
+    ]
+
+    assert list(propose_mapping(header).values()) == [
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "company",
+        "job_title",
+        "country",
+        "stage",
+        "marketing_owner",
+        "created_at",
+        "source",
+    ]
+
+
+def test_odoo_leads_export_in_english() -> None:
+    header = [
+        "Opportunity",
+        "Contact Name",
+        "Email",
+        "Phone",
+        "Customer",
+        "Salesperson",
+        "Sales Team",
+        "Stage",
+        "Expected Revenue",
+        "Expected Closing",
+        "Created on",
+        "Country",
+        "Source",
+        "Campaign",
+        "Medium",
+        "Tags",
+        "Job Position",
+        "Company Name",
+        "Probability",
+        "Lost Reason",
+        "Internal Notes",
+    ]
+
+    assert proposed(header) == {
+        "Contact Name": "full_name",
+        "Email": "email",
+        "Phone": "phone",
+        "Salesperson": "sales_owner",
+        "Stage": "stage",
+        "Expected Revenue": "expected_value",
+        "Expected Closing": "expected_close_date",
+        "Created on": "created_at",
+        "Country": "country",
+        "Source": "source",
+        "Campaign": "campaign",
+        "Job Position": "job_title",
+        "Company Name": "company",
+        "Internal Notes": "notes",
+    }
+
+
+def test_pipedrive_people_export() -> None:
+    header = [
+        "Name",
+        "First name",
+        "Last name",
+        "Email - Work",
+        "Email - Home",
+        "Phone - Work",
+        "Phone - Mobile",
+        "Organization",
+        "Owner",
+        "Person created",
+        "Labels",
+    ]
+
+    assert proposed(header) == {
+        "Name": "full_name",
+        "First name": "first_name",
+        "Last name": "last_name",
+        "Email - Work": "email",
+        "Phone - Work": "phone",
+        "Organization": "company",
+        "Owner": "marketing_owner",
+        "Person created": "created_at",
+    }

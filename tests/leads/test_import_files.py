@@ -3,20 +3,27 @@ each kind of bad one (tests/leads/import_files/ holds exports as the tools write
 files are made here, byte by byte)."""
 
 import codecs
+import csv
 import datetime
 import io
+import tempfile
 import tracemalloc
 import zipfile
 from collections.abc import Callable
+from itertools import islice
 from pathlib import Path
 
+import psutil
 import pytest
 from django.test import override_settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leads.imports.files import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     MAX_LINE_CHARS,
+    PREVIEW_ROWS,
     ImportFileError,
     Sheet,
     open_sheet,
@@ -247,6 +254,12 @@ BAD_FILES: list[tuple[str, str, bytes | str | Callable[[], bytes], str]] = [
     ),
     ("any-zip", "leads.xlsx", _zip({"readme.txt": b"hello"}), "This file is not an Excel workbook"),
     (
+        "garbled-workbook",
+        "leads.xlsx",
+        _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<not a workbook"}),
+        "This file is not an Excel workbook",
+    ),
+    (
         "truncated",
         "leads.xlsx",
         workbook_bytes(_HEADER_ONLY)[:-200],
@@ -353,3 +366,64 @@ def test_reading_rows_streams_the_file(tmp_path: Path) -> None:
     assert count == 20_000
     assert path.stat().st_size > 4 * 1024 * 1024
     assert peak < 2 * 1024 * 1024
+
+
+_CELL = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)
+
+
+@settings(max_examples=60)
+@given(
+    rows=st.lists(st.lists(_CELL.map(str.strip), min_size=3, max_size=3), max_size=8),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
+)
+def test_any_table_written_as_csv_reads_back(
+    rows: list[list[str]], delimiter: str, encoding: str
+) -> None:
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, delimiter=delimiter)
+    writer.writerow(["Email", "Name", "Notes"])
+    writer.writerows(rows)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "leads.csv"
+        path.write_bytes(text.getvalue().encode(encoding))
+
+        sheet = read(path)
+
+        assert (sheet.encoding, sheet.delimiter) == (encoding, delimiter)
+        assert list(sheet.rows()) == [row for row in rows if any(row)]
+
+
+def test_a_workbook_row_wider_than_its_header_is_refused_by_its_number(
+    write: Callable[..., Path],
+) -> None:
+    data = workbook_bytes([{1: ["Email", "Name"], 2: ["a@example.com"], 5: {3: "stray"}}])
+
+    message = refusal(write(data, "leads.xlsx"), "leads.xlsx")
+
+    assert message.startswith("Row 5 has 4 cells but the header names 2 columns.")
+
+
+def test_rows_read_in_part_leave_no_reader_running(write: Callable[..., Path]) -> None:
+    rows = [["Email", "Name"], *([f"lead{n}@example.com", f"Lead {n}"] for n in range(5000))]
+    sheet = read(write(workbook_bytes([rows]), "leads.xlsx"), "leads.xlsx")
+
+    assert list(islice(sheet.rows(), 2)) == [
+        ["lead0@example.com", "Lead 0"],
+        ["lead1@example.com", "Lead 1"],
+    ]
+    assert psutil.Process().children() == []
+
+
+@pytest.mark.parametrize("name", ["leads.csv", "leads.xlsx"])
+def test_a_preview_is_read_with_the_header(write: Callable[..., Path], name: str) -> None:
+    rows = [["Email", "Name"], *([f"lead{n}@example.com", f"Lead {n}"] for n in range(30))]
+    text = "".join(",".join(row) + "\n" for row in rows)
+    path = write(workbook_bytes([rows]) if name.endswith("xlsx") else text, name)
+    sheet = read(path, name)
+    expected = rows[1:]
+
+    assert sheet.preview(25) == expected[:25]
+    path.unlink()
+    assert sheet.preview() == expected[:5]
+    assert sheet.preview(PREVIEW_ROWS) == expected[:PREVIEW_ROWS]
