@@ -33,7 +33,7 @@ def check(batch_id: int) -> None:
             )
             return
     counts = result.counts
-    ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.CHECKING).update(
+    still_checking = ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.CHECKING).update(
         status=ImportStatus.DRY_RUN,
         rows_total=batch.rows_total,
         rows_done=0,
@@ -44,6 +44,9 @@ def check(batch_id: int) -> None:
         error_file=batch.error_file,
         summary={"changes": result.changes, "errors": result.errors},
     )
+    if not still_checking:
+        # Cancelled while it ran: its rows are not wanted.
+        drop_staging(batch_id)
 
 
 def land(batch_id: int, *, chunk_rows: int | None = None) -> None:
