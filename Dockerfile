@@ -53,7 +53,7 @@ RUN SECRET_KEY=build-only-placeholder-never-used-at-run-time-0123456789abcdef \
     python manage.py collectstatic --noinput
 
 # DATA_DIR: Celery beat's schedule file lives here (a volume in docker-compose.yml).
-RUN mkdir -p /data && chown smarketing:smarketing /data
+RUN mkdir -p /data/import && chown -R smarketing:smarketing /data
 
 USER 10001:10001
 

@@ -15,6 +15,8 @@ VIEW_CAPTURE_FORMS_REFUSAL = _("Only Marketing and managers see the website form
 MANAGE_CAPTURE_FORMS_REFUSAL = _("Only managers set up website forms.")
 MERGE_LEADS_REFUSAL = _("Only managers merge leads, and only leads they may edit.")
 EXPORT_ALL_REFUSAL = _("Only managers export all the data at once.")
+IMPORT_REFUSAL = _("Only Marketing and managers import leads.")
+UNDO_IMPORT_REFUSAL = _("Only managers undo an import.")
 
 
 def can_create_lead(user: User) -> bool:
@@ -62,4 +64,14 @@ def can_merge_lead(user: User, lead: Lead) -> bool:
 def can_export_all(user: User) -> bool:
     """The whole archive holds every person's data and the team's goals: a manager's call.
     Everyone exports the lead list they can see."""
+    return Role.MANAGERS in roles_of(user)
+
+
+def can_import(user: User) -> bool:
+    """Bringing leads in from a file is logging leads, many at once."""
+    return bool(roles_of(user) & {Role.MARKETING, Role.MANAGERS})
+
+
+def can_undo_import(user: User) -> bool:
+    """Undoing removes leads others may be working on: a manager's call."""
     return Role.MANAGERS in roles_of(user)

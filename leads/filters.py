@@ -90,6 +90,10 @@ class LeadFilterForm(forms.Form):
     by = forms.TypedChoiceField(
         label=_("By"), required=False, coerce=int, empty_value=None, widget=forms.HiddenInput
     )
+    # The leads an import created or updated (a link from the import's summary).
+    import_batch = forms.IntegerField(
+        label=_("Import"), required=False, min_value=1, widget=forms.HiddenInput
+    )
 
     def __init__(self, data: QueryDict | None, *, options: LeadListOptions, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
@@ -207,6 +211,7 @@ class LeadFilterForm(forms.Form):
             created_to=data.get("created_to"),
             needs_attention=bool(data.get("needs_attention")),
             moved=self._moved(),
+            import_batch=data.get("import_batch"),
         )
 
     def _moved(self) -> MovedFilter | None:

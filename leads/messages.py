@@ -33,6 +33,8 @@ SENTENCES = {
     "visitor_message": gettext_lazy("Message:"),
     "merged": gettext_lazy("Merged with %(name)s <%(email)s> by %(who)s."),
     "merged_values": gettext_lazy("Taken from the merged lead: %(fields)s."),
+    "imported": gettext_lazy("Imported from the file “%(file)s”."),
+    "import_updated": gettext_lazy("Updated by the import of “%(file)s”: %(fields)s."),
 }
 ROLES = {
     "marketing_owner": gettext_lazy("Marketing owner"),

@@ -127,6 +127,15 @@ class Lead(models.Model):
         "funnel.Stage", on_delete=models.PROTECT, related_name="leads", verbose_name=_("stage")
     )
     stage_entered_at = models.DateTimeField(_("in stage since"))
+    # The import that created or last updated the lead (leads.imports).
+    import_batch = models.ForeignKey(
+        "leads.ImportBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+        verbose_name=_("import"),
+    )
     # Every stage the lead has been in, by id, in order of id: kept by the database
     # (leads/sql/stages_entered.py) from the lead's stage and its history; what the application
     # writes here can only add to it. leads.personas counts how far leads went from it.
@@ -425,3 +434,123 @@ class LeadEmailAlias(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class DuplicatePolicy(models.TextChoices):
+    """What an import does to a lead whose email already exists. A blank cell never erases."""
+
+    FILL_EMPTY = "fill_empty", _("Fill empty fields only")
+    OVERWRITE = "overwrite", _("Overwrite with the file's values")
+    SKIP = "skip", _("Leave existing leads alone")
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    CHECKING = "checking", _("Checking")
+    DRY_RUN = "dry_run", _("Checked")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+    FAILED = "failed", _("Failed")
+    UNDONE = "undone", _("Undone")
+
+
+class ImportMapping(models.Model):
+    """A mapping of a sheet's columns and values to lead fields, saved to be used again."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    mapping = models.JSONField(_("mapping"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportBatch(models.Model):
+    """One uploaded file: its sheet settings, mapping, dry run, landing and undo.
+
+    `mapping` holds {"columns": {column index: field}, "values": {field: {value: choice}}}:
+    the values of the stage, owner, source and persona columns mapped to ours."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="import_batches",
+        verbose_name=_("imported by"),
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    # Relative to settings.IMPORT_ROOT.
+    stored_file = models.CharField(_("stored file"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=10)
+    encoding = models.CharField(_("encoding"), max_length=40, blank=True)
+    delimiter = models.CharField(_("separator"), max_length=5, blank=True)
+    header = models.JSONField(_("header"), default=list)
+    # The first rows, and the distinct values of each column that has few (for value mappings).
+    preview = models.JSONField(_("first rows"), default=list)
+    column_values = models.JSONField(_("values per column"), default=dict)
+    mapping = models.JSONField(_("mapping"), default=dict)
+    policy = models.CharField(
+        _("existing emails"),
+        max_length=12,
+        choices=DuplicatePolicy.choices,
+        default=DuplicatePolicy.FILL_EMPTY,
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    cancel_requested = models.BooleanField(_("cancel requested"), default=False)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    # Staged rows landed so far: every chunk commits its rows and this count together.
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    new_count = models.PositiveIntegerField(_("new leads"), default=0)
+    update_count = models.PositiveIntegerField(_("updated leads"), default=0)
+    repeat_count = models.PositiveIntegerField(_("repeated emails"), default=0)
+    error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
+    created_count = models.PositiveIntegerField(_("leads created"), default=0)
+    updated_count = models.PositiveIntegerField(_("leads updated"), default=0)
+    # The dry run's sample of changes and errors; the landing's and undo's results.
+    summary = models.JSONField(_("summary"), default=dict)
+    error_file = models.CharField(_("error file"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class ImportedLead(models.Model):
+    """A lead an import created or changed, with the values it replaced: what undo restores."""
+
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="+", verbose_name=_("import")
+    )
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
+    created = models.BooleanField(_("created"))
+    # Each changed field's value before and after the import (empty for a created lead).
+    previous = models.JSONField(default=dict)
+    written = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "lead"], name="imported_lead_once")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} -> {self.lead_id}"

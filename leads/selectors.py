@@ -167,6 +167,7 @@ class LeadFilters:
     created_to: date | None = None
     needs_attention: bool = False
     moved: MovedFilter | None = None
+    import_batch: int | None = None
 
 
 def _filtered(filters: LeadFilters, *, options: LeadListOptions, now: datetime) -> Q:
@@ -223,6 +224,8 @@ def _what(filters: LeadFilters, *, options: LeadListOptions) -> Q:
         condition &= Q(campaign__in=spellings)
     if filters.persona is not None:
         condition &= Q(persona=filters.persona)
+    if filters.import_batch is not None:
+        condition &= Q(import_batch_id=filters.import_batch)
     return condition
 
 

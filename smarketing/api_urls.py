@@ -15,6 +15,7 @@ from funnel.api.goals import RevenueGoalViewSet
 from leads.api.board import BoardView
 from leads.api.capture_forms import CaptureFormViewSet
 from leads.api.exports import ArchiveView, LeadCsvView, LeadXlsxView
+from leads.api.imports import ImportBatchViewSet
 from leads.api.leads import LeadViewSet
 from leads.api.mentions import MentionSeenView, MentionsSeenView, MentionsView
 from leads.api.moves import LeadMoveViewSet
@@ -35,6 +36,7 @@ router.register("reasons", ReasonViewSet, basename="reason")
 router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("goals", RevenueGoalViewSet, basename="goal")
 router.register("digests", DigestViewSet, basename="digest")
+router.register("imports", ImportBatchViewSet, basename="import")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # Files, named by their extension: before the router's leads/<id>/ routes.

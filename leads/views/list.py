@@ -46,8 +46,11 @@ def lead_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     else:
         cap = None if drill_down else COUNT_AT_MOST
         count = lead_count(filters=filters, options=options, now=now, at_most=cap)
+    described = [drill_down.description()] if drill_down else []
+    if filters.import_batch is not None:
+        described.append(_("leads of import %(number)d") % {"number": filters.import_batch})
     context = {
-        "drill_down": drill_down.description() if drill_down else "",
+        "drill_down": ", ".join(described),
         "count": count,
         "count_at_most": COUNT_AT_MOST if not drill_down and count > COUNT_AT_MOST else None,
         "form": form.as_applied(),
