@@ -252,6 +252,7 @@ def _map_and_check(batch: ImportBatch, columns: dict[int, str]) -> None:
         "no_name": _("a new lead needs a name"),
     }
     with connection.cursor() as cursor:
+        cursor.execute(_SURVIVORS.format(table=table))
         cursor.execute(sql.SQL("CREATE INDEX ON {} (lower(email))").format(table))
         cursor.execute(sql.SQL("ANALYZE {}").format(table))
         cursor.execute(_MAP.format(table=table), params)
@@ -264,6 +265,15 @@ def _json(mapping: dict[str, Any]) -> str:
 
 # A mapped value: the person's choice for the cell's value when they made one ("" for none),
 # else the value read as one of ours by its key or name.
+# A row whose email is another email of a lead (the address of a lead merged into it) is that
+# lead's row: it updates the lead, as a capture of the address does (leads.merge).
+_SURVIVORS = sql.SQL(
+    """
+    UPDATE {table} r SET email = l.email
+    FROM leads_leademailalias a JOIN leads_lead l ON l.id = a.lead_id
+    WHERE lower(a.email) = lower(r.email)
+    """
+)
 _MAP = sql.SQL(
     """
     UPDATE {table} r SET

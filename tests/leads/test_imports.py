@@ -18,7 +18,14 @@ from leads.imports.services import (
     confirm_import,
     undo_import,
 )
-from leads.models import Activity, DuplicatePolicy, ImportedLead, ImportStatus, Lead
+from leads.models import (
+    Activity,
+    DuplicatePolicy,
+    ImportedLead,
+    ImportStatus,
+    Lead,
+    LeadEmailAlias,
+)
 from leads.services import update_lead
 from smarketing.errors import NotAllowed
 from tests.dashboard.test_rollup import assert_exact as assert_rollups_exact
@@ -117,6 +124,20 @@ def test_landing_creates_updates_and_records_history(marketer: User, existing: L
     assert_totals_exact()
     assert_rollups_exact()
     assert stages_entered_kept() == stages_entered_recounted()
+
+
+def test_a_row_with_a_merged_lead_s_email_updates_the_lead_it_went_into(
+    marketer: User, existing: Lead
+) -> None:
+    LeadEmailAlias.objects.create(lead=existing, email="Old.Address@example.com")
+    rows = csv_file("old.address@example.com,,NewCo,,,,,,", "new@example.com,New,,,,,,,")
+
+    batch = landed(checked(rows, actor=marketer), actor=marketer)
+
+    assert (batch.created_count, batch.updated_count, batch.error_count) == (1, 1, 0)
+    existing.refresh_from_db()
+    assert (existing.email, existing.company) == ("old@example.com", "NewCo")
+    assert not Lead.objects.filter(email__iexact="old.address@example.com").exists()
 
 
 @pytest.mark.parametrize(
