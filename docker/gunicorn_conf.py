@@ -1,13 +1,20 @@
 """Gunicorn settings for the container image (the Dockerfile's CMD and docker-compose.yml's web).
 
-Environment: PORT (default 8000) and WEB_CONCURRENCY (worker processes; default 2 x CPUs + 1,
-at most 9, since every worker keeps its own database connection).
+Environment: PORT (default 8000), WEB_CONCURRENCY (worker processes; default 2 x CPUs + 1,
+at most 9, since every worker keeps its own database connection) and WEB_THREADS (threads per
+worker, default 4).
 """
 
 import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * (os.process_cpu_count() or 1) + 1, 9))
+# Threads answer the requests while each worker's main thread keeps telling the master it is
+# alive: a download of a million leads or the upload of a large import streams for minutes,
+# which a synchronous worker would be killed for after `timeout`. A worker that hangs is still
+# replaced after it.
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS") or 4)
 timeout = 30
 graceful_timeout = 30
 # Recycle workers now and then so a slow leak cannot grow without bound.

@@ -331,7 +331,7 @@ def test_web_serves_gunicorn_like_the_image_default(services: dict[str, dict[str
 
 def gunicorn_config(monkeypatch: pytest.MonkeyPatch, **environment: str) -> Any:
     """docker/gunicorn_conf.py as gunicorn reads it, in the given environment."""
-    for name in ("WEB_CONCURRENCY", "PORT"):
+    for name in ("WEB_CONCURRENCY", "WEB_THREADS", "PORT"):
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -350,8 +350,11 @@ def test_gunicorn_listens_on_8000_logs_access_to_stdout_and_bounds_its_workers(
     assert default.bind == ["0.0.0.0:8000"]
     assert default.accesslog == "-"
     assert 3 <= default.workers <= 9
+    # Long downloads and uploads run in threads; the worker's own thread keeps its heartbeat.
+    assert (default.worker_class_str, default.threads) == ("gthread", 4)
 
     assert gunicorn_config(monkeypatch, WEB_CONCURRENCY="4").workers == 4
+    assert gunicorn_config(monkeypatch, WEB_THREADS="8").threads == 8
 
 
 def test_web_passes_worker_count_only_when_it_is_set(services: dict[str, dict[str, Any]]) -> None:
