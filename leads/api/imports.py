@@ -17,6 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from leads.access import IMPORT_REFUSAL, can_import, can_undo_import
+from leads.imports.columns import IMPORT_FIELDS
+from leads.imports.files import MAX_COLUMNS
 from leads.imports.selectors import latest_batches, progress
 from leads.imports.services import (
     MappingChoice,
@@ -81,9 +83,12 @@ class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
 
 
 class MappingSerializer(serializers.Serializer[Any]):
-    columns = serializers.DictField(
-        child=serializers.CharField(allow_blank=True),
-        help_text="The lead field of each column, by the column's index ('' for none).",
+    columns = serializers.ListField(
+        child=serializers.ChoiceField(
+            choices=["", *(field.name for field in IMPORT_FIELDS)], allow_blank=True
+        ),
+        max_length=MAX_COLUMNS,
+        help_text="The lead field of each column, in the file's order ('' for none).",
     )
     values = serializers.DictField(
         child=serializers.DictField(child=serializers.CharField(allow_blank=True)),
@@ -93,10 +98,8 @@ class MappingSerializer(serializers.Serializer[Any]):
     policy = serializers.ChoiceField(choices=DuplicatePolicy.choices)
     save_as = serializers.CharField(required=False, allow_blank=True, max_length=80)
 
-    def validate_columns(self, columns: dict[str, str]) -> dict[int, str]:
-        if not all(key.isdigit() for key in columns):
-            raise serializers.ValidationError("Columns are named by their index: 0, 1, ...")
-        return {int(key): field for key, field in columns.items()}
+    def validate_columns(self, columns: list[str]) -> dict[int, str]:
+        return dict(enumerate(columns))
 
 
 class RawFileParser(parsers.FileUploadParser):
@@ -130,8 +133,11 @@ class ImportBatchViewSet(AnsweredBeforeCommit, viewsets.ViewSet):
     lookup_value_converter = "int"
 
     def get_parsers(self) -> list[parsers.BaseParser]:
-        # The list's route takes the upload: its body is the file, whatever its type.
-        if "pk" not in getattr(self, "kwargs", {}):
+        # The upload's body is the file, whatever its type; every other step sends JSON. (A
+        # request's parsers are chosen before its action is known: the upload is the route
+        # without an id. The schema asks with the action set.)
+        action = getattr(self, "action", None)
+        if action == "create" or (action is None and "pk" not in self.kwargs):
             return [RawFileParser()]
         return super().get_parsers()
 

@@ -8,7 +8,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funnel', '0015_names_in_spanish'),
         ('leads', '0014_lead_owner_stage_statistics'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -15,7 +15,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funnel', '0015_names_in_spanish'),
         ('leads', '0017_lead_email_aliases'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

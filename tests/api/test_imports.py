@@ -27,11 +27,11 @@ def test_an_import_through_the_api(client_for: ClientFor, manager: User) -> None
     assert uploaded["mapping"]["columns"]["0"] == "email"
     url = f"/api/v1/imports/{uploaded['id']}/"
 
-    mapping = {"columns": {"0": "email", "1": "full_name", "2": "company"}, "policy": "skip"}
+    mapping = {"columns": ["email", "full_name", "company"], "policy": "skip"}
     assert api.put(f"{url}mapping/", mapping, format="json").json()["policy"] == "skip"
     assert (
         api.put(
-            f"{url}mapping/", {"columns": {"0": "phone"}, "policy": "skip"}, format="json"
+            f"{url}mapping/", {"columns": ["phone"], "policy": "skip"}, format="json"
         ).status_code
         == 400
     )

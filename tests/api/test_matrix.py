@@ -114,7 +114,7 @@ def import_step(status: str, step: str) -> Path:
 
 
 def email_column(w: World) -> dict[str, Any]:
-    return {"columns": {"0": "email"}, "policy": "fill_empty"}
+    return {"columns": ["email"], "policy": "fill_empty"}
 
 
 def stage_body(w: World) -> dict[str, Any]:

@@ -16,6 +16,13 @@ PAGE_TO_API: dict[str, list[str]] = {
     "api_token_create": ["POST /api/v1/tokens/"],
     "api_token_revoke": ["DELETE /api/v1/tokens/{id}/"],
     "lead_list": ["GET /api/v1/leads/"],
+    "import_list": ["GET /api/v1/imports/", "POST /api/v1/imports/"],
+    "import_detail": ["GET /api/v1/imports/{id}/", "POST /api/v1/imports/{id}/dry-run/"],
+    "import_progress": ["GET /api/v1/imports/{id}/"],
+    "import_mapping": ["PUT /api/v1/imports/{id}/mapping/"],
+    "import_confirm": ["POST /api/v1/imports/{id}/confirm/"],
+    "import_cancel": ["POST /api/v1/imports/{id}/cancel/"],
+    "import_undo": ["POST /api/v1/imports/{id}/undo/"],
     "lead_export_csv": ["GET /api/v1/leads/export.csv"],
     "lead_export_xlsx": ["GET /api/v1/leads/export.xlsx"],
     "export_all": ["GET /api/v1/export/archive.zip"],
@@ -71,6 +78,10 @@ NOT_IN_THE_API = {
     "password_change_done": "the page after changing a password",
     "capture": "the website capture endpoint is itself public HTTP, with its own key",
     "healthz": "a probe for the load balancer, not a product action",
+    "import_errors": (
+        "the dry run's errors as a spreadsheet for people; the API gives them in the import's"
+        " summary (GET /api/v1/imports/{id}/)"
+    ),
     "person_digest": (
         "a person's digest shown to a manager in the browser; the API sends it to the manager"
         " by email instead (POST /api/v1/digests/preview/)"
