@@ -179,8 +179,15 @@ def _filtered(filters: LeadFilters, *, options: LeadListOptions, now: datetime) 
     )
 
 
+# The orders in which late leads gather at one end of the index (the oldest, the longest in
+# their stage, and the newest, once the leads too new to be late are skipped). By name or value
+# they are spread evenly (about one lead in seven of a million), and walking that order's index
+# finds a page sooner than reading each stage's late leads to sort them.
+_AGE_ORDERS = frozenset({LeadSort.NEWEST, LeadSort.OLDEST, LeadSort.LONGEST_IN_STAGE})
+
+
 def _apart(
-    filters: LeadFilters, *, options: LeadListOptions, now: datetime
+    filters: LeadFilters, *, sort: LeadSort, options: LeadListOptions, now: datetime
 ) -> tuple[LeadFilters, list[Q]]:
     """`filters` less the one that is an OR of disjoint parts, each of which an index serves in
     every list order, and those parts (none when no filter is such): the list reads each part's
@@ -188,7 +195,7 @@ def _apart(
     team's leads are each scattered through the order's own index (the late among the oldest,
     a marketer's among a year of others), which PostgreSQL would walk row by row or sort whole;
     each part (a stage and its age, an owner's column) has an index in the order."""
-    if filters.needs_attention:
+    if filters.needs_attention and sort in _AGE_ORDERS:
         # With no time limit on any stage, no lead needs attention.
         parts = past_limit_parts(options.stages, now=now) or [Q(pk__in=[])]
         return replace(filters, needs_attention=False), parts
@@ -285,7 +292,7 @@ def lead_list_page(
 ) -> ListPage:
     """One page of the lead list: one query, whatever the page's depth. Raises
     smarketing.pagination.InvalidCursor when `after` was not written for this sort order."""
-    rest, parts = _apart(filters, options=options, now=now)
+    rest, parts = _apart(filters, sort=sort, options=options, now=now)
     leads = Lead.objects.filter(_filtered(rest, options=options, now=now)).select_related(
         "stage", "persona", "marketing_owner", "sales_owner"
     )
