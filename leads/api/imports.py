@@ -91,7 +91,11 @@ class MappingSerializer(serializers.Serializer[Any]):
         help_text="The lead field of each column, in the file's order ('' for none).",
     )
     values = serializers.DictField(
-        child=serializers.DictField(child=serializers.CharField(allow_blank=True)),
+        # Ours are keys, ids and usernames: a stage's key, a person's id, a source's key, a
+        # persona's id or "new"; '' leaves the file's value unmapped.
+        child=serializers.DictField(
+            child=serializers.RegexField(r"^[\w.@+-]*$", allow_blank=True, max_length=150)
+        ),
         required=False,
         help_text="For stage, owner, source and persona: each value of the file mapped to ours.",
     )
